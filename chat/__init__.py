@@ -1,0 +1,1 @@
+"""Switchboard: real-time customer support chat on one SQLite file."""

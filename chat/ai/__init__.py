@@ -1,0 +1,1 @@
+"""The AI first responder."""

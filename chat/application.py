@@ -1,0 +1,173 @@
+"""create_app(settings): routes, middleware, lifespan and error handlers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from chat.auth import Accounts
+from chat.config import Settings
+from chat.errors import ChatError, Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from chat.hub import Hub
+from chat.routes import api, pages
+from chat.service import ChatService
+from chat.storage.database import Database
+
+ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger("chat")
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; "
+    "form-action 'self'; object-src 'none'"
+)
+PUBLIC_API = "/api/v1/chat/public/"
+HTTP_ERRORS: dict[int, type[ChatError]] = {
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+    409: Conflict,
+}
+
+
+class SecurityHeaders:
+    """Adds the headers every answer needs: CSP on pages, no caching of API answers,
+    and CORS on the public API so the widget works on a company's own site."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        public = path.startswith(PUBLIC_API)
+        if public and scope["method"] == "OPTIONS":
+            await _preflight(send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = message.setdefault("headers", [])
+                headers.extend(_security_headers(path, public))
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _security_headers(path: str, public: bool) -> list[tuple[bytes, bytes]]:
+    headers = [
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"same-origin"),
+    ]
+    if path.startswith("/api/"):
+        headers.append((b"cache-control", b"no-store"))
+    else:
+        headers.append((b"content-security-policy", CONTENT_SECURITY_POLICY.encode()))
+        headers.append((b"x-frame-options", b"DENY"))
+    if public:
+        headers.append((b"access-control-allow-origin", b"*"))
+    return headers
+
+
+async def _preflight(send: Send) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 204,
+            "headers": [
+                (b"access-control-allow-origin", b"*"),
+                (b"access-control-allow-methods", b"GET, POST, OPTIONS"),
+                (b"access-control-allow-headers", b"content-type"),
+                (b"access-control-max-age", b"600"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": b""})
+
+
+def _error_response(request: Request, error: ChatError) -> Response:
+    if request.url.path.startswith("/api/"):
+        response: Response = JSONResponse(error.body(), status_code=error.status)
+    else:
+        templates: Jinja2Templates = request.app.state.templates
+        response = templates.TemplateResponse(
+            request, "error.html", {"error": error}, status_code=error.status
+        )
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+async def on_chat_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ChatError)
+    return _error_response(request, exc)
+
+
+async def on_http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    kind = HTTP_ERRORS.get(exc.status_code)
+    if kind is not None:
+        error = kind()
+    else:
+        error = Invalid("That method is not allowed here.")
+        error.status = exc.status_code
+    return _error_response(request, error)
+
+
+async def on_server_error(request: Request, exc: Exception) -> Response:
+    # Starlette logs the exception itself; the client hears nothing of it.
+    return _error_response(request, ChatError())
+
+
+def create_app(settings: Settings) -> Starlette:
+    settings = settings.with_secret()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        db = Database(settings.database, settings.synchronous, settings.reader_connections)
+        await db.open()
+        try:
+            accounts = Accounts(db, settings)
+            if settings.demo_data:
+                await accounts.ensure_demo_agents()
+            hub = Hub()
+            app.state.db = db
+            app.state.accounts = accounts
+            app.state.hub = hub
+            app.state.service = ChatService(db, hub, settings)
+            yield
+        finally:
+            await db.close()
+
+    app = Starlette(
+        routes=[
+            *api.routes,
+            *pages.routes,
+            Mount("/static", StaticFiles(directory=ROOT / "static"), name="static"),
+        ],
+        middleware=[Middleware(SecurityHeaders)],
+        exception_handlers={
+            ChatError: on_chat_error,
+            HTTPException: on_http_error,
+            Exception: on_server_error,
+        },
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.templates = Jinja2Templates(directory=ROOT / "templates")
+    return app

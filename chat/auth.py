@@ -1,0 +1,187 @@
+"""Agents' credentials: argon2id passwords, login cookies and API tokens, require_agent()."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.requests import HTTPConnection
+
+from chat.config import Settings
+from chat.errors import Conflict, Forbidden, Invalid, Unauthorized
+from chat.models import Agent, Role, now_iso
+from chat.ratelimit import RateLimit
+from chat.storage import agents, tokens
+from chat.storage.database import Database
+
+# OWASP's recommended minimum for argon2id: 19 MiB of memory, 2 passes, 1 lane.
+PASSWORDS = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+COOKIE_NAME = "sb_session"
+COOKIE = "cookie"
+API = "api"
+DEMO_PASSWORD = "Password123!"
+DEMO_AGENTS = (
+    ("agent1@callcenter.com", "Alice Agent", Role.AGENT),
+    ("agent2@callcenter.com", "Bob Agent", Role.AGENT),
+    ("admin@callcenter.com", "Admin", Role.ADMIN),
+)
+WRONG_LOGIN = "Invalid email or password."
+
+
+def hash_token(raw: str) -> bytes:
+    return hashlib.sha256(raw.encode()).digest()
+
+
+def new_secret() -> str:
+    """An opaque credential of 256 random bits, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+def _later(delta: timedelta) -> str:
+    moment = datetime.now(UTC) + delta
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+class Accounts:
+    """Logging in and out, checking credentials, adding agents."""
+
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self.db = db
+        self.settings = settings
+        limits = settings.limits
+        self._failures = RateLimit(limits.failed_logins, limits.failed_login_window)
+        self._cookies = URLSafeTimedSerializer(settings.secret_key, salt="switchboard.login")
+        # Verified against when the email is unknown, so both failures take the same time.
+        self._decoy_hash = PASSWORDS.hash(new_secret())
+
+    async def login(self, email: object, password: object, address: str) -> Agent:
+        """The agent these credentials belong to; the same Unauthorized for any mistake."""
+        if not isinstance(email, str) or not isinstance(password, str):
+            raise Invalid("`email` and `password` must be strings.")
+        email = email.strip().lower()
+        keys = (f"email:{email}", f"addr:{address}")
+        message = "Too many failed logins; please wait before trying again."
+        for key in keys:
+            self._failures.check(key, message)
+        agent = await self.db.read(lambda c: agents.get_agent_by_email(c, email))
+        stored = agent.password_hash if agent and agent.is_active else self._decoy_hash
+        ok, rehashed = await asyncio.to_thread(_verify, stored, password)
+        if not ok or agent is None or not agent.is_active:
+            for key in keys:
+                self._failures.record(key)
+            raise Unauthorized(WRONG_LOGIN)
+        if rehashed is not None:
+            await self.db.write(lambda c: agents.update_agent_password(c, agent.id, rehashed))
+        return agent
+
+    async def issue(self, agent: Agent, kind: str) -> str:
+        """A new credential for `agent`; only its hash is stored."""
+        raw = new_secret()
+        ttl = (
+            timedelta(hours=self.settings.login_ttl_hours)
+            if kind == COOKIE
+            else timedelta(days=self.settings.token_ttl_days)
+        )
+        expires = _later(ttl)
+        await self.db.write(
+            lambda c: tokens.insert_token(c, agent.id, kind, hash_token(raw), now_iso(), expires)
+        )
+        return self._cookies.dumps(raw) if kind == COOKIE else raw
+
+    async def agent_for(self, kind: str, credential: str) -> Agent | None:
+        raw = self._unsign(credential) if kind == COOKIE else credential
+        if raw is None:
+            return None
+        digest = hash_token(raw)
+        return await self.db.read(lambda c: tokens.get_token_agent(c, kind, digest, now_iso()))
+
+    async def revoke(self, kind: str, credential: str) -> None:
+        raw = self._unsign(credential) if kind == COOKIE else credential
+        if raw is not None:
+            digest = hash_token(raw)
+            await self.db.write(lambda c: tokens.revoke_token(c, digest, now_iso()))
+
+    async def create_agent(self, email: str, name: str, password: str, role: Role) -> Agent:
+        email = email.strip().lower()
+        if len(password) < 8:
+            raise Invalid("The password must have at least 8 characters.")
+        hashed = await asyncio.to_thread(PASSWORDS.hash, password)
+
+        async def insert(conn):  # type: ignore[no-untyped-def]
+            if await agents.get_agent_by_email(conn, email):
+                raise Conflict(f"An agent with the email {email} already exists.")
+            return await agents.insert_agent(conn, email, name.strip(), role, hashed, now_iso())
+
+        return await self.db.write(insert)
+
+    async def ensure_demo_agents(self) -> None:
+        """Create the contract's demo agents on a database that has no agents yet."""
+        if await self.db.read(agents.count_agents):
+            return
+        for email, name, role in DEMO_AGENTS:
+            await self.create_agent(email, name, DEMO_PASSWORD, role)
+
+    def _unsign(self, cookie: str) -> str | None:
+        try:
+            raw = self._cookies.loads(cookie, max_age=self.settings.login_ttl_hours * 3600)
+        except BadSignature:
+            return None
+        return raw if isinstance(raw, str) else None
+
+
+def _verify(stored: str, password: str) -> tuple[bool, str | None]:
+    """Check a password; also return a new hash when the stored one uses old parameters."""
+    try:
+        PASSWORDS.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False, None
+    return True, PASSWORDS.hash(password) if PASSWORDS.check_needs_rehash(stored) else None
+
+
+def bearer_token(conn: HTTPConnection) -> str | None:
+    header = conn.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
+def own_origin(conn: HTTPConnection) -> str:
+    scheme = {"ws": "http", "wss": "https"}.get(conn.url.scheme, conn.url.scheme)
+    return f"{scheme}://{conn.url.netloc}"
+
+
+def origin_allowed(conn: HTTPConnection, settings: Settings) -> bool:
+    """Whether the request's Origin is the app's own or an allowed one."""
+    origin = conn.headers.get("origin")
+    if origin is None:
+        return False
+    origin = origin.rstrip("/")
+    return hmac.compare_digest(origin, own_origin(conn)) or origin in settings.allowed_origins
+
+
+async def require_agent(conn: HTTPConnection, *, unsafe: bool = False) -> Agent:
+    """The agent behind this request's bearer token or login cookie, or Unauthorized.
+
+    A cookie on an unsafe request must come with an allowed Origin (CSRF defence in depth:
+    SameSite=Lax already keeps it off cross-site posts).
+    """
+    accounts: Accounts = conn.app.state.accounts
+    token = bearer_token(conn)
+    if token is not None:
+        agent = await accounts.agent_for(API, token)
+    else:
+        cookie = conn.cookies.get(COOKIE_NAME)
+        agent = await accounts.agent_for(COOKIE, cookie) if cookie else None
+        if agent is not None and unsafe and "origin" in conn.headers:
+            if not origin_allowed(conn, accounts.settings):
+                raise Forbidden("This origin may not act for a logged-in agent.")
+    if agent is None:
+        raise Unauthorized()
+    return agent

@@ -1,0 +1,197 @@
+"""Settings: the one place that reads the environment and the command line."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+SYNCHRONOUS_LEVELS = ("FULL", "NORMAL")
+ENV_PREFIX = "SWITCHBOARD_"
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Field limits, rate limits and caps of the contract; each one configurable."""
+
+    content_max: int = 4000
+    name_max: int = 100
+    email_max: int = 254
+    page_url_max: int = 2048
+    body_max_bytes: int = 64 * 1024
+    frame_max_bytes: int = 64 * 1024
+    starts_per_minute: int = 30  # per client address
+    messages_per_minute: int = 120  # per chat session
+    address_messages_per_minute: int = 600  # per client address, across its sessions
+    sockets_per_session: int = 10
+    sockets_per_agent: int = 50
+    failed_logins: int = 10  # per email and per address ...
+    failed_login_window: int = 15 * 60  # ... in this many seconds
+    history_default: int = 500
+    history_max: int = 1000
+    sessions_default: int = 100
+    sessions_max: int = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the app needs to know; built by from_env()/from_args() or by tests."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    database: Path = Path("data/chat.db")
+    secret_key: str = ""
+    demo_data: bool = True
+    synchronous: str = "FULL"
+    allowed_origins: tuple[str, ...] = ()
+    backplane_url: str = "memory://"
+    forwarded_allow_ips: str = "127.0.0.1"
+    ai_enabled: bool = True
+    gemini_api_key: str = ""
+    gemini_model: str = "gemini-2.5-flash"
+    gemini_base_url: str = ""
+    ai_timeout: float = 8.0
+    login_ttl_hours: int = 12
+    token_ttl_days: int = 30
+    reader_connections: int = 2
+    limits: Limits = field(default_factory=Limits)
+
+    def __post_init__(self) -> None:
+        if self.synchronous not in SYNCHRONOUS_LEVELS:
+            raise ValueError(f"synchronous must be one of {', '.join(SYNCHRONOUS_LEVELS)}")
+
+    @property
+    def data_dir(self) -> Path:
+        return self.database.parent
+
+    def with_secret(self) -> Settings:
+        """Return these settings with a secret key, generating and keeping one if none was given.
+
+        The key is stored beside the database so that cookies survive restarts.
+        """
+        if self.secret_key:
+            return self
+        path = self.data_dir / "secret_key"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+        return replace(self, secret_key=path.read_text().strip())
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        return cls.from_args([], environ)
+
+    @classmethod
+    def from_args(cls, argv: Sequence[str], environ: Mapping[str, str] | None = None) -> Settings:
+        """Settings from command-line flags, falling back to SWITCHBOARD_* variables."""
+        env = os.environ if environ is None else environ
+        args = build_parser(env).parse_args(list(argv))
+        limits = Limits(
+            **{
+                f.name: int(env[ENV_PREFIX + f.name.upper()])
+                for f in fields(Limits)
+                if ENV_PREFIX + f.name.upper() in env
+            }
+        )
+        origins = tuple(o.strip().rstrip("/") for o in args.allowed_origins.split(",") if o.strip())
+        return cls(
+            host=args.host,
+            port=args.port,
+            database=Path(args.database),
+            secret_key=args.secret_key,
+            demo_data=args.demo_data,
+            synchronous=args.synchronous.upper(),
+            allowed_origins=origins,
+            backplane_url=args.backplane_url,
+            forwarded_allow_ips=args.forwarded_allow_ips,
+            ai_enabled=args.ai,
+            gemini_api_key=env.get("GEMINI_API_KEY", ""),
+            gemini_model=env.get("GEMINI_MODEL", "gemini-2.5-flash"),
+            gemini_base_url=env.get("GEMINI_BASE_URL", ""),
+            ai_timeout=float(env.get(ENV_PREFIX + "AI_TIMEOUT", "8")),
+            limits=limits,
+        )
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    value = env.get(ENV_PREFIX + name)
+    if value is None:
+        return default
+    return value.strip().lower() not in ("0", "false", "no", "off", "")
+
+
+def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
+    """The `python app.py` flags; each one defaults to its SWITCHBOARD_* variable."""
+    get = env.get
+    parser = argparse.ArgumentParser(
+        prog="python app.py",
+        description="Switchboard: real-time customer support chat. "
+        "Every flag can also be set by the SWITCHBOARD_* variable named in brackets.",
+    )
+    parser.add_argument(
+        "--host",
+        default=get(ENV_PREFIX + "HOST", "127.0.0.1"),
+        help="address to listen on [SWITCHBOARD_HOST] (default 127.0.0.1)",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=int(get(ENV_PREFIX + "PORT", "8000")),
+        help="port to listen on [SWITCHBOARD_PORT] (default 8000)",
+    )
+    parser.add_argument(
+        "--database",
+        default=get(ENV_PREFIX + "DATABASE", "data/chat.db"),
+        help="SQLite file [SWITCHBOARD_DATABASE] (default data/chat.db)",
+    )
+    parser.add_argument(
+        "--secret-key",
+        default=get(ENV_PREFIX + "SECRET_KEY", ""),
+        help="key that signs cookies [SWITCHBOARD_SECRET_KEY]; when empty one "
+        "is generated and kept in the database's folder",
+    )
+    parser.add_argument(
+        "--demo-data",
+        action=argparse.BooleanOptionalAction,
+        default=_flag(env, "DEMO_DATA", True),
+        help="create the demo agents on a new database [SWITCHBOARD_DEMO_DATA=0 "
+        "turns it off] (default on)",
+    )
+    parser.add_argument(
+        "--synchronous",
+        default=get(ENV_PREFIX + "SYNCHRONOUS", "FULL"),
+        choices=[*SYNCHRONOUS_LEVELS, *(s.lower() for s in SYNCHRONOUS_LEVELS)],
+        help="SQLite durability: FULL survives a power cut, NORMAL survives a "
+        "crash of the process only [SWITCHBOARD_SYNCHRONOUS] (default FULL)",
+    )
+    parser.add_argument(
+        "--allowed-origins",
+        default=get(ENV_PREFIX + "ALLOWED_ORIGINS", ""),
+        help="comma-separated extra origins allowed to open cookie-authenticated "
+        "sockets and post forms [SWITCHBOARD_ALLOWED_ORIGINS]",
+    )
+    parser.add_argument(
+        "--backplane-url",
+        default=get(ENV_PREFIX + "BACKPLANE_URL", "memory://"),
+        help="pub/sub between processes [SWITCHBOARD_BACKPLANE_URL] "
+        "(default memory://, one process)",
+    )
+    parser.add_argument(
+        "--forwarded-allow-ips",
+        default=get(ENV_PREFIX + "FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        help="proxies whose X-Forwarded-For/-Proto are trusted "
+        "[SWITCHBOARD_FORWARDED_ALLOW_IPS] (default 127.0.0.1)",
+    )
+    parser.add_argument(
+        "--ai",
+        action=argparse.BooleanOptionalAction,
+        default=_flag(env, "AI", True),
+        help="let the AI answer new conversations first [SWITCHBOARD_AI=0 turns "
+        "it off] (default on)",
+    )
+    return parser

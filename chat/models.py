@@ -1,0 +1,225 @@
+"""Frozen dataclasses for what we store, and the JSON views the contract defines."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+Row = Mapping[str, Any]
+
+
+def now_iso() -> str:
+    """The current time as the contract writes times: ISO-8601 UTC, milliseconds, `Z`."""
+    now = datetime.now(UTC)
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+
+
+class SessionStatus(StrEnum):
+    BOT = "bot"
+    QUEUED = "queued"
+    ACTIVE = "active"
+    CLOSED = "closed"
+
+
+class SenderType(StrEnum):
+    CUSTOMER = "customer"
+    AGENT = "agent"
+    AI = "ai"
+    SYSTEM = "system"
+
+
+class Role(StrEnum):
+    AGENT = "agent"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True, slots=True)
+class Agent:
+    id: int
+    name: str
+    email: str
+    role: Role
+    password_hash: str
+    is_active: bool
+
+    @classmethod
+    def from_row(cls, row: Row) -> Agent:
+        return cls(
+            id=row["id"],
+            name=row["name"],
+            email=row["email"],
+            role=Role(row["role"]),
+            password_hash=row["password_hash"],
+            is_active=bool(row["is_active"]),
+        )
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+    def view(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "email": self.email, "role": self.role.value}
+
+    def ref(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name}
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    id: int
+    session_id: int
+    seq: int
+    sender_type: SenderType
+    sender_name: str | None
+    agent_id: int | None
+    content: str
+    client_id: str | None
+    created_at: str
+
+    @classmethod
+    def from_row(cls, row: Row, prefix: str = "") -> Message:
+        p = prefix
+        return cls(
+            id=row[p + "id"],
+            session_id=row[p + "session_id"],
+            seq=row[p + "seq"],
+            sender_type=SenderType(row[p + "sender_type"]),
+            sender_name=row[p + "sender_name"],
+            agent_id=row[p + "agent_id"],
+            content=row[p + "content"],
+            client_id=row[p + "client_id"],
+            created_at=row[p + "created_at"],
+        )
+
+    def view(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "session_id": self.session_id,
+            "seq": self.seq,
+            "sender_type": self.sender_type.value,
+            "sender_name": self.sender_name,
+            "agent_id": self.agent_id,
+            "content": self.content,
+            "client_id": self.client_id,
+            "created_at": self.created_at,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    id: int
+    status: SessionStatus
+    customer_name: str | None
+    customer_email: str | None
+    page_url: str | None
+    assigned_agent: dict[str, Any] | None
+    message_count: int
+    last_message: Message | None
+    human_replied: bool
+    created_at: str
+    updated_at: str
+
+    @classmethod
+    def from_row(cls, row: Row) -> Session:
+        """A row of storage.sessions' SESSION_SELECT: the session, its agent, its last message."""
+        agent = None
+        if row["assigned_agent_id"] is not None:
+            agent = {"id": row["assigned_agent_id"], "name": row["agent_name"]}
+        last = Message.from_row(row, "m_") if row["m_id"] is not None else None
+        return cls(
+            id=row["id"],
+            status=SessionStatus(row["status"]),
+            customer_name=row["customer_name"],
+            customer_email=row["customer_email"],
+            page_url=row["page_url"],
+            assigned_agent=agent,
+            message_count=row["message_count"],
+            last_message=last,
+            human_replied=bool(row["human_replied"]),
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+        )
+
+    @property
+    def assigned_agent_id(self) -> int | None:
+        return self.assigned_agent["id"] if self.assigned_agent else None
+
+    def agent_view(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "status": self.status.value,
+            "customer_name": self.customer_name,
+            "customer_email": self.customer_email,
+            "page_url": self.page_url,
+            "assigned_agent": self.assigned_agent,
+            "message_count": self.message_count,
+            "last_message": self.last_message.view() if self.last_message else None,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
+
+    def public_view(self) -> dict[str, Any]:
+        """What the customer may see: no emails, nothing internal."""
+        return {
+            "id": self.id,
+            "status": self.status.value,
+            "assigned_agent": self.assigned_agent,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A stored event: its data is kept JSON-encoded once per audience.
+
+    `public_data` is None when the session's customer is not in the audience.
+    """
+
+    id: int
+    type: str
+    session_id: int | None
+    data: str
+    public_data: str | None
+    created_at: str
+
+    @classmethod
+    def from_row(cls, row: Row) -> Event:
+        return cls(
+            id=row["id"],
+            type=row["type"],
+            session_id=row["session_id"],
+            data=row["data"],
+            public_data=row["public_data"],
+            created_at=row["created_at"],
+        )
+
+    def agent_frame(self) -> str:
+        return self._frame(self.data)
+
+    def public_frame(self) -> str | None:
+        return None if self.public_data is None else self._frame(self.public_data)
+
+    def _frame(self, data: str) -> str:
+        # data is already JSON; the frame is assembled around it instead of re-encoding it.
+        return (
+            f'{{"type":{json.dumps(self.type)},"data":{data},'
+            f'"event_id":{self.id},"ts":"{self.created_at}"}}'
+        )
+
+
+def ephemeral_frame(type_: str, data: Mapping[str, Any]) -> str:
+    """A frame that is not stored: typing, acks, errors, pong."""
+    return json.dumps(
+        {"type": type_, "data": data, "event_id": None, "ts": now_iso()},
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+
+
+def encode(data: Mapping[str, Any]) -> str:
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)

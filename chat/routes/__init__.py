@@ -1,0 +1,1 @@
+"""Routes: pages, the REST API and the sockets."""

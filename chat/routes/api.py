@@ -1,0 +1,234 @@
+"""The REST API of the contract: parse, call the service once, answer."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from chat import validation
+from chat.auth import API, COOKIE, COOKIE_NAME, Accounts, bearer_token, require_agent
+from chat.errors import BadRequest, Invalid, NotFound, PayloadTooLarge
+from chat.service import ChatService, History, Posted
+
+
+def service(request: Request) -> ChatService:
+    return request.app.state.service
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def read_body(request: Request, max_bytes: int) -> bytes:
+    """The request body, refused with 413 as soon as it grows past `max_bytes`."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise PayloadTooLarge(f"The request body is larger than {max_bytes // 1024} KiB.")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_bytes:
+            raise PayloadTooLarge(f"The request body is larger than {max_bytes // 1024} KiB.")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def read_json(request: Request) -> dict[str, Any]:
+    """The body as a JSON object: 400 when it is not JSON, 422 when it is not an object."""
+    raw = await read_body(request, request.app.state.settings.limits.body_max_bytes)
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise BadRequest() from None
+    if not isinstance(body, dict):
+        raise Invalid("The request body must be a JSON object.")
+    return body
+
+
+def _posted(posted: Posted) -> JSONResponse:
+    return JSONResponse({"message": posted.message.view()}, 201 if posted.created else 200)
+
+
+def _history(history: History, public: bool) -> dict[str, Any]:
+    view = history.session.public_view() if public else history.session.agent_view()
+    return {
+        "session": view,
+        "messages": [m.view() for m in history.messages],
+        "has_more": history.has_more,
+    }
+
+
+def _session_id(request: Request) -> int:
+    value: int = request.path_params["session_id"]
+    if not 1 <= value <= validation.MAX_ID:
+        raise NotFound("No such conversation.")
+    return value
+
+
+def _paging(request: Request) -> tuple[int, int]:
+    limits = request.app.state.settings.limits
+    query = request.query_params
+    after = validation.query_int(query.get("after_seq"), "after_seq", 0, 0, None)
+    limit = validation.query_int(
+        query.get("limit"), "limit", limits.history_default, 1, limits.history_max
+    )
+    return after, limit
+
+
+# -- public: the session key is the credential -----------------------------------------
+
+
+async def public_start(request: Request) -> Response:
+    body = await read_json(request)
+    limits = request.app.state.settings.limits
+    started = await service(request).start_session(
+        validation.text(body.get("name"), "name", limits.name_max, required=False),
+        validation.email(body.get("email"), limits),
+        validation.text(body.get("page_url"), "page_url", limits.page_url_max, required=False),
+        client_address(request),
+    )
+    return JSONResponse(
+        {
+            "session_key": started.session_key,
+            "session": started.session.public_view(),
+            "messages": [m.view() for m in started.messages],
+        },
+        201,
+    )
+
+
+async def public_message(request: Request) -> Response:
+    body = await read_json(request)
+    posted = await service(request).post_customer_message(
+        validation.session_key(body.get("session_key")),
+        validation.content(body.get("content"), request.app.state.settings.limits),
+        validation.client_id(body.get("client_id")),
+        client_address(request),
+    )
+    return _posted(posted)
+
+
+async def public_session(request: Request) -> Response:
+    after, limit = _paging(request)
+    key = request.path_params["session_key"]
+    history = await service(request).public_history(key, after, limit)
+    return JSONResponse(_history(history, public=True))
+
+
+async def public_handoff(request: Request) -> Response:
+    body = await read_json(request)
+    session = await service(request).hand_off(validation.session_key(body.get("session_key")))
+    return JSONResponse({"session": session.public_view()})
+
+
+# -- agents: a bearer token or the login cookie ----------------------------------------
+
+
+async def login(request: Request) -> Response:
+    body = await read_json(request)
+    accounts: Accounts = request.app.state.accounts
+    agent = await accounts.login(body.get("email"), body.get("password"), client_address(request))
+    token = await accounts.issue(agent, API)
+    return JSONResponse({"token": token, "agent": agent.view()})
+
+
+async def logout(request: Request) -> Response:
+    """Revoke the credential this request came with: its bearer token, or its login cookie."""
+    await require_agent(request, unsafe=True)
+    accounts: Accounts = request.app.state.accounts
+    token = bearer_token(request)
+    response = Response(status_code=204)
+    if token is not None:
+        await accounts.revoke(API, token)
+    else:
+        await accounts.revoke(COOKIE, request.cookies.get(COOKIE_NAME, ""))
+        response.delete_cookie(COOKIE_NAME, path="/")
+    return response
+
+
+async def me(request: Request) -> Response:
+    agent = await require_agent(request)
+    return JSONResponse({"agent": agent.view()})
+
+
+async def list_sessions(request: Request) -> Response:
+    await require_agent(request)
+    limits = request.app.state.settings.limits
+    query = request.query_params
+    status = validation.status(query.get("status"))
+    limit = validation.query_int(
+        query.get("limit"), "limit", limits.sessions_default, 1, limits.sessions_max
+    )
+    found = await service(request).list_sessions(status, limit)
+    return JSONResponse({"sessions": [s.agent_view() for s in found]})
+
+
+async def get_session(request: Request) -> Response:
+    await require_agent(request)
+    session = await service(request).get_session(_session_id(request))
+    return JSONResponse({"session": session.agent_view()})
+
+
+async def session_messages(request: Request) -> Response:
+    await require_agent(request)
+    after, limit = _paging(request)
+    history = await service(request).history(_session_id(request), after, limit)
+    body = _history(history, public=False)
+    del body["session"]
+    return JSONResponse(body)
+
+
+async def agent_message(request: Request) -> Response:
+    agent = await require_agent(request, unsafe=True)
+    body = await read_json(request)
+    posted = await service(request).post_agent_message(
+        agent,
+        validation.positive_id(body.get("session_id"), "session_id"),
+        validation.content(body.get("content"), request.app.state.settings.limits),
+        validation.client_id(body.get("client_id")),
+    )
+    return _posted(posted)
+
+
+async def assign(request: Request) -> Response:
+    agent = await require_agent(request, unsafe=True)
+    body = await read_json(request) if await _has_body(request) else {}
+    session = await service(request).assign(
+        agent, _session_id(request), validation.optional_id(body, "agent_id")
+    )
+    return JSONResponse({"session": session.agent_view()})
+
+
+async def close(request: Request) -> Response:
+    agent = await require_agent(request, unsafe=True)
+    session = await service(request).close(agent, _session_id(request))
+    return JSONResponse({"session": session.agent_view()})
+
+
+async def _has_body(request: Request) -> bool:
+    """Whether a POST whose body is optional sent one."""
+    length = request.headers.get("content-length")
+    return (length is not None and length != "0") or "transfer-encoding" in request.headers
+
+
+PREFIX = "/api/v1"
+
+routes: list[BaseRoute] = [
+    Route(f"{PREFIX}/chat/public/start", public_start, methods=["POST"]),
+    Route(f"{PREFIX}/chat/public/message", public_message, methods=["POST"]),
+    Route(f"{PREFIX}/chat/public/session/{{session_key}}", public_session, methods=["GET"]),
+    Route(f"{PREFIX}/chat/public/handoff", public_handoff, methods=["POST"]),
+    Route(f"{PREFIX}/auth/login", login, methods=["POST"]),
+    Route(f"{PREFIX}/auth/logout", logout, methods=["POST"]),
+    Route(f"{PREFIX}/auth/me", me, methods=["GET"]),
+    Route(f"{PREFIX}/chat/sessions", list_sessions, methods=["GET"]),
+    Route(f"{PREFIX}/chat/sessions/{{session_id:int}}", get_session, methods=["GET"]),
+    Route(f"{PREFIX}/chat/sessions/{{session_id:int}}/messages", session_messages, methods=["GET"]),
+    Route(f"{PREFIX}/chat/messages", agent_message, methods=["POST"]),
+    Route(f"{PREFIX}/chat/sessions/{{session_id:int}}/assign", assign, methods=["POST"]),
+    Route(f"{PREFIX}/chat/sessions/{{session_id:int}}/close", close, methods=["POST"]),
+]

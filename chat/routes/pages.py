@@ -1,0 +1,145 @@
+"""Server-rendered pages: login, logout, the agent Chat page, health."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Any
+from urllib.parse import parse_qs
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from chat.auth import COOKIE, COOKIE_NAME, Accounts, origin_allowed, require_agent
+from chat.errors import Forbidden, RateLimited, Unauthorized
+from chat.models import Agent
+from chat.routes.api import client_address, read_body
+
+CSRF_COOKIE = "sb_csrf"
+FORM_MAX_BYTES = 8 * 1024
+
+
+def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
+    templates = request.app.state.templates
+    return templates.TemplateResponse(request, name, context, status_code=status)
+
+
+async def current_agent(request: Request) -> Agent | None:
+    try:
+        return await require_agent(request)
+    except Unauthorized:
+        return None
+
+
+def _is_https(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+def _csrf_token(request: Request) -> str:
+    """The visitor's CSRF token: kept in a cookie, repeated in every form (double submit)."""
+    token = request.cookies.get(CSRF_COOKIE)
+    if token and len(token) == 43:
+        return token
+    token = request.state.new_csrf = secrets.token_urlsafe(32)
+    return token
+
+
+def _with_csrf_cookie(request: Request, response: Response) -> Response:
+    token = getattr(request.state, "new_csrf", None)
+    if token:
+        response.set_cookie(
+            CSRF_COOKIE,
+            token,
+            httponly=True,
+            samesite="strict",
+            secure=_is_https(request),
+            path="/",
+        )
+    return response
+
+
+async def _checked_form(request: Request) -> dict[str, str]:
+    """The posted form, after the CSRF token and the Origin are checked."""
+    raw = await read_body(request, FORM_MAX_BYTES)
+    form = {k: v[0] for k, v in parse_qs(raw.decode("utf-8", "replace")).items()}
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    sent = form.get("csrf_token", "")
+    if not cookie or not hmac.compare_digest(cookie.encode(), sent.encode()):
+        raise Forbidden("The form expired or came from another site. Please try again.")
+    if "origin" in request.headers and not origin_allowed(request, request.app.state.settings):
+        raise Forbidden("This form was posted from another site.")
+    return form
+
+
+async def home(request: Request) -> Response:
+    target = "/chat" if await current_agent(request) else "/login"
+    return RedirectResponse(target, status_code=303)
+
+
+async def login_page(request: Request) -> Response:
+    if await current_agent(request):
+        return RedirectResponse("/chat", status_code=303)
+    page = render(request, "login.html", {"csrf_token": _csrf_token(request), "email": ""})
+    return _with_csrf_cookie(request, page)
+
+
+async def login_submit(request: Request) -> Response:
+    form = await _checked_form(request)
+    accounts: Accounts = request.app.state.accounts
+    email = form.get("email", "")
+    try:
+        agent = await accounts.login(email, form.get("password", ""), client_address(request))
+    except (Unauthorized, RateLimited) as error:
+        context = {"csrf_token": _csrf_token(request), "email": email, "error": error.message}
+        page = render(request, "login.html", context, status=error.status)
+        if isinstance(error, RateLimited):
+            page.headers["Retry-After"] = str(error.retry_after)
+        return page
+    credential = await accounts.issue(agent, COOKIE)
+    response = RedirectResponse("/chat", status_code=303)
+    response.set_cookie(
+        COOKIE_NAME,
+        credential,
+        max_age=accounts.settings.login_ttl_hours * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=_is_https(request),
+        path="/",
+    )
+    return response
+
+
+async def logout_submit(request: Request) -> Response:
+    await _checked_form(request)
+    cookie = request.cookies.get(COOKIE_NAME)
+    if cookie:
+        await request.app.state.accounts.revoke(COOKIE, cookie)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(COOKIE_NAME, path="/")
+    return response
+
+
+async def chat_page(request: Request) -> Response:
+    agent = await current_agent(request)
+    if agent is None:
+        return RedirectResponse("/login", status_code=303)
+    sessions = await request.app.state.service.list_sessions(None, 100)
+    context = {"agent": agent, "sessions": sessions, "csrf_token": _csrf_token(request)}
+    return _with_csrf_cookie(request, render(request, "chat.html", context))
+
+
+async def healthz(request: Request) -> Response:
+    if not await request.app.state.db.ping():
+        return JSONResponse({"status": "unavailable"}, status_code=503)
+    return JSONResponse({"status": "ok"})
+
+
+routes: list[BaseRoute] = [
+    Route("/", home, methods=["GET"]),
+    Route("/login", login_page, methods=["GET"]),
+    Route("/login", login_submit, methods=["POST"]),
+    Route("/logout", logout_submit, methods=["POST"]),
+    Route("/chat", chat_page, methods=["GET"]),
+    Route("/healthz", healthz, methods=["GET"]),
+]

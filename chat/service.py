@@ -1,0 +1,322 @@
+"""The use cases: start a session, post messages, assign, close, hand off.
+
+Every write runs in the database's writer transaction together with the events it appends to
+the log; the events are published to the hub only once that transaction has committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiosqlite
+
+from chat.auth import hash_token, new_secret
+from chat.config import Settings
+from chat.errors import Conflict, Forbidden, NotFound
+from chat.hub import Hub
+from chat.models import Agent, Event, Message, SenderType, Session, SessionStatus, encode, now_iso
+from chat.ratelimit import RateLimit
+from chat.storage import agents, events, messages, sessions
+from chat.storage.database import Database
+
+HANDOFF_NOTE = "Connecting you with a person. An agent will be with you shortly."
+
+
+@dataclass(slots=True)
+class Posted:
+    message: Message
+    session: Session
+    created: bool
+    events: list[Event] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Changed:
+    session: Session
+    events: list[Event] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Started:
+    session_key: str
+    session: Session
+    messages: list[Message]
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    session: Session
+    messages: list[Message]
+    has_more: bool
+
+
+class _Tx:
+    """One write: its connection, its timestamp and the events it appends."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+        self.now = now_iso()
+        self.events: list[Event] = []
+
+    async def session(self, session_id: int) -> Session:
+        found = await sessions.get_session(self.conn, session_id)
+        if found is None:
+            raise NotFound("No such conversation.")
+        return found
+
+    async def emit(self, type_: str, session_id: int, data: Any, public: Any | None) -> None:
+        public_data = None if public is None else encode(public)
+        event = await events.insert_event(
+            self.conn, type_, session_id, encode(data), public_data, self.now
+        )
+        self.events.append(event)
+
+    async def emit_session(self, type_: str, session: Session, *, public: bool = True) -> None:
+        await self.emit(
+            type_,
+            session.id,
+            {"session": session.agent_view()},
+            {"session": session.public_view()} if public else None,
+        )
+
+    async def set_status(
+        self, session: Session, status: SessionStatus, agent_id: int | None
+    ) -> Session:
+        await sessions.update_session_status(self.conn, session.id, status, agent_id, self.now)
+        return await self.session(session.id)
+
+    async def append(
+        self,
+        session_id: int,
+        sender: SenderType,
+        content: str,
+        *,
+        agent: Agent | None = None,
+        sender_name: str | None = None,
+        client_id: str | None = None,
+    ) -> Posted:
+        """Store a message with the session's next seq and emit chat.message.new."""
+        seq = await sessions.next_seq(self.conn, session_id, self.now)
+        message = await messages.insert_message(
+            self.conn,
+            session_id,
+            seq,
+            sender,
+            agent.name if agent else sender_name,
+            agent.id if agent else None,
+            content,
+            client_id,
+            self.now,
+        )
+        session = await self.session(session_id)
+        view = message.view()
+        await self.emit(
+            "chat.message.new",
+            session_id,
+            {"message": view, "session": session.agent_view()},
+            {"message": view, "session": session.public_view()},
+        )
+        return Posted(message, session, True, self.events)
+
+    async def assign(self, session: Session, agent: Agent) -> Session:
+        session = await self.set_status(session, SessionStatus.ACTIVE, agent.id)
+        ref = agent.ref()
+        await self.emit(
+            "chat.session.assigned",
+            session.id,
+            {"session": session.agent_view(), "agent": ref},
+            {"session": session.public_view(), "agent": ref},
+        )
+        joined = {"session_id": session.id, "agent": ref}
+        await self.emit("chat.agent.joined", session.id, joined, joined)
+        return session
+
+
+class ChatService:
+    """What customers and agents can do; the only code that both writes and publishes."""
+
+    def __init__(self, db: Database, hub: Hub, settings: Settings) -> None:
+        self.db = db
+        self.hub = hub
+        self.settings = settings
+        limits = settings.limits
+        self._starts = RateLimit(limits.starts_per_minute, 60)
+        self._session_sends = RateLimit(limits.messages_per_minute, 60)
+        self._address_sends = RateLimit(limits.address_messages_per_minute, 60)
+
+    async def _write(self, work: Callable[[_Tx], Any]) -> Any:
+        """Run `work` in one transaction; publish its events once it has committed."""
+
+        async def run(conn: aiosqlite.Connection) -> Any:
+            return await work(_Tx(conn))
+
+        return await self.db.write(run, after_commit=lambda out: self.hub.publish(out.events))
+
+    # -- customers ----------------------------------------------------------------------
+
+    async def start_session(
+        self, name: str | None, email: str | None, page_url: str | None, address: str
+    ) -> Started:
+        self._starts.hit(address, "Too many new conversations from this address; please wait.")
+        key = new_secret()
+        status = SessionStatus.BOT if self.settings.ai_enabled else SessionStatus.QUEUED
+
+        async def work(tx: _Tx) -> Changed:
+            session_id = await sessions.insert_session(
+                tx.conn, hash_token(key), status, name, email, page_url, tx.now
+            )
+            session = await tx.session(session_id)
+            await tx.emit_session("chat.session.started", session, public=False)
+            return Changed(session, tx.events)
+
+        out: Changed = await self._write(work)
+        return Started(key, out.session, [])
+
+    async def session_for_key(self, session_key: str) -> Session:
+        found = await self.db.read(
+            lambda c: sessions.get_session_by_key(c, hash_token(session_key))
+        )
+        if found is None:
+            raise NotFound("No conversation has that session key.")
+        return found
+
+    async def post_customer_message(
+        self, session_key: str, content: str, client_id: str | None, address: str
+    ) -> Posted:
+        session_id = (await self.session_for_key(session_key)).id
+        self._session_sends.hit(str(session_id), "You are sending messages too fast.")
+        self._address_sends.hit(address, "Too many messages from this address; please wait.")
+
+        async def work(tx: _Tx) -> Posted:
+            session = await tx.session(session_id)
+            if client_id and (seen := await self._seen(tx, session, client_id)):
+                if seen.message.sender_type is not SenderType.CUSTOMER:
+                    raise Conflict("That client_id belongs to another sender's message.")
+                return seen
+            if session.status is SessionStatus.CLOSED:
+                session = await tx.set_status(session, SessionStatus.QUEUED, None)
+                await tx.emit_session("chat.session.updated", session)
+            return await tx.append(
+                session_id,
+                SenderType.CUSTOMER,
+                content,
+                client_id=client_id,
+                sender_name=session.customer_name,
+            )
+
+        return await self._write(work)
+
+    async def public_history(self, session_key: str, after_seq: int, limit: int) -> History:
+        session = await self.session_for_key(session_key)
+        return await self._history(session, after_seq, limit)
+
+    async def hand_off(self, session_key: str) -> Session:
+        """The customer asks for a person: the session waits in the queue for an agent."""
+        session_id = (await self.session_for_key(session_key)).id
+        out = await self._write(lambda tx: self._queue_for_person(tx, session_id, HANDOFF_NOTE))
+        return out.session
+
+    async def _queue_for_person(self, tx: _Tx, session_id: int, note: str) -> Changed:
+        session = await tx.session(session_id)
+        if session.status in (SessionStatus.QUEUED, SessionStatus.ACTIVE):
+            return Changed(session)
+        session = await tx.set_status(session, SessionStatus.QUEUED, None)
+        await tx.emit_session("chat.session.updated", session)
+        posted = await tx.append(session_id, SenderType.SYSTEM, note)
+        return Changed(posted.session, tx.events)
+
+    # -- agents -------------------------------------------------------------------------
+
+    async def list_sessions(self, status: SessionStatus | None, limit: int) -> list[Session]:
+        return await self.db.read(lambda c: sessions.list_sessions(c, status, limit))
+
+    async def get_session(self, session_id: int) -> Session:
+        found = await self.db.read(lambda c: sessions.get_session(c, session_id))
+        if found is None:
+            raise NotFound("No such conversation.")
+        return found
+
+    async def history(self, session_id: int, after_seq: int, limit: int) -> History:
+        return await self._history(await self.get_session(session_id), after_seq, limit)
+
+    async def post_agent_message(
+        self, agent: Agent, session_id: int, content: str, client_id: str | None
+    ) -> Posted:
+        """An agent replies; replying to an unassigned conversation takes it."""
+
+        async def work(tx: _Tx) -> Posted:
+            session = await tx.session(session_id)
+            if client_id and (seen := await self._seen(tx, session, client_id)):
+                if seen.message.agent_id != agent.id:
+                    raise Conflict("That client_id belongs to another sender's message.")
+                return seen
+            if session.status is SessionStatus.CLOSED:
+                raise Conflict("This conversation is closed.")
+            _check_holder(session, agent)
+            if session.assigned_agent_id is None:
+                await tx.assign(session, agent)
+            await sessions.mark_human_replied(tx.conn, session_id)
+            return await tx.append(
+                session_id, SenderType.AGENT, content, agent=agent, client_id=client_id
+            )
+
+        return await self._write(work)
+
+    async def assign(self, agent: Agent, session_id: int, target_id: int | None) -> Session:
+        """Give the session to the caller, or, for an admin, to the agent it names."""
+        target = await self._assignee(agent, target_id)
+
+        async def work(tx: _Tx) -> Changed:
+            session = await tx.session(session_id)
+            if session.status is SessionStatus.CLOSED:
+                raise Conflict("This conversation is closed.")
+            if session.status is SessionStatus.ACTIVE and session.assigned_agent_id == target.id:
+                return Changed(session)
+            _check_holder(session, agent)
+            return Changed(await tx.assign(session, target), tx.events)
+
+        return (await self._write(work)).session
+
+    async def close(self, agent: Agent, session_id: int) -> Session:
+        async def work(tx: _Tx) -> Changed:
+            session = await tx.session(session_id)
+            if session.status is SessionStatus.CLOSED:
+                return Changed(session)
+            _check_holder(session, agent)
+            session = await tx.set_status(session, SessionStatus.CLOSED, session.assigned_agent_id)
+            await tx.emit_session("chat.session.closed", session)
+            return Changed(session, tx.events)
+
+        return (await self._write(work)).session
+
+    # -- shared -------------------------------------------------------------------------
+
+    async def _assignee(self, agent: Agent, target_id: int | None) -> Agent:
+        if target_id is None or target_id == agent.id:
+            return agent
+        if not agent.is_admin:
+            raise Forbidden("Only an admin can assign a conversation to someone else.")
+        target = await self.db.read(lambda c: agents.get_agent(c, target_id))
+        if target is None or not target.is_active:
+            raise NotFound("No such agent.")
+        return target
+
+    async def _seen(self, tx: _Tx, session: Session, client_id: str) -> Posted | None:
+        """The message already stored under this client_id: a retry gets it back, once."""
+        found = await messages.get_message_by_client_id(tx.conn, session.id, client_id)
+        return Posted(found, session, False) if found else None
+
+    async def _history(self, session: Session, after_seq: int, limit: int) -> History:
+        found = await self.db.read(
+            lambda c: messages.list_messages(c, session.id, after_seq, limit + 1)
+        )
+        return History(session, found[:limit], len(found) > limit)
+
+
+def _check_holder(session: Session, agent: Agent) -> None:
+    """Only the agent holding a conversation, or an admin, may act on it."""
+    holder = session.assigned_agent
+    if holder is not None and holder["id"] != agent.id and not agent.is_admin:
+        raise Conflict(f"{holder['name']} is handling this conversation.")

@@ -1,0 +1,1 @@
+"""Storage: the database, its migrations and one module of queries per table."""

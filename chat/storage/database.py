@@ -1,0 +1,189 @@
+"""Database: one writer connection with group commit, and a small pool of readers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import aiosqlite
+
+from chat.errors import ChatError, StorageFailed
+from chat.storage.migrate import migrate
+
+T = TypeVar("T")
+Work = Callable[[aiosqlite.Connection], Awaitable[T]]
+log = logging.getLogger("chat.storage")
+
+MAX_BATCH = 256  # writes per transaction; bounds the time any one caller waits on others
+
+
+@dataclass(slots=True)
+class _Job:
+    work: Work[Any]
+    after_commit: Callable[[Any], None] | None
+    future: asyncio.Future[Any] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+
+async def connect(path: Path, synchronous: str, *, readonly: bool = False) -> aiosqlite.Connection:
+    """A connection with the pragmas every connection needs."""
+    conn = await aiosqlite.connect(path, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    await conn.execute("PRAGMA journal_mode=WAL")
+    await conn.execute(f"PRAGMA synchronous={synchronous}")
+    await conn.execute("PRAGMA foreign_keys=ON")
+    await conn.execute("PRAGMA busy_timeout=5000")
+    if readonly:
+        await conn.execute("PRAGMA query_only=ON")
+    return conn
+
+
+class Database:
+    """Every write goes through write(); whatever is queued commits in one transaction.
+
+    A caller of write() hears back only after COMMIT returned. Each write runs inside its
+    own savepoint, so one that fails is rolled back alone and the rest of its batch commits.
+    """
+
+    def __init__(self, path: Path, synchronous: str = "FULL", readers: int = 2) -> None:
+        self.path = path
+        self.synchronous = synchronous
+        self._reader_count = readers
+        self._writer: aiosqlite.Connection | None = None
+        self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+        self._all_readers: list[aiosqlite.Connection] = []
+        self._jobs: asyncio.Queue[_Job | None] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+        self.batches = 0  # how many transactions committed; the benchmark reads it
+        self.writes = 0
+
+    async def open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._writer = await connect(self.path, self.synchronous)
+        await migrate(self._writer)
+        for _ in range(self._reader_count):
+            reader = await connect(self.path, self.synchronous, readonly=True)
+            self._all_readers.append(reader)
+            self._readers.put_nowait(reader)
+        self._task = asyncio.create_task(self._run_writer(), name="db-writer")
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._jobs.put_nowait(None)
+            await self._task
+            self._task = None
+        for conn in [*self._all_readers, self._writer]:
+            if conn is not None:
+                await conn.close()
+        self._all_readers.clear()
+        self._writer = None
+
+    async def write(self, work: Work[T], after_commit: Callable[[T], None] | None = None) -> T:
+        """Run `work` in the writer's next transaction; return its result once committed.
+
+        `after_commit` runs right after the COMMIT, in commit order, before any later write's
+        caller resumes: the service publishes events there, so they go out in event_id order.
+        """
+        if self._task is None:
+            raise StorageFailed("The database is not open.")
+        job = _Job(work, after_commit)
+        self._jobs.put_nowait(job)
+        return await asyncio.shield(job.future)
+
+    async def read(self, work: Work[T], *, snapshot: bool = False) -> T:
+        """Run `work` on a reader; with snapshot=True all its statements see one point in time."""
+        conn = await self._readers.get()
+        try:
+            if not snapshot:
+                return await work(conn)
+            await conn.execute("BEGIN")
+            try:
+                return await work(conn)
+            finally:
+                await conn.execute("COMMIT")
+        finally:
+            self._readers.put_nowait(conn)
+
+    async def ping(self) -> bool:
+        """Whether the database answers a read and the writer is running."""
+        if self._task is None or self._task.done():
+            return False
+
+        async def one(conn: aiosqlite.Connection) -> bool:
+            async with conn.execute("SELECT 1") as cursor:
+                return await cursor.fetchone() is not None
+
+        try:
+            return await self.read(one)
+        except sqlite3.Error:
+            return False
+
+    async def _run_writer(self) -> None:
+        while True:
+            job = await self._jobs.get()
+            if job is None:
+                return
+            batch = [job]
+            while len(batch) < MAX_BATCH and not self._jobs.empty():
+                nxt = self._jobs.get_nowait()
+                if nxt is None:
+                    self._jobs.put_nowait(None)  # finish this batch, then stop
+                    break
+                batch.append(nxt)
+            await self._commit(batch)
+
+    async def _commit(self, batch: list[_Job]) -> None:
+        conn = self._writer
+        assert conn is not None
+        outcomes: list[tuple[_Job, Any, bool]] = []
+        try:
+            await conn.execute("BEGIN IMMEDIATE")
+            for job in batch:
+                outcomes.append(await self._run_job(conn, job))
+            await conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            log.error("write transaction failed and was rolled back: %s", exc)
+            await self._rollback(conn)
+            for job in batch:
+                if not job.future.done():
+                    job.future.set_exception(StorageFailed())
+            return
+        self.batches += 1
+        self.writes += len(batch)
+        for job, value, ok in outcomes:
+            if ok and job.after_commit is not None:
+                job.after_commit(value)
+            if job.future.done():
+                continue
+            if ok:
+                job.future.set_result(value)
+            else:
+                job.future.set_exception(value)
+
+    async def _run_job(self, conn: aiosqlite.Connection, job: _Job) -> tuple[_Job, Any, bool]:
+        await conn.execute("SAVEPOINT job")
+        try:
+            value = await job.work(conn)
+        except Exception as exc:  # noqa: BLE001 - one bad write must not take the writer down
+            await conn.execute("ROLLBACK TO job")
+            await conn.execute("RELEASE job")
+            if not isinstance(exc, ChatError):
+                log.error("a write failed and was rolled back alone", exc_info=exc)
+                exc = StorageFailed()
+            return job, exc, False
+        await conn.execute("RELEASE job")
+        return job, value, True
+
+    @staticmethod
+    async def _rollback(conn: aiosqlite.Connection) -> None:
+        if conn.in_transaction:
+            try:
+                await conn.execute("ROLLBACK")
+            except sqlite3.Error as exc:
+                log.error("rollback failed: %s", exc)

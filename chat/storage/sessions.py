@@ -1,0 +1,90 @@
+"""Queries on chat_sessions; every read joins the assigned agent's name and the last message."""
+
+from __future__ import annotations
+
+import aiosqlite
+
+from chat.models import Session, SessionStatus
+
+SESSION_SELECT = """
+SELECT s.*, a.name AS agent_name,
+       m.id AS m_id, m.session_id AS m_session_id, m.seq AS m_seq,
+       m.sender_type AS m_sender_type, m.sender_name AS m_sender_name,
+       m.agent_id AS m_agent_id, m.content AS m_content, m.client_id AS m_client_id,
+       m.created_at AS m_created_at
+FROM chat_sessions AS s
+LEFT JOIN agents AS a ON a.id = s.assigned_agent_id
+LEFT JOIN messages AS m ON m.session_id = s.id AND m.seq = s.last_seq
+"""
+
+
+async def insert_session(
+    db: aiosqlite.Connection,
+    key_hash: bytes,
+    status: SessionStatus,
+    name: str | None,
+    email: str | None,
+    page_url: str | None,
+    now: str,
+) -> int:
+    async with db.execute(
+        "INSERT INTO chat_sessions"
+        " (key_hash, status, customer_name, customer_email, page_url, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        (key_hash, status.value, name, email, page_url, now, now),
+    ) as cursor:
+        row = await cursor.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+async def get_session(db: aiosqlite.Connection, session_id: int) -> Session | None:
+    async with db.execute(SESSION_SELECT + " WHERE s.id = ?", (session_id,)) as cursor:
+        row = await cursor.fetchone()
+    return Session.from_row(row) if row else None
+
+
+async def get_session_by_key(db: aiosqlite.Connection, key_hash: bytes) -> Session | None:
+    async with db.execute(SESSION_SELECT + " WHERE s.key_hash = ?", (key_hash,)) as cursor:
+        row = await cursor.fetchone()
+    return Session.from_row(row) if row else None
+
+
+async def list_sessions(
+    db: aiosqlite.Connection, status: SessionStatus | None, limit: int
+) -> list[Session]:
+    """Latest activity first."""
+    where, args = ("WHERE s.status = ?", (status.value,)) if status else ("", ())
+    async with db.execute(
+        f"{SESSION_SELECT} {where} ORDER BY s.updated_at DESC, s.id DESC LIMIT ?", (*args, limit)
+    ) as cursor:
+        return [Session.from_row(row) for row in await cursor.fetchall()]
+
+
+async def next_seq(db: aiosqlite.Connection, session_id: int, now: str) -> int:
+    """Take the session's next message number; the single writer keeps it gap-free."""
+    async with db.execute(
+        "UPDATE chat_sessions SET last_seq = last_seq + 1, message_count = message_count + 1,"
+        " updated_at = ? WHERE id = ? RETURNING last_seq",
+        (now, session_id),
+    ) as cursor:
+        row = await cursor.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+async def update_session_status(
+    db: aiosqlite.Connection,
+    session_id: int,
+    status: SessionStatus,
+    assigned_agent_id: int | None,
+    now: str,
+) -> None:
+    await db.execute(
+        "UPDATE chat_sessions SET status = ?, assigned_agent_id = ?, updated_at = ? WHERE id = ?",
+        (status.value, assigned_agent_id, now, session_id),
+    )
+
+
+async def mark_human_replied(db: aiosqlite.Connection, session_id: int) -> None:
+    await db.execute("UPDATE chat_sessions SET human_replied = 1 WHERE id = ?", (session_id,))

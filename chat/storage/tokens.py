@@ -1,0 +1,49 @@
+"""Queries on auth_tokens: login cookies and API tokens, kept only as hashes."""
+
+from __future__ import annotations
+
+import aiosqlite
+
+from chat.models import Agent
+
+
+async def insert_token(
+    db: aiosqlite.Connection, agent_id: int, kind: str, token_hash: bytes, now: str, expires: str
+) -> None:
+    await db.execute(
+        "INSERT INTO auth_tokens (agent_id, kind, token_hash, created_at, expires_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (agent_id, kind, token_hash, now, expires),
+    )
+
+
+async def get_token_agent(
+    db: aiosqlite.Connection, kind: str, token_hash: bytes, now: str
+) -> Agent | None:
+    """The active agent a live (unrevoked, unexpired) token of this kind belongs to."""
+    async with db.execute(
+        "SELECT agents.* FROM auth_tokens JOIN agents ON agents.id = auth_tokens.agent_id"
+        " WHERE token_hash = ? AND kind = ? AND revoked_at IS NULL AND expires_at > ?"
+        " AND agents.is_active = 1",
+        (token_hash, kind, now),
+    ) as cursor:
+        row = await cursor.fetchone()
+    return Agent.from_row(row) if row else None
+
+
+async def revoke_token(db: aiosqlite.Connection, token_hash: bytes, now: str) -> None:
+    await db.execute(
+        "UPDATE auth_tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL",
+        (now, token_hash),
+    )
+
+
+async def revoke_agent_tokens(db: aiosqlite.Connection, agent_id: int, now: str) -> None:
+    await db.execute(
+        "UPDATE auth_tokens SET revoked_at = ? WHERE agent_id = ? AND revoked_at IS NULL",
+        (now, agent_id),
+    )
+
+
+async def delete_expired_tokens(db: aiosqlite.Connection, now: str) -> None:
+    await db.execute("DELETE FROM auth_tokens WHERE expires_at <= ?", (now,))

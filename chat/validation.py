@@ -1,0 +1,112 @@
+"""Field validation shared by the REST API and the sockets: each check raises Invalid."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from typing import Any
+
+from chat.config import Limits
+from chat.errors import Invalid
+from chat.models import SessionStatus
+
+CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+MAX_ID = 2**63 - 1
+ALLOWED_CONTROLS = {"\n", "\t"}
+
+
+def _bad_character(text: str) -> str | None:
+    """The first character we refuse: a control character other than \\n and \\t, or a lone
+    surrogate (which no UTF-8 store can hold)."""
+    for char in text:
+        if char in ALLOWED_CONTROLS:
+            continue
+        if unicodedata.category(char) in ("Cc", "Cs"):
+            return char
+    return None
+
+
+def text(
+    value: Any, field: str, max_len: int, *, required: bool, multiline: bool = False
+) -> str | None:
+    """A trimmed string of at most `max_len` characters; None when optional and blank."""
+    if value is None and not required:
+        return None
+    if not isinstance(value, str):
+        raise Invalid(f"`{field}` must be a string.")
+    if multiline:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    value = value.strip()
+    if not value:
+        if required:
+            raise Invalid(f"`{field}` must not be empty.")
+        return None
+    if len(value) > max_len:
+        raise Invalid(f"`{field}` is longer than {max_len} characters.")
+    bad = _bad_character(value)
+    if bad is not None and (multiline or bad not in ALLOWED_CONTROLS):
+        raise Invalid(f"`{field}` contains a control character (U+{ord(bad):04X}).")
+    if not multiline and ("\n" in value or "\t" in value):
+        raise Invalid(f"`{field}` must be on one line.")
+    return value
+
+
+def content(value: Any, limits: Limits) -> str:
+    result = text(value, "content", limits.content_max, required=True, multiline=True)
+    assert result is not None
+    return result
+
+
+def client_id(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not CLIENT_ID.fullmatch(value):
+        raise Invalid("`client_id` must be 1 to 64 characters of A-Z, a-z, 0-9, _ and -.")
+    return value
+
+
+def email(value: Any, limits: Limits) -> str | None:
+    result = text(value, "email", limits.email_max, required=False)
+    if result is not None and not EMAIL.fullmatch(result):
+        raise Invalid("`email` does not look like an email address.")
+    return result
+
+
+def session_key(value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise Invalid("`session_key` must be a non-empty string.")
+    return value
+
+
+def positive_id(value: Any, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
+        raise Invalid(f"`{field}` must be a positive integer.")
+    return value
+
+
+def optional_id(body: Mapping[str, Any], field: str) -> int | None:
+    value = body.get(field)
+    return None if value is None else positive_id(value, field)
+
+
+def query_int(raw: str | None, field: str, default: int, low: int, high: int | None) -> int:
+    """An integer query parameter; values above `high` are capped to it."""
+    if raw is None:
+        return default
+    if not re.fullmatch(r"\d{1,18}", raw):
+        raise Invalid(f"`{field}` must be a whole number.")
+    value = int(raw)
+    if value < low:
+        raise Invalid(f"`{field}` must be at least {low}.")
+    return min(value, high) if high is not None else value
+
+
+def status(raw: str | None) -> SessionStatus | None:
+    if raw is None or raw == "":
+        return None
+    try:
+        return SessionStatus(raw)
+    except ValueError:
+        raise Invalid("`status` must be one of bot, queued, active, closed.") from None
