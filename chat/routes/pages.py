@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from chat.auth import COOKIE, COOKIE_NAME, Accounts, origin_allowed, require_agent
@@ -16,6 +18,7 @@ from chat.errors import Forbidden, RateLimited, Unauthorized
 from chat.models import Agent
 from chat.routes.api import client_address, read_body
 
+STATIC = Path(__file__).resolve().parent.parent.parent / "static"
 CSRF_COOKIE = "sb_csrf"
 FORM_MAX_BYTES = 8 * 1024
 
@@ -129,6 +132,19 @@ async def chat_page(request: Request) -> Response:
     return _with_csrf_cookie(request, render(request, "chat.html", context))
 
 
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def static_file(name: str, media_type: str | None = None) -> Endpoint:
+    """A page or script shipped in static/, served at the top-level path the contract names."""
+    path = STATIC / name
+
+    async def serve(request: Request) -> Response:
+        return FileResponse(path, media_type=media_type, headers={"Cache-Control": "no-cache"})
+
+    return serve
+
+
 async def healthz(request: Request) -> Response:
     if not await request.app.state.db.ping():
         return JSONResponse({"status": "unavailable"}, status_code=503)
@@ -142,4 +158,7 @@ routes: list[BaseRoute] = [
     Route("/logout", logout_submit, methods=["POST"]),
     Route("/chat", chat_page, methods=["GET"]),
     Route("/healthz", healthz, methods=["GET"]),
+    Route("/chat-widget.js", static_file("chat-widget.js", "text/javascript"), methods=["GET"]),
+    Route("/widget-demo.html", static_file("widget-demo.html"), methods=["GET"]),
+    Route("/websocket-test.html", static_file("websocket-test.html"), methods=["GET"]),
 ]

@@ -1,0 +1,149 @@
+"""Shared fixtures: settings on a real SQLite file, the app under TestClient, a live server."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import httpx
+import pytest
+from starlette.testclient import TestClient
+
+from chat.application import create_app
+from chat.config import Limits, Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "Password123!"
+ALICE = "agent1@callcenter.com"
+BOB = "agent2@callcenter.com"
+ADMIN = "admin@callcenter.com"
+# Generous limits so tests that are not about limits never trip one.
+ROOMY = Limits(
+    starts_per_minute=100_000,
+    messages_per_minute=100_000,
+    address_messages_per_minute=100_000,
+    failed_logins=1_000,
+)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(database=tmp_path / "chat.db", secret_key="test-secret", limits=ROOMY)
+
+
+@pytest.fixture
+def make_client(settings: Settings) -> Iterator[Callable[..., TestClient]]:
+    """Start the app with these settings (optionally changed) under TestClient."""
+    clients: list[TestClient] = []
+
+    def make(**changes: object) -> TestClient:
+        client = TestClient(create_app(replace(settings, **changes)))
+        client.__enter__()
+        clients.append(client)
+        return client
+
+    yield make
+    for client in reversed(clients):
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def login(client: TestClient | httpx.Client, email: str = ALICE) -> dict[str, str]:
+    """Log in over the API; return the Authorization header to send."""
+    answer = client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+    assert answer.status_code == 200, answer.text
+    return {"Authorization": f"Bearer {answer.json()['token']}"}
+
+
+def start(client: TestClient | httpx.Client, **body: object) -> dict:
+    answer = client.post("/api/v1/chat/public/start", json=body)
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    """`python app.py` in a subprocess on 127.0.0.1, on a database it keeps across restarts."""
+
+    database: Path
+    port: int
+    env: dict[str, str]
+    log: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def start(self, *extra: str) -> None:
+        args = [sys.executable, str(ROOT / "app.py"), "--port", str(self.port),
+                "--database", str(self.database), *extra]
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=out, stderr=out)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log.read_text()[-2000:]}")
+            try:
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError("server did not start in 20 s")
+
+    def stop(self, kill: bool = False) -> None:
+        if self.process is None:
+            return
+        if kill:
+            self.process.kill()
+        else:
+            self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    env = dict(os.environ)
+    env.update({
+        "SWITCHBOARD_SECRET_KEY": "live-test-secret",
+        "SWITCHBOARD_STARTS_PER_MINUTE": "100000",
+        "SWITCHBOARD_MESSAGES_PER_MINUTE": "100000",
+        "SWITCHBOARD_ADDRESS_MESSAGES_PER_MINUTE": "100000",
+        "SWITCHBOARD_FAILED_LOGINS": "1000",
+    })
+    server = LiveServer(tmp_path / "live.db", free_port(), env, tmp_path / "server.log")
+    server.start()
+    yield server
+    server.stop()
