@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,7 +22,8 @@ from chat.auth import Accounts
 from chat.config import Settings
 from chat.errors import ChatError, Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from chat.hub import Hub
-from chat.routes import api, pages
+from chat.hub.backplane import backplane_for
+from chat.routes import api, pages, ws
 from chat.service import ChatService
 from chat.storage.database import Database
 
@@ -145,12 +147,19 @@ def create_app(settings: Settings) -> Starlette:
             accounts = Accounts(db, settings)
             if settings.demo_data:
                 await accounts.ensure_demo_agents()
-            hub = Hub()
+            hub = Hub(backplane_for(settings.backplane_url), settings.limits.socket_queue)
+            await hub.start()
+            service = ChatService(db, hub, settings)
             app.state.db = db
             app.state.accounts = accounts
             app.state.hub = hub
-            app.state.service = ChatService(db, hub, settings)
-            yield
+            app.state.service = service
+            expiry = asyncio.create_task(service.typists.run(), name="typing-expiry")
+            try:
+                yield
+            finally:
+                expiry.cancel()
+                await hub.stop()
         finally:
             await db.close()
 
@@ -158,6 +167,7 @@ def create_app(settings: Settings) -> Starlette:
         routes=[
             *api.routes,
             *pages.routes,
+            *ws.routes,
             Mount("/static", StaticFiles(directory=ROOT / "static"), name="static"),
         ],
         middleware=[Middleware(SecurityHeaders)],

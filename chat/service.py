@@ -6,6 +6,7 @@ the log; the events are published to the hub only once that transaction has comm
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,7 @@ from chat.auth import hash_token, new_secret
 from chat.config import Settings
 from chat.errors import Conflict, Forbidden, NotFound
 from chat.hub import Hub
+from chat.hub.typing import TypingRelay
 from chat.models import Agent, Event, Message, SenderType, Session, SessionStatus, encode, now_iso
 from chat.ratelimit import RateLimit
 from chat.storage import agents, events, messages, sessions
@@ -43,6 +45,23 @@ class Started:
     session_key: str
     session: Session
     messages: list[Message]
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """Whom a socket belongs to: an agent, or the customer of one session."""
+
+    agent: Agent | None = None
+    session: Session | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Resume:
+    """Where a socket's replay starts and ends, or that it cannot be served."""
+
+    head: int
+    after: int | None
+    resync_required: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +164,7 @@ class ChatService:
         self._starts = RateLimit(limits.starts_per_minute, 60)
         self._session_sends = RateLimit(limits.messages_per_minute, 60)
         self._address_sends = RateLimit(limits.address_messages_per_minute, 60)
+        self.typists = TypingRelay(hub)
 
     async def _write(self, work: Callable[[_Tx], Any]) -> Any:
         """Run `work` in one transaction; publish its events once it has committed."""
@@ -290,6 +310,41 @@ class ChatService:
             return Changed(session, tx.events)
 
         return (await self._write(work)).session
+
+    # -- sockets ------------------------------------------------------------------------
+
+    async def resume(self, raw_last_event_id: str | None) -> Resume:
+        """Check a socket's `last_event_id`: what to replay, or that the client must resync."""
+        head = await self.db.read(events.get_event_head)
+        if raw_last_event_id is None:
+            return Resume(head, None)
+        if not re.fullmatch(r"\d{1,18}", raw_last_event_id):
+            return Resume(head, None, resync_required=True)
+        after = int(raw_last_event_id)
+        if after > head:
+            return Resume(head, None, resync_required=True)
+        return Resume(head, after)
+
+    async def replay(self, viewer: Viewer, after: int, until: int, limit: int) -> list[Event]:
+        """The stored events in (after, until] this viewer may see, oldest first."""
+        if viewer.agent is not None:
+            return await self.db.read(lambda c: events.list_events_after(c, after, until, limit))
+        assert viewer.session is not None
+        session_id = viewer.session.id
+        return await self.db.read(
+            lambda c: events.list_session_events_after(c, session_id, after, until, limit)
+        )
+
+    def typing(self, viewer: Viewer, typist: str, session_id: int, is_typing: bool) -> None:
+        if viewer.agent is not None:
+            self.typists.update(
+                typist, session_id, "agent", viewer.agent.name, is_typing, to_customer=True
+            )
+        elif viewer.session is not None:
+            name = viewer.session.customer_name or "Visitor"
+            self.typists.update(
+                typist, viewer.session.id, "customer", name, is_typing, to_customer=False
+            )
 
     # -- shared -------------------------------------------------------------------------
 

@@ -1,18 +1,149 @@
-"""Hub: delivers committed events to the sockets that may see them."""
+"""Hub: fan-out of frames to this process's sockets, each through its own bounded queue."""
 
 from __future__ import annotations
 
+import asyncio
+import itertools
+from collections import defaultdict
 from collections.abc import Iterable
 
+from chat.hub.backplane import Backplane, Delivery, MemoryBackplane
 from chat.models import Event
+
+CLOSE = None  # the sentinel that tells a sender to stop
+_ids = itertools.count(1)
+
+
+class Subscriber:
+    """One socket's place in the hub: a bounded queue of frames its sender task drains.
+
+    While the socket replays the event log, live frames wait in `pending`; those the replay
+    already covered are dropped when it ends, so nothing is missed or sent twice.
+    """
+
+    def __init__(self, *, session_id: int | None, agent_id: int | None, max_queue: int) -> None:
+        self.id = f"s{next(_ids)}"
+        self.session_id = session_id  # set for a customer's socket
+        self.agent_id = agent_id  # set for an agent's socket
+        self.queue: asyncio.Queue[str | None] = asyncio.Queue(max_queue + 1)
+        self.max_queue = max_queue
+        self.pending: list[tuple[int | None, str]] | None = []
+        self.replayed_through = 0
+        self.overflowed = asyncio.Event()
+
+    @property
+    def is_agent(self) -> bool:
+        return self.agent_id is not None
+
+    def offer(self, frame: str, event_id: int | None) -> None:
+        """Queue a frame without ever waiting; a socket too far behind is cut off instead."""
+        if self.overflowed.is_set():
+            return
+        if self.pending is not None:
+            if len(self.pending) >= self.max_queue * 4:
+                self._overflow()
+            else:
+                self.pending.append((event_id, frame))
+            return
+        if event_id is not None and event_id <= self.replayed_through:
+            return
+        if self.queue.qsize() >= self.max_queue:
+            self._overflow()
+            return
+        self.queue.put_nowait(frame)
+
+    def go_live(self, replayed_through: int) -> None:
+        """The replay covered every event up to `replayed_through`: release what came since."""
+        self.replayed_through = replayed_through
+        waiting, self.pending = self.pending or [], None
+        for event_id, frame in waiting:
+            self.offer(frame, event_id)
+
+    def _overflow(self) -> None:
+        self.pending = None
+        while not self.queue.empty():
+            self.queue.get_nowait()  # free the memory now; the socket is closing anyway
+        self.queue.put_nowait(CLOSE)
+        self.overflowed.set()
 
 
 class Hub:
-    """Local fan-out. Sockets register here; the service publishes committed events."""
+    """Sockets register here; the service publishes; the backplane carries it to each process."""
 
-    def __init__(self) -> None:
-        self.published = 0
+    def __init__(self, backplane: Backplane | None = None, max_queue: int = 512) -> None:
+        self.backplane = backplane or MemoryBackplane()
+        self.max_queue = max_queue
+        self._agents: set[Subscriber] = set()
+        self._customers: defaultdict[int, set[Subscriber]] = defaultdict(set)
+        self._per_agent: defaultdict[int, int] = defaultdict(int)
+        self.delivered = 0
+
+    async def start(self) -> None:
+        await self.backplane.start(self.deliver)
+
+    async def stop(self) -> None:
+        await self.backplane.stop()
+
+    # -- sockets ---------------------------------------------------------------------------
+
+    def subscribe(
+        self, *, session_id: int | None = None, agent_id: int | None = None
+    ) -> Subscriber:
+        sub = Subscriber(session_id=session_id, agent_id=agent_id, max_queue=self.max_queue)
+        if agent_id is not None:
+            self._agents.add(sub)
+            self._per_agent[agent_id] += 1
+        elif session_id is not None:
+            self._customers[session_id].add(sub)
+        return sub
+
+    def unsubscribe(self, sub: Subscriber) -> None:
+        if sub.agent_id is not None and sub in self._agents:
+            self._agents.discard(sub)
+            self._per_agent[sub.agent_id] -= 1
+            if not self._per_agent[sub.agent_id]:
+                del self._per_agent[sub.agent_id]
+        elif sub.session_id is not None:
+            subs = self._customers.get(sub.session_id)
+            if subs is not None:
+                subs.discard(sub)
+                if not subs:
+                    del self._customers[sub.session_id]
+
+    def count_agent(self, agent_id: int) -> int:
+        return self._per_agent.get(agent_id, 0)
+
+    def count_session(self, session_id: int) -> int:
+        return len(self._customers.get(session_id, ()))
+
+    def agent_subscribers(self, agent_id: int) -> list[Subscriber]:
+        return [sub for sub in self._agents if sub.agent_id == agent_id]
+
+    @property
+    def socket_count(self) -> int:
+        return len(self._agents) + sum(len(s) for s in self._customers.values())
+
+    # -- frames ----------------------------------------------------------------------------
 
     def publish(self, events: Iterable[Event]) -> None:
-        for _ in events:
-            self.published += 1
+        """Hand committed events to every process, each frame encoded once per audience."""
+        for event in events:
+            self.backplane.publish(
+                Delivery(event.id, event.session_id, event.agent_frame(), event.public_frame())
+            )
+
+    def publish_ephemeral(self, delivery: Delivery) -> None:
+        self.backplane.publish(delivery)
+
+    def deliver(self, delivery: Delivery) -> None:
+        """Fan a delivery out to this process's sockets; never waits on any of them."""
+        if delivery.agent_frame is not None:
+            for sub in self._agents:
+                if sub.id != delivery.skip:
+                    sub.offer(delivery.agent_frame, delivery.event_id)
+                    self.delivered += 1
+        if delivery.public_frame is not None and delivery.session_id is not None:
+            for sub in self._customers.get(delivery.session_id, ()):
+                if sub.id != delivery.skip:
+                    sub.offer(delivery.public_frame, delivery.event_id)
+                    self.delivered += 1

@@ -47,13 +47,13 @@ async def list_events_after(db: aiosqlite.Connection, after_id: int, limit: int)
 
 
 async def list_session_events_after(
-    db: aiosqlite.Connection, session_id: int, after_id: int, limit: int
+    db: aiosqlite.Connection, session_id: int, after_id: int, until_id: int, limit: int
 ) -> list[Event]:
-    """A session's customer-visible events after `after_id`: what a customer socket replays."""
+    """A session's customer-visible events in (after_id, until_id]: a customer's replay."""
     async with db.execute(
-        "SELECT * FROM events WHERE session_id = ? AND id > ? AND public_data IS NOT NULL"
-        " ORDER BY id LIMIT ?",
-        (session_id, after_id, limit),
+        "SELECT * FROM events WHERE session_id = ? AND id > ? AND id <= ?"
+        " AND public_data IS NOT NULL ORDER BY id LIMIT ?",
+        (session_id, after_id, until_id, limit),
     ) as cursor:
         return [Event.from_row(row) for row in await cursor.fetchall()]
 

@@ -1,0 +1,98 @@
+"""Typing indicators: relayed at most once a second per typist, expired when a typist goes quiet."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from chat.hub.backplane import Delivery
+from chat.hub.hub import Hub
+from chat.models import ephemeral_frame
+
+THROTTLE = 1.0  # seconds between two relayed "still typing" frames of one typist
+EXPIRY = 6.0  # seconds without news after which a typist is taken to have stopped
+
+
+@dataclass(slots=True)
+class _Typist:
+    session_id: int
+    sender_type: str
+    name: str
+    to_customer: bool
+    skip: str | None
+    last_relayed: float
+    deadline: float
+
+
+class TypingRelay:
+    """Who is typing where. A typist is a socket (or the AI) in one session."""
+
+    def __init__(self, hub: Hub, clock: Callable[[], float] = time.monotonic) -> None:
+        self.hub = hub
+        self._clock = clock
+        self._typists: dict[tuple[str, int], _Typist] = {}
+
+    def update(
+        self,
+        typist: str,
+        session_id: int,
+        sender_type: str,
+        name: str,
+        is_typing: bool,
+        *,
+        to_customer: bool,
+    ) -> None:
+        """Record what `typist` says and relay it unless it only repeats itself too soon.
+
+        Customers' typing goes to the agents; agents' (and the AI's) to the customer and the
+        other agents, never back to the typist's own socket.
+        """
+        now = self._clock()
+        key = (typist, session_id)
+        known = self._typists.get(key)
+        if not is_typing:
+            if known is not None:
+                del self._typists[key]
+                self._relay(known, False)
+            return
+        if known is not None:
+            known.deadline = now + EXPIRY
+            if now - known.last_relayed < THROTTLE:
+                return
+            known.last_relayed = now
+        else:
+            known = self._typists[key] = _Typist(
+                session_id, sender_type, name, to_customer, typist, now, now + EXPIRY
+            )
+        self._relay(known, True)
+
+    def forget(self, typist: str) -> None:
+        """The typist's socket closed: whatever it was typing, it has stopped."""
+        for key in [k for k in self._typists if k[0] == typist]:
+            self._relay(self._typists.pop(key), False)
+
+    def expire(self) -> None:
+        now = self._clock()
+        for key in [k for k, t in self._typists.items() if t.deadline <= now]:
+            self._relay(self._typists.pop(key), False)
+
+    async def run(self, every: float = 1.0) -> None:
+        """Expire quiet typists until cancelled (the app's lifespan owns this task)."""
+        while True:
+            await asyncio.sleep(every)
+            self.expire()
+
+    def _relay(self, typist: _Typist, is_typing: bool) -> None:
+        frame = ephemeral_frame(
+            "chat.typing",
+            {
+                "session_id": typist.session_id,
+                "sender_type": typist.sender_type,
+                "name": typist.name,
+                "is_typing": is_typing,
+            },
+        )
+        public = frame if typist.to_customer else None
+        self.hub.publish_ephemeral(Delivery(None, typist.session_id, frame, public, typist.skip))
