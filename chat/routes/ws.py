@@ -27,6 +27,7 @@ NOT_AUTHENTICATED, ORIGIN_REFUSED, UNKNOWN_KEY, TOO_MANY = 4401, 4403, 4404, 442
 POLICY, TOO_BIG, TRY_AGAIN = 1008, 1009, 1013
 FRAMES_PER_10S = 100  # per socket; typing is throttled by clients and by the server
 STRIKES = 20  # refused frames in 10 s after which a socket is closed (1008)
+CLOSE_WAIT = 5  # seconds a closing socket may take to drain before it is dropped
 
 
 class _Close(Exception):
@@ -100,7 +101,7 @@ async def _serve(
         hub.unsubscribe(sub)
         service.typists.forget(sub.id)
     if code is not None and websocket.application_state is WebSocketState.CONNECTED:
-        with anyio.move_on_after(1):
+        with anyio.move_on_after(CLOSE_WAIT):
             try:
                 await websocket.close(code)
             except (WebSocketDisconnect, OSError, RuntimeError):

@@ -38,10 +38,13 @@ async def get_oldest_event_id(db: aiosqlite.Connection) -> int | None:
     return int(row[0]) if row and row[0] is not None else None
 
 
-async def list_events_after(db: aiosqlite.Connection, after_id: int, limit: int) -> list[Event]:
-    """Every event after `after_id`, oldest first: what an agent socket replays."""
+async def list_events_after(
+    db: aiosqlite.Connection, after_id: int, until_id: int, limit: int
+) -> list[Event]:
+    """Every event in (after_id, until_id], oldest first: what an agent socket replays."""
     async with db.execute(
-        "SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?", (after_id, limit)
+        "SELECT * FROM events WHERE id > ? AND id <= ? ORDER BY id LIMIT ?",
+        (after_id, until_id, limit),
     ) as cursor:
         return [Event.from_row(row) for row in await cursor.fetchall()]
 

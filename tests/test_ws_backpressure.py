@@ -1,0 +1,73 @@
+"""A socket that stops reading is cut off; the others never wait for it."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import socket
+from dataclasses import replace
+
+import pytest
+from websockets.asyncio.client import connect
+
+from chat.config import Settings
+from tests.conftest import ALICE, BOB
+from tests.sockets import Socket, running
+
+pytestmark = pytest.mark.anyio
+MESSAGES = 1000
+
+
+def tiny_buffer_socket(port: int) -> socket.socket:
+    """A TCP socket with a small receive window, so a client that stops reading soon stalls."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect(("127.0.0.1", port))
+    sock.setblocking(False)
+    return sock
+
+
+async def test_a_stalled_reader_is_closed_and_a_fast_one_gets_everything(
+    settings: Settings,
+) -> None:
+    limits = replace(settings.limits, socket_queue=16)
+    async with running(replace(settings, limits=limits)) as server:
+        hub = server.app.state.hub
+        fast = await server.agent_socket(await server.login(ALICE))
+        await fast.next("connection.ready")
+        slow_ws = await connect(
+            f"{server.ws_url}/ws",
+            sock=tiny_buffer_socket(server.port),
+            additional_headers={"Authorization": f"Bearer {await server.login(BOB)}"},
+            max_queue=1,
+            compression=None,  # so that the frames fill the kernel's buffers quickly
+        )
+        slow = Socket(slow_ws)
+        await slow.next("connection.ready")
+        assert hub.socket_count == 2
+
+        key = (await server.start())["session_key"]
+        await fast.next("chat.session.started")
+        big = base64.b64encode(os.urandom(2990)).decode()  # ~4000 characters that do not compress
+
+        async def talk() -> None:
+            for n in range(MESSAGES):
+                await server.say(key, f"{n} {big}")
+
+        async def read_once_cut_off() -> int | None:
+            while hub.socket_count > 1:
+                await asyncio.sleep(0.01)
+            return await slow.closed_with(timeout=20)  # a reader that wakes up again
+
+        slow_end = asyncio.create_task(read_once_cut_off())
+        talker = asyncio.create_task(talk())
+        contents = []
+        while len(contents) < MESSAGES:
+            frame = await fast.next("chat.message.new", timeout=20)
+            contents.append(frame["data"]["message"]["content"].split()[0])
+        await talker
+        assert contents == [str(n) for n in range(MESSAGES)]
+        assert hub.socket_count == 1, "the stalled socket was cut off"
+        assert all(sub.queue.qsize() <= 17 for sub in hub._agents)
+        assert await slow_end == 1013
