@@ -32,7 +32,11 @@ def serve(argv: Sequence[str]) -> None:
         port=settings.port,
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,
+        ws=settings.ws_impl,
         ws_max_size=settings.limits.frame_max_bytes,
+        ws_per_message_deflate=settings.ws_deflate,
+        ws_ping_interval=20,  # finds dead peers: no pong within 20 s closes the socket
+        ws_ping_timeout=20,
         server_header=False,
     )
 

@@ -23,6 +23,7 @@ from chat.config import Settings
 from chat.errors import ChatError, Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from chat.hub import Hub
 from chat.hub.backplane import backplane_for
+from chat.redact import redact
 from chat.routes import api, pages, ws
 from chat.service import ChatService
 from chat.storage.database import Database
@@ -42,6 +43,34 @@ HTTP_ERRORS: dict[int, type[ChatError]] = {
     404: NotFound,
     409: Conflict,
 }
+
+
+class CatchUnexpected:
+    """Turns an unexpected exception into the contract's 500 inside SecurityHeaders, so even
+    that answer carries CORS, no-store and the CSP; the exception is logged, never shown."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:  # noqa: BLE001 - the last line of defence; logged below
+            log.exception("unexpected error on %s", redact(scope.get("path", "")))
+            if started:
+                raise
+            response = _error_response(Request(scope), ChatError())
+            await response(scope, receive, send)
 
 
 class SecurityHeaders:
@@ -82,6 +111,7 @@ def _security_headers(path: str, public: bool) -> list[tuple[bytes, bytes]]:
         headers.append((b"x-frame-options", b"DENY"))
     if public:
         headers.append((b"access-control-allow-origin", b"*"))
+        headers.append((b"access-control-expose-headers", b"Retry-After"))
     return headers
 
 
@@ -128,7 +158,10 @@ async def on_http_error(request: Request, exc: Exception) -> Response:
     else:
         error = Invalid("That method is not allowed here.")
         error.status = exc.status_code
-    return _error_response(request, error)
+    response = _error_response(request, error)
+    for name, value in (exc.headers or {}).items():
+        response.headers[name] = value  # e.g. the Allow header of a 405
+    return response
 
 
 async def on_server_error(request: Request, exc: Exception) -> Response:
@@ -170,7 +203,7 @@ def create_app(settings: Settings) -> Starlette:
             *ws.routes,
             Mount("/static", StaticFiles(directory=ROOT / "static"), name="static"),
         ],
-        middleware=[Middleware(SecurityHeaders)],
+        middleware=[Middleware(SecurityHeaders), Middleware(CatchUnexpected)],
         exception_handlers={
             ChatError: on_chat_error,
             HTTPException: on_http_error,

@@ -13,6 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.requests import HTTPConnection
 
+from chat import validation
 from chat.config import Settings
 from chat.errors import Conflict, Forbidden, Invalid, Unauthorized
 from chat.models import Agent, Role, now_iso
@@ -35,7 +36,8 @@ WRONG_LOGIN = "Invalid email or password."
 
 
 def hash_token(raw: str) -> bytes:
-    return hashlib.sha256(raw.encode()).digest()
+    # surrogatepass: any string hashes (to match nothing) instead of failing on a lone surrogate.
+    return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).digest()
 
 
 def new_secret() -> str:
@@ -62,8 +64,8 @@ class Accounts:
 
     async def login(self, email: object, password: object, address: str) -> Agent:
         """The agent these credentials belong to; the same Unauthorized for any mistake."""
-        if not isinstance(email, str) or not isinstance(password, str):
-            raise Invalid("`email` and `password` must be strings.")
+        if not _is_text(email) or not _is_text(password):
+            raise Invalid("`email` and `password` must be strings of valid text.")
         email = email.strip().lower()
         keys = (f"email:{email}", f"addr:{address}")
         message = "Too many failed logins; please wait before trying again."
@@ -108,7 +110,12 @@ class Accounts:
             await self.db.write(lambda c: tokens.revoke_token(c, digest, now_iso()))
 
     async def create_agent(self, email: str, name: str, password: str, role: Role) -> Agent:
-        email = email.strip().lower()
+        limits = self.settings.limits
+        address = validation.email(email, limits)
+        if address is None:
+            raise Invalid("An agent needs an email address.")
+        email = address.lower()
+        name = validation.text(name, "name", limits.name_max, required=True) or ""
         if len(password) < 8:
             raise Invalid("The password must have at least 8 characters.")
         hashed = await asyncio.to_thread(PASSWORDS.hash, password)
@@ -116,7 +123,7 @@ class Accounts:
         async def insert(conn):  # type: ignore[no-untyped-def]
             if await agents.get_agent_by_email(conn, email):
                 raise Conflict(f"An agent with the email {email} already exists.")
-            return await agents.insert_agent(conn, email, name.strip(), role, hashed, now_iso())
+            return await agents.insert_agent(conn, email, name, role, hashed, now_iso())
 
         return await self.db.write(insert)
 
@@ -133,6 +140,17 @@ class Accounts:
         except BadSignature:
             return None
         return raw if isinstance(raw, str) else None
+
+
+def _is_text(value: object) -> bool:
+    """Whether `value` is a string that UTF-8 can hold: no lone surrogate from a JSON escape."""
+    if not isinstance(value, str):
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _verify(stored: str, password: str) -> tuple[bool, str | None]:

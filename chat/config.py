@@ -58,6 +58,8 @@ class Settings:
     login_ttl_hours: int = 12
     token_ttl_days: int = 30
     reader_connections: int = 2
+    ws_impl: str = "websockets-sansio"
+    ws_deflate: bool = False
     limits: Limits = field(default_factory=Limits)
 
     def __post_init__(self) -> None:
@@ -111,6 +113,8 @@ class Settings:
             backplane_url=args.backplane_url,
             forwarded_allow_ips=args.forwarded_allow_ips,
             ai_enabled=args.ai,
+            ws_impl=args.ws,
+            ws_deflate=args.ws_per_message_deflate,
             gemini_api_key=env.get("GEMINI_API_KEY", ""),
             gemini_model=env.get("GEMINI_MODEL", "gemini-2.5-flash"),
             gemini_base_url=env.get("GEMINI_BASE_URL", ""),
@@ -133,6 +137,8 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
         prog="python app.py",
         description="Switchboard: real-time customer support chat. "
         "Every flag can also be set by the SWITCHBOARD_* variable named in brackets.",
+        epilog="To add an agent: python app.py create-agent --email EMAIL --name NAME "
+        "[--admin] [--database FILE] (see python app.py create-agent --help).",
     )
     parser.add_argument(
         "--host",
@@ -194,5 +200,19 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
         default=_flag(env, "AI", True),
         help="let the AI answer new conversations first [SWITCHBOARD_AI=0 turns "
         "it off] (default on)",
+    )
+    parser.add_argument(
+        "--ws",
+        default=get(ENV_PREFIX + "WS", "websockets-sansio"),
+        choices=["websockets-sansio", "websockets", "wsproto"],
+        help="uvicorn's WebSocket implementation [SWITCHBOARD_WS] "
+        "(default websockets-sansio, chosen by measurement: see README)",
+    )
+    parser.add_argument(
+        "--ws-per-message-deflate",
+        action=argparse.BooleanOptionalAction,
+        default=_flag(env, "WS_PER_MESSAGE_DEFLATE", False),
+        help="compress socket frames [SWITCHBOARD_WS_PER_MESSAGE_DEFLATE] "
+        "(default off: it costs memory and CPU per socket; see README)",
     )
     return parser

@@ -206,8 +206,10 @@ class ChatService:
         self, session_key: str, content: str, client_id: str | None, address: str
     ) -> Posted:
         session_id = (await self.session_for_key(session_key)).id
-        self._session_sends.hit(str(session_id), "You are sending messages too fast.")
-        self._address_sends.hit(address, "Too many messages from this address; please wait.")
+        if client_id is None or not await self._stored(session_id, client_id):
+            # A retry of a stored message is answered even at the limit: it stores nothing.
+            self._session_sends.hit(str(session_id), "You are sending messages too fast.")
+            self._address_sends.hit(address, "Too many messages from this address; please wait.")
 
         async def work(tx: _Tx) -> Posted:
             session = await tx.session(session_id)
@@ -357,6 +359,12 @@ class ChatService:
         if target is None or not target.is_active:
             raise NotFound("No such agent.")
         return target
+
+    async def _stored(self, session_id: int, client_id: str) -> bool:
+        found = await self.db.read(
+            lambda c: messages.get_message_by_client_id(c, session_id, client_id)
+        )
+        return found is not None
 
     async def _seen(self, tx: _Tx, session: Session, client_id: str) -> Posted | None:
         """The message already stored under this client_id: a retry gets it back, once."""

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -77,6 +78,17 @@ def start(client: TestClient | httpx.Client, **body: object) -> dict:
     return answer.json()
 
 
+def assert_error(answer: Any, status: int, code: str) -> dict:
+    """Check the contract's error shape: `{"error": {"code", "message"}}` and nothing else."""
+    assert answer.status_code == status, answer.text
+    body = answer.json()
+    assert set(body) == {"error"}, body
+    assert set(body["error"]) == {"code", "message"}, body
+    assert body["error"]["code"] == code, body
+    assert isinstance(body["error"]["message"], str) and body["error"]["message"], body
+    return body["error"]
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -102,8 +114,15 @@ class LiveServer:
         return f"ws://127.0.0.1:{self.port}"
 
     def start(self, *extra: str) -> None:
-        args = [sys.executable, str(ROOT / "app.py"), "--port", str(self.port),
-                "--database", str(self.database), *extra]
+        args = [
+            sys.executable,
+            str(ROOT / "app.py"),
+            "--port",
+            str(self.port),
+            "--database",
+            str(self.database),
+            *extra,
+        ]
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=out, stderr=out)
         deadline = time.monotonic() + 20
@@ -136,13 +155,15 @@ class LiveServer:
 @pytest.fixture
 def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     env = dict(os.environ)
-    env.update({
-        "SWITCHBOARD_SECRET_KEY": "live-test-secret",
-        "SWITCHBOARD_STARTS_PER_MINUTE": "100000",
-        "SWITCHBOARD_MESSAGES_PER_MINUTE": "100000",
-        "SWITCHBOARD_ADDRESS_MESSAGES_PER_MINUTE": "100000",
-        "SWITCHBOARD_FAILED_LOGINS": "1000",
-    })
+    env.update(
+        {
+            "SWITCHBOARD_SECRET_KEY": "live-test-secret",
+            "SWITCHBOARD_STARTS_PER_MINUTE": "100000",
+            "SWITCHBOARD_MESSAGES_PER_MINUTE": "100000",
+            "SWITCHBOARD_ADDRESS_MESSAGES_PER_MINUTE": "100000",
+            "SWITCHBOARD_FAILED_LOGINS": "1000",
+        }
+    )
     server = LiveServer(tmp_path / "live.db", free_port(), env, tmp_path / "server.log")
     server.start()
     yield server

@@ -1,0 +1,168 @@
+"""The database: migrations, group commit, one failing write among many, durability pragmas."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import closing
+from pathlib import Path
+
+import aiosqlite
+import pytest
+
+from chat.errors import Conflict, StorageFailed
+from chat.models import Agent, Role, now_iso
+from chat.storage import agents
+from chat.storage.database import Database, connect
+from chat.storage.migrate import MIGRATIONS, migrate, schema_version
+
+pytestmark = pytest.mark.anyio
+MIGRATION_COUNT = len(list(MIGRATIONS.glob("*.sql")))
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = Database(tmp_path / "chat.db")
+    await database.open()
+    try:
+        yield database
+    finally:
+        await database.close()
+
+
+def add_agent(email: str, *, fail: BaseException | None = None):
+    """A write that inserts an agent, then raises `fail` if one is given."""
+
+    async def work(conn: aiosqlite.Connection) -> Agent:
+        agent = await agents.insert_agent(conn, email, email, Role.AGENT, "hash", now_iso())
+        if fail is not None:
+            raise fail
+        return agent
+
+    return work
+
+
+async def emails(db: Database) -> set[str]:
+    return {a.email for a in await db.read(agents.list_agents)}
+
+
+async def tables(conn: aiosqlite.Connection) -> set[str]:
+    async with conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'") as cursor:
+        return {row[0] for row in await cursor.fetchall()}
+
+
+async def test_an_empty_database_gets_every_migration(tmp_path: Path) -> None:
+    assert MIGRATION_COUNT >= 2
+    database = Database(tmp_path / "new" / "chat.db")
+    await database.open()
+    await database.close()
+    conn = await connect(tmp_path / "new" / "chat.db", "FULL")
+    try:
+        assert await schema_version(conn) == MIGRATION_COUNT
+        expected = {"agents", "auth_tokens", "chat_sessions", "messages", "events"}
+        assert expected <= await tables(conn)
+        assert await migrate(conn) == MIGRATION_COUNT  # a second run changes nothing
+    finally:
+        await conn.close()
+
+
+async def test_an_older_database_is_brought_up_to_date_keeping_its_data(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    conn = await connect(path, "FULL")
+    try:
+        assert await migrate(conn, target=1) == 1
+        assert "chat_sessions" not in await tables(conn)
+        await agents.insert_agent(conn, "old@example.com", "Old", Role.ADMIN, "h", now_iso())
+        assert await migrate(conn) == MIGRATION_COUNT
+        assert await schema_version(conn) == MIGRATION_COUNT
+        assert "chat_sessions" in await tables(conn)
+        kept = await agents.get_agent_by_email(conn, "old@example.com")
+        assert kept is not None and kept.name == "Old" and kept.role is Role.ADMIN
+    finally:
+        await conn.close()
+    database = Database(path)
+    await database.open()  # opening runs the migrations again: nothing to do, nothing lost
+    try:
+        assert await emails(database) == {"old@example.com"}
+    finally:
+        await database.close()
+
+
+async def test_concurrent_writes_share_transactions(db: Database) -> None:
+    async def write_then_read(n: int) -> bool:
+        agent = await db.write(add_agent(f"agent{n}@example.com"))
+        # The caller hears "done" only after the commit: any reader sees the row at once.
+        found = await db.read(lambda c: agents.get_agent(c, agent.id))
+        return found is not None and found.email == f"agent{n}@example.com"
+
+    results = await asyncio.gather(*(write_then_read(n) for n in range(50)))
+    assert all(results)
+    assert db.writes == 50
+    assert db.batches < db.writes
+    assert len(await emails(db)) == 50
+
+
+async def test_a_failing_write_is_rolled_back_alone(db: Database) -> None:
+    before = db.batches
+    jobs = [
+        db.write(add_agent("one@example.com")),
+        db.write(add_agent("refused@example.com", fail=Conflict("no"))),
+        db.write(add_agent("crashed@example.com", fail=RuntimeError("bug"))),
+        db.write(add_agent("two@example.com")),
+    ]
+    one, refused, crashed, two = await asyncio.gather(*jobs, return_exceptions=True)
+    assert db.batches - before < len(jobs)  # they shared a transaction ...
+    assert isinstance(one, Agent) and isinstance(two, Agent)
+    assert isinstance(refused, Conflict)  # ... the client's error comes back as raised ...
+    assert isinstance(crashed, StorageFailed)  # ... a bug comes back as "nothing stored"
+    assert await emails(db) == {"one@example.com", "two@example.com"}
+
+
+async def test_a_write_that_breaks_a_constraint_does_not_spoil_the_batch(db: Database) -> None:
+    await db.write(add_agent("taken@example.com"))
+    results = await asyncio.gather(
+        db.write(add_agent("taken@example.com")),
+        db.write(add_agent("fresh@example.com")),
+        return_exceptions=True,
+    )
+    assert isinstance(results[0], StorageFailed) and isinstance(results[1], Agent)
+    assert await emails(db) == {"taken@example.com", "fresh@example.com"}
+
+
+async def test_writes_are_durable_by_default(db: Database) -> None:
+    async def pragma(conn: aiosqlite.Connection, name: str) -> object:
+        async with conn.execute(f"PRAGMA {name}") as cursor:
+            row = await cursor.fetchone()
+        return row[0] if row else None
+
+    assert await db.write(lambda c: pragma(c, "journal_mode")) == "wal"
+    assert await db.write(lambda c: pragma(c, "synchronous")) == 2  # FULL
+    assert await db.write(lambda c: pragma(c, "foreign_keys")) == 1
+    assert await db.read(lambda c: pragma(c, "synchronous")) == 2
+
+
+async def test_synchronous_normal_when_asked(tmp_path: Path) -> None:
+    database = Database(tmp_path / "chat.db", synchronous="NORMAL")
+    await database.open()
+    try:
+
+        async def level(conn: aiosqlite.Connection) -> int:
+            async with conn.execute("PRAGMA synchronous") as cursor:
+                row = await cursor.fetchone()
+            return int(row[0]) if row else -1
+
+        assert await database.write(level) == 1
+    finally:
+        await database.close()
+
+
+async def test_a_committed_write_survives_a_reopen(tmp_path: Path) -> None:
+    path = tmp_path / "chat.db"
+    database = Database(path)
+    await database.open()
+    await database.write(add_agent("kept@example.com"))
+    await database.close()
+    with closing(sqlite3.connect(path)) as plain:
+        rows = plain.execute("SELECT email FROM agents").fetchall()
+    assert rows == [("kept@example.com",)]
