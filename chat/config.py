@@ -28,6 +28,7 @@ class Limits:
     address_messages_per_minute: int = 600  # per client address, across its sessions
     sockets_per_session: int = 10
     sockets_per_agent: int = 50
+    socket_frames_per_10s: int = 100  # frames one socket may send in 10 s
     socket_queue: int = 512  # frames waiting for one socket before it is cut off (1013)
     failed_logins: int = 10  # per email and per address ...
     failed_login_window: int = 15 * 60  # ... in this many seconds

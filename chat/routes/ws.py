@@ -25,7 +25,6 @@ from chat.service import ChatService, Viewer
 REPLAY_PAGE = 500
 NOT_AUTHENTICATED, ORIGIN_REFUSED, UNKNOWN_KEY, TOO_MANY = 4401, 4403, 4404, 4429
 POLICY, TOO_BIG, TRY_AGAIN = 1008, 1009, 1013
-FRAMES_PER_10S = 100  # per socket; typing is throttled by clients and by the server
 STRIKES = 20  # refused frames in 10 s after which a socket is closed (1008)
 CLOSE_WAIT = 5  # seconds a closing socket may take to drain before it is dropped
 
@@ -171,7 +170,7 @@ async def _send(websocket: WebSocket, sub: Subscriber) -> None:
 
 async def _receive(websocket: WebSocket, sub: Subscriber, viewer: Viewer) -> None:
     settings = websocket.app.state.settings
-    frames = RateLimit(FRAMES_PER_10S, 10)
+    frames = RateLimit(settings.limits.socket_frames_per_10s, 10)
     strikes = RateLimit(STRIKES, 10)
     while True:
         message = await websocket.receive()

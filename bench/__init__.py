@@ -1,0 +1,1 @@
+"""Benchmarks: load generator, baselines and one-off measurements (`python -m bench`)."""
