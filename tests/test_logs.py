@@ -1,0 +1,34 @@
+"""Access and error logs never hold a session key or a token."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from websockets.asyncio.client import connect
+
+from tests.conftest import ALICE, PASSWORD, LiveServer
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_the_server_log_never_shows_keys_or_tokens(live_server: LiveServer) -> None:
+    async with httpx.AsyncClient(base_url=live_server.url) as http:
+        token = (
+            await http.post("/api/v1/auth/login", json={"email": ALICE, "password": PASSWORD})
+        ).json()["token"]
+        key = (await http.post("/api/v1/chat/public/start", json={})).json()["session_key"]
+        assert (await http.get(f"/api/v1/chat/public/session/{key}")).status_code == 200
+        await http.get(f"/api/v1/chat/public/session/{key}x")  # a 404 is logged too
+        await http.get(f"/api/v1/chat/sessions?token={token}")
+    async with connect(f"{live_server.ws_url}/ws/public/{key}?last_event_id=0") as ws:
+        await ws.recv()
+    async with connect(f"{live_server.ws_url}/ws",
+                       additional_headers={"Authorization": f"Bearer {token}"}) as ws:
+        await ws.recv()
+    live_server.stop()
+    log = live_server.log.read_text()
+    assert "/public/session/[redacted]" in log, "requests with a key are logged, redacted"
+    assert "/ws/public/[redacted]" in log
+    assert key not in log
+    assert token not in log
+    assert PASSWORD not in log
