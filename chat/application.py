@@ -18,6 +18,9 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from chat.ai.gemini import build_responder
+from chat.ai.knowledge import KnowledgeBase
+from chat.assistant import Assistant
 from chat.auth import Accounts
 from chat.config import Settings
 from chat.errors import ChatError, Conflict, Forbidden, Invalid, NotFound, Unauthorized
@@ -169,6 +172,15 @@ async def on_server_error(request: Request, exc: Exception) -> Response:
     return _error_response(request, ChatError())
 
 
+def _start_assistant(settings: Settings, service: ChatService) -> Assistant:
+    """The AI first responder: Gemini when a key is set, the knowledge base otherwise."""
+    kb = KnowledgeBase(settings.knowledge_dir or ROOT / "data" / "knowledge")
+    assistant = Assistant(service, build_responder(settings, kb), delay=settings.ai_reply_delay)
+    service.on_customer_message = assistant.notice
+    service.on_customer_typing = assistant.customer_typing
+    return assistant
+
+
 def create_app(settings: Settings) -> Starlette:
     settings = settings.with_secret()
 
@@ -187,11 +199,16 @@ def create_app(settings: Settings) -> Starlette:
             app.state.accounts = accounts
             app.state.hub = hub
             app.state.service = service
+            assistant = _start_assistant(settings, service) if settings.ai_enabled else None
+            app.state.assistant = assistant
             expiry = asyncio.create_task(service.typists.run(), name="typing-expiry")
             try:
                 yield
             finally:
                 expiry.cancel()
+                if assistant is not None:
+                    await assistant.close()
+                    await assistant.responder.aclose()
                 await hub.stop()
         finally:
             await db.close()

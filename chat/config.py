@@ -56,6 +56,8 @@ class Settings:
     gemini_model: str = "gemini-2.5-flash"
     gemini_base_url: str = ""
     ai_timeout: float = 8.0
+    ai_reply_delay: float = 0.25  # quiet seconds before the AI answers, so a burst gets one reply
+    knowledge_dir: Path | None = None  # None: the articles shipped in data/knowledge
     login_ttl_hours: int = 12
     token_ttl_days: int = 30
     reader_connections: int = 2
@@ -120,6 +122,10 @@ class Settings:
             gemini_model=env.get("GEMINI_MODEL", "gemini-2.5-flash"),
             gemini_base_url=env.get("GEMINI_BASE_URL", ""),
             ai_timeout=float(env.get(ENV_PREFIX + "AI_TIMEOUT", "8")),
+            ai_reply_delay=float(env.get(ENV_PREFIX + "AI_REPLY_DELAY", "0.25")),
+            knowledge_dir=Path(env[ENV_PREFIX + "KNOWLEDGE_DIR"])
+            if env.get(ENV_PREFIX + "KNOWLEDGE_DIR")
+            else None,
             limits=limits,
         )
 

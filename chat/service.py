@@ -13,6 +13,7 @@ from typing import Any
 
 import aiosqlite
 
+from chat.ai.responder import wants_person
 from chat.auth import hash_token, new_secret
 from chat.config import Settings
 from chat.errors import Conflict, Forbidden, NotFound
@@ -165,6 +166,9 @@ class ChatService:
         self._session_sends = RateLimit(limits.messages_per_minute, 60)
         self._address_sends = RateLimit(limits.address_messages_per_minute, 60)
         self.typists = TypingRelay(hub)
+        # Set by the app when the AI answers first; the service never imports the assistant.
+        self.on_customer_message: Callable[[int], None] | None = None
+        self.on_customer_typing: Callable[[int, bool], None] | None = None
 
     async def _write(self, work: Callable[[_Tx], Any]) -> Any:
         """Run `work` in one transaction; publish its events once it has committed."""
@@ -220,15 +224,22 @@ class ChatService:
             if session.status is SessionStatus.CLOSED:
                 session = await tx.set_status(session, SessionStatus.QUEUED, None)
                 await tx.emit_session("chat.session.updated", session)
-            return await tx.append(
+            posted = await tx.append(
                 session_id,
                 SenderType.CUSTOMER,
                 content,
                 client_id=client_id,
                 sender_name=session.customer_name,
             )
+            if posted.session.status is SessionStatus.BOT and wants_person(content):
+                changed = await self._queue_for_person(tx, session_id, HANDOFF_NOTE)
+                posted.session = changed.session
+            return posted
 
-        return await self._write(work)
+        posted: Posted = await self._write(work)
+        if posted.created and self._ai_may_answer(posted.session) and self.on_customer_message:
+            self.on_customer_message(session_id)
+        return posted
 
     async def public_history(self, session_key: str, after_seq: int, limit: int) -> History:
         session = await self.session_for_key(session_key)
@@ -248,6 +259,55 @@ class ChatService:
         await tx.emit_session("chat.session.updated", session)
         posted = await tx.append(session_id, SenderType.SYSTEM, note)
         return Changed(posted.session, tx.events)
+
+    # -- the AI -------------------------------------------------------------------------
+
+    @staticmethod
+    def _ai_may_answer(session: Session) -> bool:
+        """The AI answers only while the conversation is `bot` and no person has replied."""
+        return session.status is SessionStatus.BOT and not session.human_replied
+
+    async def recent_messages(self, session_id: int, count: int) -> list[Message] | None:
+        """The last `count` messages, or None once the conversation is no longer the AI's."""
+        session = await self.get_session(session_id)
+        if not self._ai_may_answer(session):
+            return None
+        after = max(0, session.message_count - count)
+        return (await self._history(session, after, count)).messages
+
+    async def post_ai_message(
+        self, session_id: int, content: str, name: str, seen_seq: int
+    ) -> Posted | None | bool:
+        """Post the AI's reply: None when the AI may no longer answer, False when the customer
+        wrote again after message `seen_seq` (the reply must be composed anew)."""
+
+        async def work(tx: _Tx) -> Posted | None | bool:
+            session = await tx.session(session_id)
+            if not self._ai_may_answer(session):
+                return None
+            if session.message_count != seen_seq:
+                return False
+            return await tx.append(session_id, SenderType.AI, content, sender_name=name)
+
+        async def run(conn: aiosqlite.Connection) -> Posted | None | bool:
+            return await work(_Tx(conn))
+
+        return await self.db.write(run, after_commit=self._publish_posted)
+
+    def _publish_posted(self, out: Posted | None | bool) -> None:
+        if isinstance(out, Posted):
+            self.hub.publish(out.events)
+
+    async def ai_hand_off(self, session_id: int, note: str) -> None:
+        """The AI gives up: the conversation waits for a person, with a note saying so."""
+
+        async def work(tx: _Tx) -> Changed:
+            session = await tx.session(session_id)
+            if not self._ai_may_answer(session):
+                return Changed(session)
+            return await self._queue_for_person(tx, session_id, note)
+
+        await self._write(work)
 
     # -- agents -------------------------------------------------------------------------
 
@@ -347,6 +407,8 @@ class ChatService:
             self.typists.update(
                 typist, viewer.session.id, "customer", name, is_typing, to_customer=False
             )
+            if self.on_customer_typing is not None:
+                self.on_customer_typing(viewer.session.id, is_typing)
 
     # -- shared -------------------------------------------------------------------------
 

@@ -40,7 +40,11 @@ def anyio_backend() -> str:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(database=tmp_path / "chat.db", secret_key="test-secret", limits=ROOMY)
+    """The AI is off unless a test is about it: its replies would interleave with what a test
+    counts. Tests about the AI turn it on with replace(settings, ai_enabled=True)."""
+    return Settings(
+        database=tmp_path / "chat.db", secret_key="test-secret", limits=ROOMY, ai_enabled=False
+    )
 
 
 @pytest.fixture
@@ -162,6 +166,7 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
             "SWITCHBOARD_MESSAGES_PER_MINUTE": "100000",
             "SWITCHBOARD_ADDRESS_MESSAGES_PER_MINUTE": "100000",
             "SWITCHBOARD_FAILED_LOGINS": "1000",
+            "SWITCHBOARD_AI": "0",
         }
     )
     server = LiveServer(tmp_path / "live.db", free_port(), env, tmp_path / "server.log")

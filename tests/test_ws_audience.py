@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from chat.config import Settings
@@ -81,7 +83,7 @@ async def test_each_event_reaches_agents_and_only_its_own_customer(settings: Set
 
 
 async def test_handoff_reaches_agents_and_the_customer(settings: Settings) -> None:
-    async with running(settings) as server:
+    async with running(replace(settings, ai_enabled=True)) as server:
         alice = await server.agent_socket(await server.login(ALICE))
         await alice.next("connection.ready")
         started = await server.start()

@@ -1,0 +1,122 @@
+"""The AI first responder at work: answers `bot` conversations in the background, hands off.
+
+The customer's send is acknowledged first; the service then tells the assistant, which waits a
+moment (longer while the customer is still typing, so a burst gets one considered reply),
+shows the AI typing, composes from the conversation so far and posts through the service.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from chat.ai.responder import NOT_SURE, Responder, Turn
+from chat.service import ChatService
+
+log = logging.getLogger("chat.ai")
+AI_NAME = "AI assistant"
+GAVE_UP = (
+    "I couldn't find an answer to that either, so I'm fetching a person to help you. "
+    "An agent will be with you shortly."
+)
+HISTORY = 50  # messages of context a reply is composed from
+
+
+class Assistant:
+    """One background task per conversation that is waiting for the AI."""
+
+    def __init__(
+        self, service: ChatService, responder: Responder, *, delay: float, max_wait: float = 4.0
+    ) -> None:
+        self.service = service
+        self.responder = responder
+        self.delay = delay
+        self.max_wait = max_wait
+        self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._due: dict[int, float] = {}
+        self._first: dict[int, float] = {}
+        self._typing: set[int] = set()
+
+    def notice(self, session_id: int) -> None:
+        """A customer message was committed in a `bot` conversation: reply after a pause."""
+        now = time.monotonic()
+        self._first.setdefault(session_id, now)
+        self._due[session_id] = now + self.delay
+        if session_id not in self._tasks:
+            task = asyncio.create_task(self._answer(session_id), name=f"ai-{session_id}")
+            self._tasks[session_id] = task
+            task.add_done_callback(lambda _: self._tasks.pop(session_id, None))
+
+    def customer_typing(self, session_id: int, is_typing: bool) -> None:
+        """While the customer is still typing, the reply waits (up to `max_wait`)."""
+        if is_typing:
+            self._typing.add(session_id)
+        else:
+            self._typing.discard(session_id)
+            if session_id in self._due:
+                self._due[session_id] = time.monotonic() + self.delay
+
+    async def close(self) -> None:
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _answer(self, session_id: int) -> None:
+        try:
+            while await self._wait_turn(session_id):
+                if await self._compose_and_post(session_id):
+                    break
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - a failed reply must not end the assistant
+            log.exception("the AI could not answer conversation %s", session_id)
+        finally:
+            self._due.pop(session_id, None)
+            self._first.pop(session_id, None)
+            self._set_typing(session_id, False)
+
+    async def _wait_turn(self, session_id: int) -> bool:
+        """Sleep until the conversation has been quiet for `delay` (or `max_wait` passed)."""
+        while True:
+            now = time.monotonic()
+            deadline = self._first.get(session_id, now) + self.max_wait
+            due = self._due.get(session_id, now)
+            if session_id in self._typing:
+                due = max(due, now + self.delay)
+            wake = min(due, deadline)
+            if wake <= now:
+                return True
+            await asyncio.sleep(wake - now)
+
+    async def _compose_and_post(self, session_id: int) -> bool:
+        """Answer once; False when the customer wrote again meanwhile and it must start over."""
+        history = await self.service.recent_messages(session_id, HISTORY)
+        if history is None:
+            return True  # no longer the AI's conversation
+        seen = history[-1].seq if history else 0
+        self._due.pop(session_id, None)
+        self._set_typing(session_id, True)
+        turns = [Turn(m.sender_type.value, m.content) for m in history]
+        reply = await self.responder.reply(turns)
+        if session_id in self._due:
+            return False  # a newer message arrived while composing: answer them all at once
+        if not reply.answered and _missed_before(turns):
+            await self.service.ai_hand_off(session_id, GAVE_UP)
+            return True
+        posted = await self.service.post_ai_message(session_id, reply.text, AI_NAME, seen)
+        return posted is not False
+
+    def _set_typing(self, session_id: int, is_typing: bool) -> None:
+        self.service.typists.update(
+            f"ai-{session_id}", session_id, "ai", AI_NAME, is_typing, to_customer=True
+        )
+
+
+def _missed_before(turns: list[Turn]) -> bool:
+    """Whether the AI's previous answer in this conversation was its honest "not sure"."""
+    for turn in reversed(turns):
+        if turn.sender_type == "ai":
+            return turn.content == NOT_SURE
+    return False
