@@ -1,0 +1,110 @@
+"""Headless Chromium (the distribution's package, driven by Playwright) against a live server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+
+from tests.conftest import LiveServer, free_port
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.fail("Chromium is missing: the README's test command installs it (apt-get).")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+class Person:
+    """One person at one browser: their own context (cookies, storage) and page."""
+
+    def __init__(self, browser: Browser, viewport: dict[str, int]) -> None:
+        self.context = browser.new_context(viewport=viewport)  # type: ignore[arg-type]
+        self.page: Page = self.context.new_page()
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
+        self.page.on("dialog", self._dialog)
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.errors.append(message.text)
+
+    def _dialog(self, dialog) -> None:  # type: ignore[no-untyped-def]
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+
+@pytest.fixture
+def person(browser: Browser) -> Iterator[Callable[..., Person]]:
+    """Open a new person's browser: person() on a desktop, person(390, 844) on a phone."""
+    opened: list[Person] = []
+
+    def open_person(width: int = 1280, height: int = 800) -> Person:
+        someone = Person(browser, {"width": width, "height": height})
+        opened.append(someone)
+        return someone
+
+    yield open_person
+    for someone in opened:
+        someone.context.close()
+
+
+def _server(tmp_path: Path, ai: bool) -> LiveServer:
+    env = dict(os.environ)
+    env.update(
+        {
+            "SWITCHBOARD_SECRET_KEY": "browser-test-secret",
+            "SWITCHBOARD_STARTS_PER_MINUTE": "100000",
+            "SWITCHBOARD_MESSAGES_PER_MINUTE": "100000",
+            "SWITCHBOARD_ADDRESS_MESSAGES_PER_MINUTE": "100000",
+            "SWITCHBOARD_FAILED_LOGINS": "1000",
+            "SWITCHBOARD_AI": "1" if ai else "0",
+            "SWITCHBOARD_AI_REPLY_DELAY": "0.1",
+        }
+    )
+    return LiveServer(tmp_path / "browser.db", free_port(), env, tmp_path / "server.log")
+
+
+@pytest.fixture
+def app_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """`python app.py` with the AI answering first, as a new install runs."""
+    server = _server(tmp_path, ai=True)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def quiet_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """`python app.py` with the AI off, for tests that count every message."""
+    server = _server(tmp_path, ai=False)
+    server.start()
+    yield server
+    server.stop()
