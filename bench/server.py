@@ -69,7 +69,9 @@ class RunningServer:
 
 @contextmanager
 def app_server(
-    *flags: str, env: dict[str, str] | None = None, cpu: int | None = None,
+    *flags: str,
+    env: dict[str, str] | None = None,
+    cpu: int | None = None,
     script: Sequence[str] = ("app.py",),
 ) -> Iterator[RunningServer]:
     """The app (or another server script) on a fresh database; pinned to `cpu` if given."""
@@ -77,8 +79,15 @@ def app_server(
     folder = Path(tempfile.mkdtemp(prefix="switchboard-bench-"))
     port = free_port()
     database = folder / "chat.db"
-    args = [sys.executable, *[str(ROOT / s) if s.endswith(".py") else s for s in script],
-            "--port", str(port), "--database", str(database), *flags]
+    args = [
+        sys.executable,
+        *[str(ROOT / s) if s.endswith(".py") else s for s in script],
+        "--port",
+        str(port),
+        "--database",
+        str(database),
+        *flags,
+    ]
     environment = {**os.environ, **LOAD_LIMITS, "SWITCHBOARD_SECRET_KEY": "bench", **(env or {})}
     log = (folder / "server.log").open("wb")
     process = subprocess.Popen(args, cwd=ROOT, env=environment, stdout=log, stderr=log)

@@ -43,8 +43,9 @@ async def _cpu_per_frame(server, messages: int, agents: int) -> float:  # type: 
         token = login.json()["token"]
         key = (await http.post("/api/v1/chat/public/start", json={})).json()["session_key"]
     headers = {"Authorization": f"Bearer {token}"}
-    readers = [await connect(f"{server.ws_url}/ws", additional_headers=headers)
-               for _ in range(agents)]
+    readers = [
+        await connect(f"{server.ws_url}/ws", additional_headers=headers) for _ in range(agents)
+    ]
     customer = await connect(f"{server.ws_url}/ws/public/{key}")
     for ws in (*readers, customer):
         await ws.recv()
@@ -79,8 +80,12 @@ def main() -> None:
     print(f"{'implementation':<20} {'deflate':<8} {'KiB/idle socket':>16} {'µs CPU/frame':>13}")
     for impl in IMPLS:
         for deflate in (False, True):
-            flags = ["--no-ai", "--ws", impl,
-                     "--ws-per-message-deflate" if deflate else "--no-ws-per-message-deflate"]
+            flags = [
+                "--no-ai",
+                "--ws",
+                impl,
+                "--ws-per-message-deflate" if deflate else "--no-ws-per-message-deflate",
+            ]
             env = {"SWITCHBOARD_SOCKETS_PER_SESSION": str(args.sockets + 10)}
             with app_server(*flags, env=env, cpu=0) as server:
                 began = time.monotonic()

@@ -1,0 +1,181 @@
+"""Scenario 1, design load: many customers send in an open loop; every agent sees every message.
+
+Latencies are measured from each message's scheduled send time, so a stalled server cannot hide
+its stall by slowing the generator down (no coordinated omission).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+import sqlite3
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import ConnectionClosed
+
+from bench.client import client_id_of, frame_type, login, open_many, send_frame, start_sessions
+from bench.server import RunningServer
+from bench.stats import summary
+
+CONTENT = "Hi! I ordered a grinder last week and wonder when it ships. Order {n}."
+MESSAGE_ID = re.compile(r"^m(\d+)-(\d+)$")  # m<customer>-<n>
+
+
+@dataclass
+class Tally:
+    scheduled: dict[str, float] = field(default_factory=dict)
+    acks: dict[str, float] = field(default_factory=dict)
+    errors: int = 0
+    delivered: list[dict[str, float]] = field(default_factory=list)
+    duplicates: int = 0
+    out_of_order: int = 0
+
+
+async def _read_customer(ws: ClientConnection, tally: Tally) -> None:
+    try:
+        async for raw in ws:
+            kind = frame_type(raw)
+            if kind == "chat.message.ack":
+                cid = client_id_of(raw)
+                if cid in tally.scheduled:
+                    tally.acks[cid] = (time.perf_counter() - tally.scheduled[cid]) * 1000
+            elif kind == "error":
+                tally.errors += 1
+    except ConnectionClosed:
+        pass
+
+
+async def _read_agent(ws: ClientConnection, tally: Tally, seen: dict[str, float]) -> None:
+    last_n: dict[str, int] = defaultdict(lambda: -1)
+    try:
+        async for raw in ws:
+            if frame_type(raw) != "chat.message.new":
+                continue
+            cid = client_id_of(raw)
+            if cid is None or cid not in tally.scheduled:
+                continue
+            if cid in seen:
+                tally.duplicates += 1
+                continue
+            seen[cid] = (time.perf_counter() - tally.scheduled[cid]) * 1000
+            customer, n = MESSAGE_ID.match(cid).groups()  # type: ignore[union-attr]
+            if int(n) < last_n[customer]:
+                tally.out_of_order += 1
+            last_n[customer] = int(n)
+    except ConnectionClosed:
+        pass
+
+
+async def _send_open_loop(
+    customers: list[ClientConnection], tally: Tally, rate: float, seconds: float
+) -> int:
+    rng = random.Random(7)
+    counts = [0] * len(customers)
+    start = time.perf_counter() + 0.2
+    moment, sent = start, 0
+    while True:
+        moment += rng.expovariate(rate)
+        if moment >= start + seconds:
+            return sent
+        delay = moment - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        who = rng.randrange(len(customers))
+        cid = f"m{who}-{counts[who]}"
+        counts[who] += 1
+        tally.scheduled[cid] = moment
+        await customers[who].send(send_frame(CONTENT.format(n=sent), cid))
+        sent += 1
+
+
+async def run(
+    server: RunningServer, customers: int, agents: int, rate: float, seconds: float
+) -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
+        token = await login(http)
+        keys = await start_sessions(http, customers)
+    agent_ws = await open_many(
+        [f"{server.ws_url}/ws"] * agents, {"Authorization": f"Bearer {token}"}
+    )
+    customer_ws = await open_many([f"{server.ws_url}/ws/public/{k}" for k in keys])
+    tally = Tally()
+    tally.delivered = [{} for _ in agent_ws]
+    readers = [asyncio.create_task(_read_customer(ws, tally)) for ws in customer_ws]
+    readers += [
+        asyncio.create_task(_read_agent(ws, tally, seen))
+        for ws, seen in zip(agent_ws, tally.delivered, strict=True)
+    ]
+    cpu_before = server.cpu_seconds()
+    sent = await _send_open_loop(customer_ws, tally, rate, seconds)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and (
+        len(tally.acks) < sent or any(len(seen) < len(tally.acks) for seen in tally.delivered)
+    ):
+        await asyncio.sleep(0.1)
+    cpu = server.cpu_seconds() - cpu_before
+    rss = server.rss_kib()
+    for ws in (*agent_ws, *customer_ws):
+        await ws.close()
+    for task in readers:
+        task.cancel()
+    await asyncio.gather(*readers, return_exceptions=True)
+    return _report(server, tally, sent, cpu, rss, customers, agents, rate, seconds)
+
+
+def _report(
+    server: RunningServer,
+    tally: Tally,
+    sent: int,
+    cpu: float,
+    rss: int,
+    customers: int,
+    agents: int,
+    rate: float,
+    seconds: float,
+) -> dict[str, Any]:
+    stored = _stored_counts(server)
+    acked = set(tally.acks)
+    lost_acked = sum(1 for cid in acked if stored.get(cid, 0) == 0)
+    lost_delivery = sum(1 for seen in tally.delivered for cid in acked if cid not in seen)
+    delivery = [ms for seen in tally.delivered for ms in seen.values()]
+    return {
+        "customers": customers,
+        "agents": agents,
+        "rate_per_s": rate,
+        "seconds": seconds,
+        "sent": sent,
+        "acked": len(acked),
+        "errors": tally.errors,
+        "ack_ms": summary(list(tally.acks.values())),
+        "delivery_ms": summary(delivery),
+        "server_cpu_ms_per_message": cpu / max(1, sent) * 1000,
+        "server_rss_mib": rss / 1024,
+        "lost": lost_acked + lost_delivery,
+        "duplicated": tally.duplicates + sum(1 for n in stored.values() if n > 1),
+        "out_of_order": tally.out_of_order,
+        "seq_gaps": _seq_gaps(server),
+    }
+
+
+def _stored_counts(server: RunningServer) -> dict[str, int]:
+    with sqlite3.connect(f"file:{server.database}?mode=ro", uri=True) as db:
+        rows = db.execute(
+            "SELECT client_id, count(*) FROM messages WHERE client_id IS NOT NULL"
+            " GROUP BY session_id, client_id"
+        ).fetchall()
+    return {cid: n for cid, n in rows}
+
+
+def _seq_gaps(server: RunningServer) -> int:
+    """Sessions whose messages are not numbered exactly 1..n."""
+    with sqlite3.connect(f"file:{server.database}?mode=ro", uri=True) as db:
+        return db.execute(
+            "SELECT count(*) FROM (SELECT session_id, count(*) AS n, min(seq) AS lo,"
+            " max(seq) AS hi FROM messages GROUP BY session_id) WHERE lo != 1 OR hi != n"
+        ).fetchone()[0]

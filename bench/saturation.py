@@ -1,0 +1,99 @@
+"""Scenario 2, saturation: closed-loop senders, doubled each step, until p99 ack passes a bound.
+
+Each sender sends, waits for its ack (sent only after the durable commit), and sends again.
+The same scenario runs against the bare transport (bench/bare.py) as the stack's limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import httpx
+from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import ConnectionClosed
+
+from bench.client import frame_type, login, open_many, send_frame, start_sessions
+from bench.server import RunningServer
+from bench.stats import summary
+
+CONTENT = "Could you tell me whether the Office plan includes filters? Message {n}."
+
+
+async def _drain(ws: ClientConnection, counter: list[int]) -> None:
+    try:
+        async for raw in ws:
+            if frame_type(raw) == "chat.message.new":
+                counter[0] += 1
+    except ConnectionClosed:
+        pass
+
+
+async def _sender(ws: ClientConnection, who: int, until: float, acks: list[float]) -> None:
+    n = 0
+    while time.perf_counter() < until:
+        began = time.perf_counter()
+        await ws.send(send_frame(CONTENT.format(n=n), f"s{who}-{n}"))
+        while True:
+            kind = frame_type(await ws.recv())
+            if kind == "chat.message.ack":
+                break
+            if kind == "error":
+                raise RuntimeError("the server refused a send")
+        acks.append((time.perf_counter() - began) * 1000)
+        n += 1
+
+
+async def run(
+    server: RunningServer,
+    agents: int,
+    step_seconds: float,
+    max_senders: int,
+    p99_bound_ms: float = 50.0,
+) -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
+        token = await login(http)
+        keys = await start_sessions(http, max_senders)
+    agent_ws = await open_many(
+        [f"{server.ws_url}/ws"] * agents, {"Authorization": f"Bearer {token}"}
+    )
+    delivered = [0]
+    drains = [asyncio.create_task(_drain(ws, delivered)) for ws in agent_ws]
+    senders_ws = await open_many([f"{server.ws_url}/ws/public/{k}" for k in keys])
+    steps, best = [], None
+    senders = 1
+    while senders <= max_senders:
+        acks: list[float] = []
+        cpu = server.cpu_seconds()
+        until = time.perf_counter() + step_seconds
+        await asyncio.gather(
+            *(_sender(senders_ws[i], i + senders * 1000, until, acks) for i in range(senders))
+        )
+        stats = summary(acks)
+        step = {
+            "senders": senders,
+            "messages_per_s": len(acks) / step_seconds,
+            "ack_ms": stats,
+            "server_cpu_ms_per_message": (server.cpu_seconds() - cpu) / max(1, len(acks)) * 1000,
+        }
+        steps.append(step)
+        if stats["p99"] <= p99_bound_ms and (
+            best is None or step["messages_per_s"] > best["messages_per_s"]
+        ):
+            best = step
+        if stats["p99"] > p99_bound_ms:
+            break
+        senders *= 2
+    for ws in (*agent_ws, *senders_ws):
+        await ws.close()
+    for task in drains:
+        task.cancel()
+    await asyncio.gather(*drains, return_exceptions=True)
+    return {
+        "agents": agents,
+        "p99_bound_ms": p99_bound_ms,
+        "best": best,
+        "steps": steps,
+        "agent_frames_delivered": delivered[0],
+    }
