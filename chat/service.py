@@ -210,17 +210,21 @@ class ChatService:
         self, session_key: str, content: str, client_id: str | None, address: str
     ) -> Posted:
         session_id = (await self.session_for_key(session_key)).id
-        if client_id is None or not await self._stored(session_id, client_id):
-            # A retry of a stored message is answered even at the limit: it stores nothing.
-            self._session_sends.hit(str(session_id), "You are sending messages too fast.")
-            self._address_sends.hit(address, "Too many messages from this address; please wait.")
+        return await self.post_as_customer(session_id, content, client_id, address)
+
+    async def post_as_customer(
+        self, session_id: int, content: str, client_id: str | None, address: str
+    ) -> Posted:
+        """The customer of `session_id` (already authenticated by its key) sends a message."""
 
         async def work(tx: _Tx) -> Posted:
             session = await tx.session(session_id)
             if client_id and (seen := await self._seen(tx, session, client_id)):
                 if seen.message.sender_type is not SenderType.CUSTOMER:
                     raise Conflict("That client_id belongs to another sender's message.")
-                return seen
+                return seen  # a retry is answered even at the rate limit: it stores nothing
+            self._session_sends.check(str(session_id), "You are sending messages too fast.")
+            self._address_sends.check(address, "Too many messages from this address; please wait.")
             if session.status is SessionStatus.CLOSED:
                 session = await tx.set_status(session, SessionStatus.QUEUED, None)
                 await tx.emit_session("chat.session.updated", session)
@@ -237,8 +241,11 @@ class ChatService:
             return posted
 
         posted: Posted = await self._write(work)
-        if posted.created and self._ai_may_answer(posted.session) and self.on_customer_message:
-            self.on_customer_message(session_id)
+        if posted.created:
+            self._session_sends.record(str(session_id))
+            self._address_sends.record(address)
+            if self._ai_may_answer(posted.session) and self.on_customer_message:
+                self.on_customer_message(session_id)
         return posted
 
     async def public_history(self, session_key: str, after_seq: int, limit: int) -> History:
@@ -421,12 +428,6 @@ class ChatService:
         if target is None or not target.is_active:
             raise NotFound("No such agent.")
         return target
-
-    async def _stored(self, session_id: int, client_id: str) -> bool:
-        found = await self.db.read(
-            lambda c: messages.get_message_by_client_id(c, session_id, client_id)
-        )
-        return found is not None
 
     async def _seen(self, tx: _Tx, session: Session, client_id: str) -> Posted | None:
         """The message already stored under this client_id: a retry gets it back, once."""

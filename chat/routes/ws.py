@@ -250,10 +250,9 @@ async def _send_message(
         service.typing(viewer, sub.id, session_id, False)
         posted = await service.post_agent_message(viewer.agent, session_id, content, client_id)
     else:
-        key = websocket.path_params["session_key"]
         address = websocket.client.host if websocket.client else "unknown"
         service.typing(viewer, sub.id, session_id, False)
-        posted = await service.post_customer_message(key, content, client_id, address)
+        posted = await service.post_as_customer(session_id, content, client_id, address)
     ack = {"client_id": client_id, "message": posted.message.view()}
     sub.offer(ephemeral_frame("chat.message.ack", ack), None)
 

@@ -10,36 +10,36 @@ from chat.models import Agent, Role
 async def insert_agent(
     db: aiosqlite.Connection, email: str, name: str, role: Role, password_hash: str, now: str
 ) -> Agent:
-    async with db.execute(
+    rows = await db.execute_fetchall(
         "INSERT INTO agents (email, name, role, password_hash, created_at)"
         " VALUES (?, ?, ?, ?, ?) RETURNING *",
         (email, name, role.value, password_hash, now),
-    ) as cursor:
-        row = await cursor.fetchone()
+    )
+    row = rows[0] if rows else None
     assert row is not None
     return Agent.from_row(row)
 
 
 async def get_agent(db: aiosqlite.Connection, agent_id: int) -> Agent | None:
-    async with db.execute("SELECT * FROM agents WHERE id = ?", (agent_id,)) as cursor:
-        row = await cursor.fetchone()
+    rows = await db.execute_fetchall("SELECT * FROM agents WHERE id = ?", (agent_id,))
+    row = rows[0] if rows else None
     return Agent.from_row(row) if row else None
 
 
 async def get_agent_by_email(db: aiosqlite.Connection, email: str) -> Agent | None:
-    async with db.execute("SELECT * FROM agents WHERE email = ?", (email,)) as cursor:
-        row = await cursor.fetchone()
+    rows = await db.execute_fetchall("SELECT * FROM agents WHERE email = ?", (email,))
+    row = rows[0] if rows else None
     return Agent.from_row(row) if row else None
 
 
 async def list_agents(db: aiosqlite.Connection) -> list[Agent]:
-    async with db.execute("SELECT * FROM agents ORDER BY id") as cursor:
-        return [Agent.from_row(row) for row in await cursor.fetchall()]
+    rows = await db.execute_fetchall("SELECT * FROM agents ORDER BY id")
+    return [Agent.from_row(row) for row in rows]
 
 
 async def count_agents(db: aiosqlite.Connection) -> int:
-    async with db.execute("SELECT count(*) FROM agents") as cursor:
-        row = await cursor.fetchone()
+    rows = await db.execute_fetchall("SELECT count(*) FROM agents")
+    row = rows[0] if rows else None
     return int(row[0]) if row else 0
 
 

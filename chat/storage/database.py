@@ -31,6 +31,15 @@ class _Job:
     )
 
 
+def _settle(job: _Job, value: Any, *, ok: bool) -> None:
+    if job.future.done():
+        return
+    if ok:
+        job.future.set_result(value)
+    else:
+        job.future.set_exception(value)
+
+
 async def connect(path: Path, synchronous: str, *, readonly: bool = False) -> aiosqlite.Connection:
     """A connection with the pragmas every connection needs."""
     conn = await aiosqlite.connect(path, isolation_level=None)
@@ -47,8 +56,8 @@ async def connect(path: Path, synchronous: str, *, readonly: bool = False) -> ai
 class Database:
     """Every write goes through write(); whatever is queued commits in one transaction.
 
-    A caller of write() hears back only after COMMIT returned. Each write runs inside its
-    own savepoint, so one that fails is rolled back alone and the rest of its batch commits.
+    A caller of write() hears back only after COMMIT returned. A write that fails is rolled
+    back alone: the rest of its batch runs again without it and commits.
     """
 
     def __init__(self, path: Path, synchronous: str = "FULL", readers: int = 2) -> None:
@@ -139,46 +148,48 @@ class Database:
             await self._commit(batch)
 
     async def _commit(self, batch: list[_Job]) -> None:
+        """Commit the batch in one transaction. A write that fails is dropped, the transaction
+        rolled back and the rest run again without it: no savepoint costs on the usual path."""
+        pending = batch
+        while pending:
+            try:
+                outcome = await self._attempt(pending)
+            except sqlite3.Error as exc:
+                log.error("write transaction failed and was rolled back: %s", exc)
+                await self._rollback(self._writer)  # type: ignore[arg-type]
+                for job in pending:
+                    _settle(job, StorageFailed(), ok=False)
+                return
+            if isinstance(outcome, list):
+                self.batches += 1
+                self.writes += len(pending)
+                for job, value in zip(pending, outcome, strict=True):
+                    if job.after_commit is not None:
+                        job.after_commit(value)
+                    _settle(job, value, ok=True)
+                return
+            failed, error = outcome
+            _settle(failed, error, ok=False)
+            pending = [job for job in pending if job is not failed]
+
+    async def _attempt(self, jobs: list[_Job]) -> list[Any] | tuple[_Job, Exception]:
+        """Run the jobs in one transaction: their results once committed, or the first failing
+        job and its error after a rollback."""
         conn = self._writer
         assert conn is not None
-        outcomes: list[tuple[_Job, Any, bool]] = []
-        try:
-            await conn.execute("BEGIN IMMEDIATE")
-            for job in batch:
-                outcomes.append(await self._run_job(conn, job))
-            await conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            log.error("write transaction failed and was rolled back: %s", exc)
-            await self._rollback(conn)
-            for job in batch:
-                if not job.future.done():
-                    job.future.set_exception(StorageFailed())
-            return
-        self.batches += 1
-        self.writes += len(batch)
-        for job, value, ok in outcomes:
-            if ok and job.after_commit is not None:
-                job.after_commit(value)
-            if job.future.done():
-                continue
-            if ok:
-                job.future.set_result(value)
-            else:
-                job.future.set_exception(value)
-
-    async def _run_job(self, conn: aiosqlite.Connection, job: _Job) -> tuple[_Job, Any, bool]:
-        await conn.execute("SAVEPOINT job")
-        try:
-            value = await job.work(conn)
-        except Exception as exc:  # noqa: BLE001 - one bad write must not take the writer down
-            await conn.execute("ROLLBACK TO job")
-            await conn.execute("RELEASE job")
-            if not isinstance(exc, ChatError):
-                log.error("a write failed and was rolled back alone", exc_info=exc)
-                exc = StorageFailed()
-            return job, exc, False
-        await conn.execute("RELEASE job")
-        return job, value, True
+        await conn.execute("BEGIN IMMEDIATE")
+        results = []
+        for job in jobs:
+            try:
+                results.append(await job.work(conn))
+            except Exception as exc:  # noqa: BLE001 - one bad write must not take the writer down
+                await self._rollback(conn)
+                if not isinstance(exc, ChatError):
+                    log.error("a write failed and was rolled back", exc_info=exc)
+                    exc = StorageFailed()
+                return job, exc
+        await conn.execute("COMMIT")
+        return results
 
     @staticmethod
     async def _rollback(conn: aiosqlite.Connection) -> None:

@@ -18,12 +18,12 @@ async def insert_message(
     client_id: str | None,
     now: str,
 ) -> Message:
-    async with db.execute(
+    rows = await db.execute_fetchall(
         "INSERT INTO messages (session_id, seq, sender_type, sender_name, agent_id, content,"
         " client_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
         (session_id, seq, sender_type.value, sender_name, agent_id, content, client_id, now),
-    ) as cursor:
-        row = await cursor.fetchone()
+    )
+    row = rows[0] if rows else None
     assert row is not None
     return Message.from_row(row)
 
@@ -31,10 +31,10 @@ async def insert_message(
 async def get_message_by_client_id(
     db: aiosqlite.Connection, session_id: int, client_id: str
 ) -> Message | None:
-    async with db.execute(
+    rows = await db.execute_fetchall(
         "SELECT * FROM messages WHERE session_id = ? AND client_id = ?", (session_id, client_id)
-    ) as cursor:
-        row = await cursor.fetchone()
+    )
+    row = rows[0] if rows else None
     return Message.from_row(row) if row else None
 
 
@@ -42,8 +42,8 @@ async def list_messages(
     db: aiosqlite.Connection, session_id: int, after_seq: int, limit: int
 ) -> list[Message]:
     """Messages after `after_seq` in seq order; at most `limit`."""
-    async with db.execute(
+    rows = await db.execute_fetchall(
         "SELECT * FROM messages WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?",
         (session_id, after_seq, limit),
-    ) as cursor:
-        return [Message.from_row(row) for row in await cursor.fetchall()]
+    )
+    return [Message.from_row(row) for row in rows]

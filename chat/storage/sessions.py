@@ -27,26 +27,26 @@ async def insert_session(
     page_url: str | None,
     now: str,
 ) -> int:
-    async with db.execute(
+    rows = await db.execute_fetchall(
         "INSERT INTO chat_sessions"
         " (key_hash, status, customer_name, customer_email, page_url, created_at, updated_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (key_hash, status.value, name, email, page_url, now, now),
-    ) as cursor:
-        row = await cursor.fetchone()
+    )
+    row = rows[0] if rows else None
     assert row is not None
     return int(row[0])
 
 
 async def get_session(db: aiosqlite.Connection, session_id: int) -> Session | None:
-    async with db.execute(SESSION_SELECT + " WHERE s.id = ?", (session_id,)) as cursor:
-        row = await cursor.fetchone()
+    rows = await db.execute_fetchall(SESSION_SELECT + " WHERE s.id = ?", (session_id,))
+    row = rows[0] if rows else None
     return Session.from_row(row) if row else None
 
 
 async def get_session_by_key(db: aiosqlite.Connection, key_hash: bytes) -> Session | None:
-    async with db.execute(SESSION_SELECT + " WHERE s.key_hash = ?", (key_hash,)) as cursor:
-        row = await cursor.fetchone()
+    rows = await db.execute_fetchall(SESSION_SELECT + " WHERE s.key_hash = ?", (key_hash,))
+    row = rows[0] if rows else None
     return Session.from_row(row) if row else None
 
 
@@ -55,20 +55,20 @@ async def list_sessions(
 ) -> list[Session]:
     """Latest activity first."""
     where, args = ("WHERE s.status = ?", (status.value,)) if status else ("", ())
-    async with db.execute(
+    rows = await db.execute_fetchall(
         f"{SESSION_SELECT} {where} ORDER BY s.updated_at DESC, s.id DESC LIMIT ?", (*args, limit)
-    ) as cursor:
-        return [Session.from_row(row) for row in await cursor.fetchall()]
+    )
+    return [Session.from_row(row) for row in rows]
 
 
 async def next_seq(db: aiosqlite.Connection, session_id: int, now: str) -> int:
     """Take the session's next message number; the single writer keeps it gap-free."""
-    async with db.execute(
+    rows = await db.execute_fetchall(
         "UPDATE chat_sessions SET last_seq = last_seq + 1, message_count = message_count + 1,"
         " updated_at = ? WHERE id = ? RETURNING last_seq",
         (now, session_id),
-    ) as cursor:
-        row = await cursor.fetchone()
+    )
+    row = rows[0] if rows else None
     assert row is not None
     return int(row[0])
 

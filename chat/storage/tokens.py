@@ -21,13 +21,13 @@ async def get_token_agent(
     db: aiosqlite.Connection, kind: str, token_hash: bytes, now: str
 ) -> Agent | None:
     """The active agent a live (unrevoked, unexpired) token of this kind belongs to."""
-    async with db.execute(
+    rows = await db.execute_fetchall(
         "SELECT agents.* FROM auth_tokens JOIN agents ON agents.id = auth_tokens.agent_id"
         " WHERE token_hash = ? AND kind = ? AND revoked_at IS NULL AND expires_at > ?"
         " AND agents.is_active = 1",
         (token_hash, kind, now),
-    ) as cursor:
-        row = await cursor.fetchone()
+    )
+    row = rows[0] if rows else None
     return Agent.from_row(row) if row else None
 
 
