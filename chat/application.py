@@ -189,11 +189,11 @@ def create_app(settings: Settings) -> Starlette:
         db = Database(settings.database, settings.synchronous, settings.reader_connections)
         await db.open()
         try:
-            accounts = Accounts(db, settings)
-            if settings.demo_data:
-                await accounts.ensure_demo_agents()
             hub = Hub(backplane_for(settings.backplane_url), settings.limits.socket_queue)
             await hub.start()
+            accounts = Accounts(db, settings, hub)
+            if settings.demo_data:
+                await accounts.ensure_demo_agents()
             service = ChatService(db, hub, settings)
             app.state.db = db
             app.state.accounts = accounts

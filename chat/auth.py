@@ -15,7 +15,8 @@ from starlette.requests import HTTPConnection
 
 from chat import validation
 from chat.config import Settings
-from chat.errors import Conflict, Forbidden, Invalid, Unauthorized
+from chat.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from chat.hub import Hub
 from chat.models import Agent, Role, now_iso
 from chat.ratelimit import RateLimit
 from chat.storage import agents, tokens
@@ -33,6 +34,7 @@ DEMO_AGENTS = (
     ("admin@callcenter.com", "Admin", Role.ADMIN),
 )
 WRONG_LOGIN = "Invalid email or password."
+REVOKED = 4401  # the close code of a socket whose credential was revoked
 
 
 def hash_token(raw: str) -> bytes:
@@ -53,9 +55,10 @@ def _later(delta: timedelta) -> str:
 class Accounts:
     """Logging in and out, checking credentials, adding agents."""
 
-    def __init__(self, db: Database, settings: Settings) -> None:
+    def __init__(self, db: Database, settings: Settings, hub: Hub | None = None) -> None:
         self.db = db
         self.settings = settings
+        self.hub = hub
         limits = settings.limits
         self._failures = RateLimit(limits.failed_logins, limits.failed_login_window)
         self._cookies = URLSafeTimedSerializer(settings.secret_key, salt="switchboard.login")
@@ -103,11 +106,34 @@ class Accounts:
         digest = hash_token(raw)
         return await self.db.read(lambda c: tokens.get_token_agent(c, kind, digest, now_iso()))
 
-    async def revoke(self, kind: str, credential: str) -> None:
+    def digest(self, kind: str, credential: str) -> bytes | None:
+        """The stored hash a credential is known by (None for a forged cookie)."""
         raw = self._unsign(credential) if kind == COOKIE else credential
-        if raw is not None:
-            digest = hash_token(raw)
+        return None if raw is None else hash_token(raw)
+
+    async def revoke(self, kind: str, credential: str) -> None:
+        """Revoke a credential and close the sockets that were opened with it."""
+        digest = self.digest(kind, credential)
+        if digest is not None:
             await self.db.write(lambda c: tokens.revoke_token(c, digest, now_iso()))
+            if self.hub is not None:
+                self.hub.kick_agents(REVOKED, credential=digest)
+
+    async def deactivate(self, agent_id: int) -> Agent:
+        """Remove an agent: it can no longer log in, its credentials and sockets are closed."""
+
+        async def work(conn):  # type: ignore[no-untyped-def]
+            found = await agents.get_agent(conn, agent_id)
+            if found is None:
+                raise NotFound("No such agent.")
+            await agents.deactivate_agent(conn, agent_id)
+            await tokens.revoke_agent_tokens(conn, agent_id, now_iso())
+            return found
+
+        agent = await self.db.write(work)
+        if self.hub is not None:
+            self.hub.kick_agents(REVOKED, agent_id=agent_id)
+        return agent
 
     async def create_agent(self, email: str, name: str, password: str, role: Role) -> Agent:
         limits = self.settings.limits

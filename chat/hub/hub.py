@@ -21,10 +21,19 @@ class Subscriber:
     already covered are dropped when it ends, so nothing is missed or sent twice.
     """
 
-    def __init__(self, *, session_id: int | None, agent_id: int | None, max_queue: int) -> None:
+    def __init__(
+        self,
+        *,
+        session_id: int | None,
+        agent_id: int | None,
+        max_queue: int,
+        credential: bytes | None = None,
+    ) -> None:
         self.id = f"s{next(_ids)}"
         self.session_id = session_id  # set for a customer's socket
         self.agent_id = agent_id  # set for an agent's socket
+        self.credential = credential  # the hash of the token or login it was opened with
+        self.close_code = 1013  # what the socket is closed with once `overflowed` is set
         self.queue: asyncio.Queue[str | None] = asyncio.Queue(max_queue + 1)
         self.max_queue = max_queue
         self.pending: list[tuple[int | None, str]] | None = []
@@ -59,6 +68,12 @@ class Subscriber:
         for event_id, frame in waiting:
             self.offer(frame, event_id)
 
+    def kick(self, code: int) -> None:
+        """Close this socket with `code` (its credential was revoked, say)."""
+        if not self.overflowed.is_set():
+            self.close_code = code
+            self._overflow()
+
     def _overflow(self) -> None:
         self.pending = None
         while not self.queue.empty():
@@ -87,9 +102,18 @@ class Hub:
     # -- sockets ---------------------------------------------------------------------------
 
     def subscribe(
-        self, *, session_id: int | None = None, agent_id: int | None = None
+        self,
+        *,
+        session_id: int | None = None,
+        agent_id: int | None = None,
+        credential: bytes | None = None,
     ) -> Subscriber:
-        sub = Subscriber(session_id=session_id, agent_id=agent_id, max_queue=self.max_queue)
+        sub = Subscriber(
+            session_id=session_id,
+            agent_id=agent_id,
+            max_queue=self.max_queue,
+            credential=credential,
+        )
         if agent_id is not None:
             self._agents.add(sub)
             self._per_agent[agent_id] += 1
@@ -116,8 +140,18 @@ class Hub:
     def count_session(self, session_id: int) -> int:
         return len(self._customers.get(session_id, ()))
 
-    def agent_subscribers(self, agent_id: int) -> list[Subscriber]:
-        return [sub for sub in self._agents if sub.agent_id == agent_id]
+    def kick_agents(
+        self, code: int, *, agent_id: int | None = None, credential: bytes | None = None
+    ) -> int:
+        """Close the agent sockets of `agent_id`, or those opened with `credential`."""
+        kicked = 0
+        for sub in list(self._agents):
+            if (agent_id is not None and sub.agent_id == agent_id) or (
+                credential is not None and sub.credential == credential
+            ):
+                sub.kick(code)
+                kicked += 1
+        return kicked
 
     @property
     def socket_count(self) -> int:

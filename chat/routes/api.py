@@ -11,7 +11,7 @@ from starlette.routing import BaseRoute, Route
 
 from chat import validation
 from chat.auth import API, COOKIE, COOKIE_NAME, Accounts, bearer_token, require_agent
-from chat.errors import BadRequest, Invalid, NotFound, PayloadTooLarge
+from chat.errors import BadRequest, Conflict, Forbidden, Invalid, NotFound, PayloadTooLarge
 from chat.service import ChatService, History, Posted
 
 
@@ -155,6 +155,20 @@ async def me(request: Request) -> Response:
     return JSONResponse({"agent": agent.view()})
 
 
+async def deactivate_agent(request: Request) -> Response:
+    """An admin removes an agent: logins, tokens and open sockets all end."""
+    caller = await require_agent(request, unsafe=True)
+    if not caller.is_admin:
+        raise Forbidden("Only an admin can remove an agent.")
+    agent_id: int = request.path_params["agent_id"]
+    if agent_id == caller.id:
+        raise Conflict("You cannot remove yourself.")
+    if not 1 <= agent_id <= validation.MAX_ID:
+        raise NotFound("No such agent.")
+    agent = await request.app.state.accounts.deactivate(agent_id)
+    return JSONResponse({"agent": agent.view()})
+
+
 async def list_sessions(request: Request) -> Response:
     await require_agent(request)
     limits = request.app.state.settings.limits
@@ -225,6 +239,7 @@ routes: list[BaseRoute] = [
     Route(f"{PREFIX}/auth/login", login, methods=["POST"]),
     Route(f"{PREFIX}/auth/logout", logout, methods=["POST"]),
     Route(f"{PREFIX}/auth/me", me, methods=["GET"]),
+    Route(f"{PREFIX}/agents/{{agent_id:int}}/deactivate", deactivate_agent, methods=["POST"]),
     Route(f"{PREFIX}/chat/sessions", list_sessions, methods=["GET"]),
     Route(f"{PREFIX}/chat/sessions/{{session_id:int}}", get_session, methods=["GET"]),
     Route(f"{PREFIX}/chat/sessions/{{session_id:int}}/messages", session_messages, methods=["GET"]),

@@ -40,19 +40,21 @@ async def _refuse(websocket: WebSocket, code: int) -> None:
     await websocket.close(code)
 
 
-async def _authenticate_agent(websocket: WebSocket) -> Agent | int:
-    """The agent behind the bearer token or login cookie, or the close code to refuse with."""
+async def _authenticate_agent(websocket: WebSocket) -> tuple[Agent, bytes | None] | int:
+    """The agent behind the bearer token or login cookie (and that credential's hash, so that
+    revoking it closes the socket), or the close code to refuse with."""
     accounts: Accounts = websocket.app.state.accounts
     token = bearer_token(websocket)
     if token is not None:
-        return await accounts.agent_for(API, token) or NOT_AUTHENTICATED
+        agent = await accounts.agent_for(API, token)
+        return (agent, accounts.digest(API, token)) if agent else NOT_AUTHENTICATED
     cookie = websocket.cookies.get(COOKIE_NAME)
     agent = await accounts.agent_for(COOKIE, cookie) if cookie else None
-    if agent is None:
+    if agent is None or cookie is None:
         return NOT_AUTHENTICATED
     if not origin_allowed(websocket, accounts.settings):
         return ORIGIN_REFUSED  # a cookie is ambient: only our own pages may use it
-    return agent
+    return agent, accounts.digest(COOKIE, cookie)
 
 
 async def agent_socket(websocket: WebSocket) -> None:
@@ -61,12 +63,13 @@ async def agent_socket(websocket: WebSocket) -> None:
     if isinstance(found, int):
         await _refuse(websocket, found)
         return
-    if hub.count_agent(found.id) >= websocket.app.state.settings.limits.sockets_per_agent:
+    agent, credential = found
+    if hub.count_agent(agent.id) >= websocket.app.state.settings.limits.sockets_per_agent:
         await _refuse(websocket, TOO_MANY)
         return
     await websocket.accept()
-    sub = hub.subscribe(agent_id=found.id)
-    await _serve(websocket, sub, Viewer(agent=found), {"agent": found.view()})
+    sub = hub.subscribe(agent_id=agent.id, credential=credential)
+    await _serve(websocket, sub, Viewer(agent=agent), {"agent": agent.view()})
 
 
 async def customer_socket(websocket: WebSocket) -> None:
@@ -151,7 +154,7 @@ async def _run(websocket: WebSocket, sub: Subscriber, viewer: Viewer) -> int | N
 
     async def watch() -> None:
         await sub.overflowed.wait()
-        raise _Close(TRY_AGAIN)
+        raise _Close(sub.close_code)
 
     async with anyio.create_task_group() as group:
         group.start_soon(guard, lambda: _receive(websocket, sub, viewer))
@@ -164,7 +167,7 @@ async def _send(websocket: WebSocket, sub: Subscriber) -> None:
     while True:
         frame = await sub.queue.get()
         if frame is CLOSE:
-            raise _Close(TRY_AGAIN)
+            raise _Close(sub.close_code)
         await websocket.send_text(frame)
 
 
