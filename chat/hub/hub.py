@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from chat.hub.backplane import Backplane, Delivery, MemoryBackplane
 from chat.models import Event
@@ -33,12 +33,13 @@ class Subscriber:
         self.session_id = session_id  # set for a customer's socket
         self.agent_id = agent_id  # set for an agent's socket
         self.credential = credential  # the hash of the token or login it was opened with
-        self.close_code = 1013  # what the socket is closed with once `overflowed` is set
+        self.close_code = 1013  # what the socket is closed with once it is kicked
         self.queue: asyncio.Queue[str | None] = asyncio.Queue(max_queue + 1)
         self.max_queue = max_queue
         self.pending: list[tuple[int | None, str]] | None = []
         self.replayed_through = 0
-        self.overflowed = asyncio.Event()
+        self.kicked = False
+        self.on_kick: Callable[[], None] | None = None  # stops the socket's tasks at once
 
     @property
     def is_agent(self) -> bool:
@@ -46,7 +47,7 @@ class Subscriber:
 
     def offer(self, frame: str, event_id: int | None) -> None:
         """Queue a frame without ever waiting; a socket too far behind is cut off instead."""
-        if self.overflowed.is_set():
+        if self.kicked:
             return
         if self.pending is not None:
             if len(self.pending) >= self.max_queue * 4:
@@ -70,7 +71,7 @@ class Subscriber:
 
     def kick(self, code: int) -> None:
         """Close this socket with `code` (its credential was revoked, say)."""
-        if not self.overflowed.is_set():
+        if not self.kicked:
             self.close_code = code
             self._overflow()
 
@@ -79,7 +80,9 @@ class Subscriber:
         while not self.queue.empty():
             self.queue.get_nowait()  # free the memory now; the socket is closing anyway
         self.queue.put_nowait(CLOSE)
-        self.overflowed.set()
+        self.kicked = True
+        if self.on_kick is not None:
+            self.on_kick()
 
 
 class Hub:

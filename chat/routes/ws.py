@@ -139,7 +139,8 @@ async def _replay_then_ready(
 
 
 async def _run(websocket: WebSocket, sub: Subscriber, viewer: Viewer) -> int | None:
-    """Run receiver, sender and overflow watch until one ends; return the close code."""
+    """Run receiver and sender until one ends or the hub kicks the socket; return the close
+    code. A kick cancels both at once, even a send stalled on a peer that stopped reading."""
     outcome: list[int | None] = []
 
     async def guard(task: Any) -> None:
@@ -152,14 +153,15 @@ async def _run(websocket: WebSocket, sub: Subscriber, viewer: Viewer) -> int | N
         finally:
             group.cancel_scope.cancel()
 
-    async def watch() -> None:
-        await sub.overflowed.wait()
-        raise _Close(sub.close_code)
-
     async with anyio.create_task_group() as group:
+        sub.on_kick = group.cancel_scope.cancel
+        if sub.kicked:
+            group.cancel_scope.cancel()
         group.start_soon(guard, lambda: _receive(websocket, sub, viewer))
         group.start_soon(guard, lambda: _send(websocket, sub))
-        group.start_soon(guard, watch)
+    sub.on_kick = None
+    if sub.kicked:
+        return sub.close_code
     return outcome[0] if outcome else None
 
 
