@@ -27,7 +27,7 @@ from chat.errors import ChatError, Conflict, Forbidden, Invalid, NotFound, Unaut
 from chat.hub import Hub
 from chat.hub.backplane import backplane_for
 from chat.redact import redact
-from chat.routes import api, pages, ws
+from chat.routes import api, docs, pages, ws
 from chat.service import ChatService
 from chat.storage.database import Database
 
@@ -217,6 +217,7 @@ def create_app(settings: Settings) -> Starlette:
         routes=[
             *api.routes,
             *pages.routes,
+            *docs.routes,
             *ws.routes,
             Mount("/static", StaticFiles(directory=ROOT / "static"), name="static"),
         ],

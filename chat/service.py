@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import aiosqlite
@@ -109,7 +109,7 @@ class _Tx:
 
     async def append(
         self,
-        session_id: int,
+        session: Session,
         sender: SenderType,
         content: str,
         *,
@@ -117,12 +117,13 @@ class _Tx:
         sender_name: str | None = None,
         client_id: str | None = None,
     ) -> Posted:
-        """Store a message with the session's next seq and emit chat.message.new."""
-        seq = await sessions.next_seq(self.conn, session_id, self.now)
+        """Store a message with the session's next seq and emit chat.message.new.
+
+        `session` is the session as this transaction left it; the view sent out is derived
+        from it and the new message instead of being read back."""
         message = await messages.insert_message(
             self.conn,
-            session_id,
-            seq,
+            session.id,
             sender,
             agent.name if agent else sender_name,
             agent.id if agent else None,
@@ -130,11 +131,17 @@ class _Tx:
             client_id,
             self.now,
         )
-        session = await self.session(session_id)
+        session = replace(
+            session,
+            message_count=session.message_count + 1,
+            last_message=message,
+            human_replied=session.human_replied or sender is SenderType.AGENT,
+            updated_at=self.now,
+        )
         view = message.view()
         await self.emit(
             "chat.message.new",
-            session_id,
+            session.id,
             {"message": view, "session": session.agent_view()},
             {"message": view, "session": session.public_view()},
         )
@@ -229,7 +236,7 @@ class ChatService:
                 session = await tx.set_status(session, SessionStatus.QUEUED, None)
                 await tx.emit_session("chat.session.updated", session)
             posted = await tx.append(
-                session_id,
+                session,
                 SenderType.CUSTOMER,
                 content,
                 client_id=client_id,
@@ -264,7 +271,7 @@ class ChatService:
             return Changed(session)
         session = await tx.set_status(session, SessionStatus.QUEUED, None)
         await tx.emit_session("chat.session.updated", session)
-        posted = await tx.append(session_id, SenderType.SYSTEM, note)
+        posted = await tx.append(session, SenderType.SYSTEM, note)
         return Changed(posted.session, tx.events)
 
     # -- the AI -------------------------------------------------------------------------
@@ -294,7 +301,7 @@ class ChatService:
                 return None
             if session.message_count != seen_seq:
                 return False
-            return await tx.append(session_id, SenderType.AI, content, sender_name=name)
+            return await tx.append(session, SenderType.AI, content, sender_name=name)
 
         async def run(conn: aiosqlite.Connection) -> Posted | None | bool:
             return await work(_Tx(conn))
@@ -345,10 +352,10 @@ class ChatService:
                 raise Conflict("This conversation is closed.")
             _check_holder(session, agent)
             if session.assigned_agent_id is None:
-                await tx.assign(session, agent)
+                session = await tx.assign(session, agent)
             await sessions.mark_human_replied(tx.conn, session_id)
             return await tx.append(
-                session_id, SenderType.AGENT, content, agent=agent, client_id=client_id
+                session, SenderType.AGENT, content, agent=agent, client_id=client_id
             )
 
         return await self._write(work)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from starlette.requests import Request
@@ -13,6 +14,8 @@ from chat import validation
 from chat.auth import API, COOKIE, COOKIE_NAME, Accounts, bearer_token, require_agent
 from chat.errors import BadRequest, Conflict, Forbidden, Invalid, NotFound, PayloadTooLarge
 from chat.service import ChatService, History, Posted
+
+PATH_ID = re.compile(r"[0-9]{1,19}")
 
 
 def service(request: Request) -> ChatService:
@@ -62,11 +65,20 @@ def _history(history: History, public: bool) -> dict[str, Any]:
     }
 
 
+def _path_id(request: Request, name: str, missing: str) -> int:
+    """A numeric id from the path; anything else names nothing (404).
+
+    Parsed here, not by Starlette's `int` convertor: that one calls int() on any run of digits,
+    and past 4300 digits int() raises, which made a 500 of what is a 404.
+    """
+    raw: str = request.path_params[name]
+    if not PATH_ID.fullmatch(raw) or not 1 <= int(raw) <= validation.MAX_ID:
+        raise NotFound(missing)
+    return int(raw)
+
+
 def _session_id(request: Request) -> int:
-    value: int = request.path_params["session_id"]
-    if not 1 <= value <= validation.MAX_ID:
-        raise NotFound("No such conversation.")
-    return value
+    return _path_id(request, "session_id", "No such conversation.")
 
 
 def _paging(request: Request) -> tuple[int, int]:
@@ -160,11 +172,9 @@ async def deactivate_agent(request: Request) -> Response:
     caller = await require_agent(request, unsafe=True)
     if not caller.is_admin:
         raise Forbidden("Only an admin can remove an agent.")
-    agent_id: int = request.path_params["agent_id"]
+    agent_id = _path_id(request, "agent_id", "No such agent.")
     if agent_id == caller.id:
         raise Conflict("You cannot remove yourself.")
-    if not 1 <= agent_id <= validation.MAX_ID:
-        raise NotFound("No such agent.")
     agent = await request.app.state.accounts.deactivate(agent_id)
     return JSONResponse({"agent": agent.view()})
 
@@ -239,11 +249,11 @@ routes: list[BaseRoute] = [
     Route(f"{PREFIX}/auth/login", login, methods=["POST"]),
     Route(f"{PREFIX}/auth/logout", logout, methods=["POST"]),
     Route(f"{PREFIX}/auth/me", me, methods=["GET"]),
-    Route(f"{PREFIX}/agents/{{agent_id:int}}/deactivate", deactivate_agent, methods=["POST"]),
+    Route(f"{PREFIX}/agents/{{agent_id}}/deactivate", deactivate_agent, methods=["POST"]),
     Route(f"{PREFIX}/chat/sessions", list_sessions, methods=["GET"]),
-    Route(f"{PREFIX}/chat/sessions/{{session_id:int}}", get_session, methods=["GET"]),
-    Route(f"{PREFIX}/chat/sessions/{{session_id:int}}/messages", session_messages, methods=["GET"]),
+    Route(f"{PREFIX}/chat/sessions/{{session_id}}", get_session, methods=["GET"]),
+    Route(f"{PREFIX}/chat/sessions/{{session_id}}/messages", session_messages, methods=["GET"]),
     Route(f"{PREFIX}/chat/messages", agent_message, methods=["POST"]),
-    Route(f"{PREFIX}/chat/sessions/{{session_id:int}}/assign", assign, methods=["POST"]),
-    Route(f"{PREFIX}/chat/sessions/{{session_id:int}}/close", close, methods=["POST"]),
+    Route(f"{PREFIX}/chat/sessions/{{session_id}}/assign", assign, methods=["POST"]),
+    Route(f"{PREFIX}/chat/sessions/{{session_id}}/close", close, methods=["POST"]),
 ]

@@ -10,7 +10,6 @@ from chat.models import Message, SenderType
 async def insert_message(
     db: aiosqlite.Connection,
     session_id: int,
-    seq: int,
     sender_type: SenderType,
     sender_name: str | None,
     agent_id: int | None,
@@ -18,14 +17,16 @@ async def insert_message(
     client_id: str | None,
     now: str,
 ) -> Message:
+    """Store a message with its session's next seq; a trigger advances the session's counters.
+
+    The single writer runs one statement at a time, so seq stays gap-free."""
     rows = await db.execute_fetchall(
         "INSERT INTO messages (session_id, seq, sender_type, sender_name, agent_id, content,"
-        " client_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
-        (session_id, seq, sender_type.value, sender_name, agent_id, content, client_id, now),
+        " client_id, created_at) VALUES (?, (SELECT last_seq + 1 FROM chat_sessions WHERE id = ?),"
+        " ?, ?, ?, ?, ?, ?) RETURNING *",
+        (session_id, session_id, sender_type.value, sender_name, agent_id, content, client_id, now),
     )
-    row = rows[0] if rows else None
-    assert row is not None
-    return Message.from_row(row)
+    return Message.from_row(rows[0])
 
 
 async def get_message_by_client_id(

@@ -61,18 +61,6 @@ async def list_sessions(
     return [Session.from_row(row) for row in rows]
 
 
-async def next_seq(db: aiosqlite.Connection, session_id: int, now: str) -> int:
-    """Take the session's next message number; the single writer keeps it gap-free."""
-    rows = await db.execute_fetchall(
-        "UPDATE chat_sessions SET last_seq = last_seq + 1, message_count = message_count + 1,"
-        " updated_at = ? WHERE id = ? RETURNING last_seq",
-        (now, session_id),
-    )
-    row = rows[0] if rows else None
-    assert row is not None
-    return int(row[0])
-
-
 async def update_session_status(
     db: aiosqlite.Connection,
     session_id: int,

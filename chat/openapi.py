@@ -1,0 +1,438 @@
+"""The OpenAPI 3.1 document of the REST API, written by hand from the contract and the limits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chat.auth import COOKIE_NAME
+from chat.config import Limits, Settings
+from chat.models import Role, SenderType, SessionStatus
+from chat.validation import MAX_ID
+
+Schema = dict[str, Any]
+JSON = "application/json"
+BIG_QUERY_INT = 10**18 - 1  # query integers are at most 18 digits
+AGENT_AUTH: list[dict[str, list[str]]] = [{"bearer": []}, {"cookie": []}]
+# Control characters are refused: none at all in one-line fields, \t \n \r allowed in content.
+ONE_LINE = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+MULTILINE = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
+ERRORS = {
+    "400": ("invalid_request", "The body is not JSON."),
+    "401": ("unauthorized", "No valid bearer token or login cookie."),
+    "403": ("forbidden", "Not allowed for this agent, or a login cookie from a foreign Origin."),
+    "404": ("not_found", "No such conversation, session key or agent."),
+    "409": ("conflict", "The current state forbids it (see the operation)."),
+    "413": ("payload_too_large", "The request body is over the size limit."),
+    "422": ("invalid_request", "A field is missing, of the wrong type or outside its limits."),
+    "429": ("rate_limited", "Over a rate limit; retry after `Retry-After` seconds."),
+    "500": ("internal", "Something failed on the server; nothing is leaked."),
+}
+
+
+def ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _object(required: list[str], closed: bool = True, **properties: Schema) -> Schema:
+    """An object schema; answers are `closed` (no other fields), so code and document agree."""
+    schema: Schema = {"type": "object", "required": required, "properties": properties}
+    if closed:
+        schema["additionalProperties"] = False
+    return schema
+
+
+def _int(low: int = 1, high: int = MAX_ID) -> Schema:
+    return {"type": "integer", "minimum": low, "maximum": high}
+
+
+def _text(max_len: int, pattern: str = ONE_LINE, nullable: bool = True) -> Schema:
+    return {
+        "type": ["string", "null"] if nullable else "string",
+        "maxLength": max_len,
+        "pattern": pattern,
+    }
+
+
+def _schemas(limits: Limits) -> dict[str, Schema]:
+    time = {
+        "type": "string",
+        "format": "date-time",
+        "pattern": r"^\d{4}-\d\d-\d\dT[\d:]{8}\.\d{3}Z$",
+    }
+    nullable_str = {"type": ["string", "null"]}
+    content = {**_text(limits.content_max, MULTILINE, nullable=False), "minLength": 1}
+    client_id = {"type": ["string", "null"], "pattern": "^[A-Za-z0-9_-]{1,64}$"}
+    return {
+        "Error": _object(
+            ["error"],
+            error=_object(
+                ["code", "message"],
+                code={"enum": sorted({code for code, _ in ERRORS.values()})},
+                message={"type": "string", "minLength": 1},
+            ),
+        ),
+        "AgentRef": _object(["id", "name"], id=_int(), name={"type": "string"}),
+        "Agent": _object(
+            ["id", "name", "email", "role"],
+            id=_int(),
+            name={"type": "string"},
+            email={"type": "string"},
+            role={"enum": [r.value for r in Role]},
+        ),
+        "Message": _object(
+            ["id", "session_id", "seq", "sender_type", "sender_name", "agent_id", "content"]
+            + ["client_id", "created_at"],
+            id=_int(),
+            session_id=_int(),
+            seq=_int(),
+            sender_type={"enum": [s.value for s in SenderType]},
+            sender_name=nullable_str,
+            agent_id={"anyOf": [_int(), {"type": "null"}]},
+            content={"type": "string", "minLength": 1},
+            client_id=client_id,
+            created_at=time,
+        ),
+        "Session": _object(
+            ["id", "status", "customer_name", "customer_email", "page_url", "assigned_agent"]
+            + ["message_count", "last_message", "created_at", "updated_at"],
+            id=_int(),
+            status={"enum": [s.value for s in SessionStatus]},
+            customer_name=nullable_str,
+            customer_email=nullable_str,
+            page_url=nullable_str,
+            assigned_agent={"anyOf": [ref("AgentRef"), {"type": "null"}]},
+            message_count=_int(0),
+            last_message={"anyOf": [ref("Message"), {"type": "null"}]},
+            created_at=time,
+            updated_at=time,
+        ),
+        "PublicSession": _object(
+            ["id", "status", "assigned_agent", "created_at", "updated_at"],
+            id=_int(),
+            status={"enum": [s.value for s in SessionStatus]},
+            assigned_agent={"anyOf": [ref("AgentRef"), {"type": "null"}]},
+            created_at=time,
+            updated_at=time,
+        ),
+        "StartRequest": _object(
+            [],
+            closed=False,
+            name=_text(limits.name_max),
+            email={
+                **_text(limits.email_max),
+                "pattern": "^[^@\\s]+@[^@\\s]+\\.[^@\\s.]+$",
+                "description": "Shaped like an address.",
+            },
+            page_url=_text(limits.page_url_max),
+        ),
+        "PublicMessageRequest": _object(
+            ["session_key", "content"],
+            closed=False,
+            session_key={"type": "string", "minLength": 1},
+            content=content,
+            client_id=client_id,
+        ),
+        "HandoffRequest": _object(
+            ["session_key"], closed=False, session_key={"type": "string", "minLength": 1}
+        ),
+        "LoginRequest": _object(
+            ["email", "password"],
+            closed=False,
+            email={"type": "string"},
+            password={"type": "string"},
+        ),
+        "AgentMessageRequest": _object(
+            ["session_id", "content"],
+            closed=False,
+            session_id=_int(),
+            content=content,
+            client_id=client_id,
+        ),
+        "AssignRequest": _object([], closed=False, agent_id={"anyOf": [_int(), {"type": "null"}]}),
+    }
+
+
+def _responses() -> dict[str, Schema]:
+    """One reusable answer per error status: the contract's shape with that status's code."""
+    answers: dict[str, Schema] = {}
+    for status, (code, description) in ERRORS.items():
+        one_code = {"properties": {"error": {"properties": {"code": {"const": code}}}}}
+        answers[status] = {
+            "description": description,
+            "content": {JSON: {"schema": {"allOf": [ref("Error"), one_code]}}},
+        }
+    answers["429"]["headers"] = {
+        "Retry-After": {"required": True, "schema": {"type": "integer", "minimum": 1}}
+    }
+    return answers
+
+
+def _answer(description: str, **fields: Schema) -> Schema:
+    schema = _object(list(fields), **fields)
+    return {"description": description, "content": {JSON: {"schema": schema}}}
+
+
+def _op(summary: str, ok: dict[str, Schema], errors: str, **more: Any) -> Schema:
+    """An operation: its 2xx answers and the error statuses (space-separated) it can give."""
+    responses = dict(ok)
+    for status in [*errors.split(), "500"]:
+        responses[status] = {"$ref": f"#/components/responses/{status}"}
+    operation = {"summary": summary, "responses": responses, **more}
+    operation.setdefault("security", [])
+    return operation
+
+
+def _body(name: str, required: bool = True) -> Schema:
+    return {"required": required, "content": {JSON: {"schema": ref(name)}}}
+
+
+def _param(name: str, where: str, schema: Schema, description: str = "") -> Schema:
+    param = {"name": name, "in": where, "required": where == "path", "schema": schema}
+    return {**param, "description": description} if description else param
+
+
+def _paging(limits: Limits) -> list[Schema]:
+    return [
+        _param("after_seq", "query", _int(0, BIG_QUERY_INT), "Only messages after this seq."),
+        _param(
+            "limit",
+            "query",
+            {**_int(1, BIG_QUERY_INT), "default": limits.history_default},
+            f"At most this many messages; above {limits.history_max} it is capped.",
+        ),
+    ]
+
+
+def _public_paths(limits: Limits) -> dict[str, Schema]:
+    messages = {"type": "array", "items": ref("Message")}
+    key = _param("session_key", "path", {"type": "string"}, "The conversation's secret key.")
+    posted = {
+        "201": _answer("Stored.", message=ref("Message")),
+        "200": _answer(
+            "Already stored under this client_id: the stored one.", message=ref("Message")
+        ),
+    }
+    return {
+        "/api/v1/chat/public/start": {
+            "post": _op(
+                "Start a conversation",
+                {
+                    "201": _answer(
+                        "Started.",
+                        session_key={"type": "string", "minLength": 22},
+                        session=ref("PublicSession"),
+                        messages=messages,
+                    )
+                },
+                "400 413 422 429",
+                requestBody=_body("StartRequest"),
+            )
+        },
+        "/api/v1/chat/public/message": {
+            "post": _op(
+                "Send as the customer (409: the client_id is another sender's)",
+                posted,
+                "400 404 409 413 422 429",
+                requestBody=_body("PublicMessageRequest"),
+            )
+        },
+        "/api/v1/chat/public/session/{session_key}": {
+            "get": _op(
+                "The conversation and its messages in seq order",
+                {
+                    "200": _answer(
+                        "The history.",
+                        session=ref("PublicSession"),
+                        messages=messages,
+                        has_more={"type": "boolean"},
+                    )
+                },
+                "404 422",
+                parameters=[key, *_paging(limits)],
+            )
+        },
+        "/api/v1/chat/public/handoff": {
+            "post": _op(
+                "Ask for a person: the conversation is queued",
+                {"200": _answer("Queued.", session=ref("PublicSession"))},
+                "400 404 413 422",
+                requestBody=_body("HandoffRequest"),
+            )
+        },
+    }
+
+
+def _agent_paths(limits: Limits) -> dict[str, Schema]:
+    session_id = _param("session_id", "path", _int(), "A conversation's id.")
+    one = {"200": _answer("The conversation.", session=ref("Session"))}
+    sessions_limit = {**_int(1, BIG_QUERY_INT), "default": limits.sessions_default}
+    sent = {
+        "201": _answer("Stored.", message=ref("Message")),
+        "200": _answer(
+            "Already stored under this client_id: the stored one.", message=ref("Message")
+        ),
+    }
+    base = "/api/v1/chat/sessions/{session_id}"
+    return {
+        "/api/v1/chat/sessions": {
+            "get": _op(
+                "Conversations, latest activity first",
+                {"200": _answer("The list.", sessions={"type": "array", "items": ref("Session")})},
+                "401 422",
+                security=AGENT_AUTH,
+                parameters=[
+                    _param("status", "query", {"enum": [s.value for s in SessionStatus]}),
+                    _param("limit", "query", sessions_limit, f"Capped at {limits.sessions_max}."),
+                ],
+            )
+        },
+        base: {
+            "get": _op(
+                "One conversation", one, "401 404", security=AGENT_AUTH, parameters=[session_id]
+            )
+        },
+        f"{base}/messages": {
+            "get": _op(
+                "A conversation's messages in seq order",
+                {
+                    "200": _answer(
+                        "A page.",
+                        messages={"type": "array", "items": ref("Message")},
+                        has_more={"type": "boolean"},
+                    )
+                },
+                "401 404 422",
+                security=AGENT_AUTH,
+                parameters=[session_id, *_paging(limits)],
+            )
+        },
+        "/api/v1/chat/messages": {
+            "post": _op(
+                "Reply as the agent; an unassigned conversation becomes the caller's (409: closed,"
+                " held by another agent, or the client_id is another sender's)",
+                sent,
+                "400 401 403 404 409 413 422",
+                security=AGENT_AUTH,
+                requestBody=_body("AgentMessageRequest"),
+            )
+        },
+        f"{base}/assign": {
+            "post": _op(
+                "Assign to the caller, or (admins only, else 403) to `agent_id`"
+                " (409: closed, or held by another agent)",
+                one,
+                "400 401 403 404 409 413 422",
+                security=AGENT_AUTH,
+                parameters=[session_id],
+                requestBody=_body("AssignRequest", required=False),
+            )
+        },
+        f"{base}/close": {
+            "post": _op(
+                "Close (409: held by another agent)",
+                one,
+                "401 403 404 409",
+                security=AGENT_AUTH,
+                parameters=[session_id],
+            )
+        },
+    }
+
+
+def _account_paths() -> dict[str, Schema]:
+    agent = {"200": _answer("The agent.", agent=ref("Agent"))}
+    return {
+        "/api/v1/auth/login": {
+            "post": _op(
+                "Log in; wrong email and wrong password give the same 401",
+                {"200": _answer("Logged in.", token={"type": "string"}, agent=ref("Agent"))},
+                "400 401 413 422 429",
+                requestBody=_body("LoginRequest"),
+            )
+        },
+        "/api/v1/auth/logout": {
+            "post": _op(
+                "Revoke the credential this request came with; its sockets close (4401)",
+                {"204": {"description": "Logged out."}},
+                "401 403",
+                security=AGENT_AUTH,
+            )
+        },
+        "/api/v1/auth/me": {"get": _op("The caller", agent, "401", security=AGENT_AUTH)},
+        "/api/v1/agents/{agent_id}/deactivate": {
+            "post": _op(
+                "Remove an agent (admins only, else 403; 409 for oneself)",
+                agent,
+                "401 403 404 409",
+                security=AGENT_AUTH,
+                parameters=[_param("agent_id", "path", _int(), "An agent's id.")],
+            )
+        },
+    }
+
+
+def _service_paths() -> dict[str, Schema]:
+    health = {"type": "object", "required": ["status"], "properties": {"status": {"enum": ["ok"]}}}
+    down = {**health, "properties": {"status": {"enum": ["unavailable"]}}}
+    return {
+        "/healthz": {
+            "get": {
+                "summary": "Whether the database and the hub answer",
+                "security": [],
+                "responses": {
+                    "200": {"description": "Up.", "content": {JSON: {"schema": health}}},
+                    "503": {"description": "Down.", "content": {JSON: {"schema": down}}},
+                },
+            }
+        },
+        "/openapi.json": {
+            "get": {
+                "summary": "This document",
+                "security": [],
+                "responses": {
+                    "200": {
+                        "description": "OpenAPI 3.1.",
+                        "content": {JSON: {"schema": {"type": "object"}}},
+                    }
+                },
+            }
+        },
+    }
+
+
+def openapi_document(settings: Settings) -> dict[str, Any]:
+    """The REST API as OpenAPI 3.1, with the field limits these settings enforce."""
+    limits = settings.limits
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Switchboard",
+            "version": "1",
+            "description": "The REST API of Switchboard's wire contract, v1. Every error is "
+            '`{"error": {"code", "message"}}`. Request bodies are JSON of at most '
+            f"{limits.body_max_bytes // 1024} KiB; text fields are trimmed before their limits "
+            "apply and refuse control characters and lone surrogates. The public API needs no "
+            "credential (the session key is one) and answers CORS preflights. The WebSockets "
+            "(`/ws`, `/ws/public/{session_key}`) are described in the contract, not here.",
+        },
+        "paths": {
+            **_public_paths(limits),
+            **_account_paths(),
+            **_agent_paths(limits),
+            **_service_paths(),
+        },
+        "components": {
+            "schemas": _schemas(limits),
+            "responses": _responses(),
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "description": "From login."},
+                "cookie": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": COOKIE_NAME,
+                    "description": "The login page's signed cookie; an unsafe request "
+                    "with it must come from an allowed Origin (else 403).",
+                },
+            },
+        },
+    }
