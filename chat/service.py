@@ -19,6 +19,7 @@ from chat.config import Settings
 from chat.errors import Conflict, Forbidden, NotFound
 from chat.hub import Hub
 from chat.hub.typing import TypingRelay
+from chat.hub.viewing import ViewingRelay
 from chat.models import Agent, Event, Message, SenderType, Session, SessionStatus, encode, now_iso
 from chat.ratelimit import RateLimit
 from chat.storage import agents, events, messages, sessions
@@ -173,6 +174,7 @@ class ChatService:
         self._session_sends = RateLimit(limits.messages_per_minute, 60)
         self._address_sends = RateLimit(limits.address_messages_per_minute, 60)
         self.typists = TypingRelay(hub)
+        self.viewers = ViewingRelay(hub)
         # Set by the app when the AI answers first; the service never imports the assistant.
         self.on_customer_message: Callable[[int], None] | None = None
         self.on_customer_typing: Callable[[int, bool], None] | None = None

@@ -138,3 +138,31 @@ async def test_typing_goes_to_the_other_side_and_expires_on_disconnect(
         stopped = await alice.next("chat.typing")
         assert stopped["data"]["is_typing"] is False
         assert stopped["data"]["sender_type"] == "customer"
+
+
+async def test_agents_see_who_has_a_conversation_open(settings: Settings) -> None:
+    async with running(settings) as server:
+        alice = await server.agent_socket(await server.login(ALICE))
+        bob = await server.agent_socket(await server.login(BOB))
+        for sock in (alice, bob):
+            await sock.next("connection.ready")
+        started = await server.start(name="Pat")
+        pat = await server.customer_socket(started["session_key"])
+        await pat.next("connection.ready")
+        session_id = started["session"]["id"]
+
+        await alice.send("chat.viewing", session_id=session_id)
+        seen = await bob.next("chat.viewing")
+        assert seen["data"] == {
+            "session_id": session_id, "agent": {"id": 1, "name": "Alice Agent"},
+            "is_viewing": True,
+        }
+        late = await server.agent_socket(await server.login(BOB))
+        ready = await late.next("connection.ready")
+        assert ready["data"]["viewing"] == [
+            {"session_id": session_id, "agent": {"id": 1, "name": "Alice Agent"}}
+        ]
+        await alice.close()
+        gone = await bob.next("chat.viewing")
+        assert gone["data"]["is_viewing"] is False
+        assert [f for f in await pat.quiet() if f["type"] == "chat.viewing"] == []

@@ -69,7 +69,8 @@ async def agent_socket(websocket: WebSocket) -> None:
         return
     await websocket.accept()
     sub = hub.subscribe(agent_id=agent.id, credential=credential)
-    await _serve(websocket, sub, Viewer(agent=agent), {"agent": agent.view()})
+    about = {"agent": agent.view(), "viewing": websocket.app.state.service.viewers.current()}
+    await _serve(websocket, sub, Viewer(agent=agent), about)
 
 
 async def customer_socket(websocket: WebSocket) -> None:
@@ -102,6 +103,7 @@ async def _serve(
     finally:
         hub.unsubscribe(sub)
         service.typists.forget(sub.id)
+        service.viewers.forget(sub.id)
     if code is not None and websocket.application_state is WebSocketState.CONNECTED:
         with anyio.move_on_after(CLOSE_WAIT):
             try:
@@ -221,6 +223,10 @@ async def _handle(
         sub.offer(ephemeral_frame("pong", {}), None)
     elif kind == "chat.message.send":
         await _send_message(websocket, sub, viewer, data)
+    elif kind == "chat.viewing" and viewer.agent is not None:
+        named = data.get("session_id")
+        session_id = None if named is None else validation.positive_id(named, "session_id")
+        service.viewers.update(sub.id, viewer.agent.ref(), session_id)
     elif kind == "chat.typing":
         is_typing = data.get("is_typing")
         if not isinstance(is_typing, bool):
