@@ -617,7 +617,9 @@
 
   let pumping = false;
 
-  /** The fallback: POST waiting messages one by one, in order, while the socket is down. */
+  /** The fallback: POST waiting messages one by one, in order, while the socket is down.
+   * Strictly in outbox order, Failed ones included (Failed only means "no answer in time"): a
+   * later message must never be stored before an earlier one that is still waiting. */
   async function pumpRest() {
     if (pumping) return;
     pumping = true;
@@ -625,10 +627,9 @@
     try {
       for (;;) {
         if (socketUsable() || !state.key) break;
-        const item = state.outbox.find((i) => {
-          const entry = state.pending.get(i.client_id);
-          return entry && entry.status === "sending" && !tried.has(i.client_id);
-        });
+        const item = state.outbox.find(
+          (i) => state.pending.has(i.client_id) && !tried.has(i.client_id)
+        );
         if (!item) break;
         tried.add(item.client_id);
         const key = state.key;
@@ -646,8 +647,11 @@
             break;
           }
           if (!entry) continue;
-          if (error.code === "rate_limited") retryLater(entry, error.retryAfter);
-          else if (error.status >= 400 && error.status < 500) reject(entry, error.message);
+          if (error.code === "rate_limited") {
+            retryLater(entry, error.retryAfter);
+            break; // the ones after it wait their turn
+          }
+          if (error.status >= 400 && error.status < 500) reject(entry, error.message);
           else break; // network trouble: the ack timer marks it failed; a reconnect resends
         }
       }
@@ -1144,7 +1148,9 @@
     root.append(panel, buildLauncher());
     shadow.append(root);
     listen();
-    document.body.append(host);
+    // On <html>, after <body>: a transform, filter or contain on the host's body would make the
+    // body the box that position: fixed is relative to, and pull the widget into the page.
+    document.documentElement.append(host);
     applyAccent();
   }
 
@@ -1413,6 +1419,7 @@ button:focus-visible, textarea:focus-visible, input:focus-visible, .log:focus-vi
   white-space: nowrap; overflow: hidden; }
 .status { overflow: hidden; text-overflow: ellipsis; }
 .dot { flex: none; width: 8px; height: 8px; border-radius: 50%; background: #34d399;
+  margin-left: 2px; /* room for the ring: .subtitle clips what overflows */
   box-shadow: 0 0 0 2px rgb(255 255 255 / 35%); }
 [data-status="queued"] .dot { background: #fbbf24; }
 [data-status="closed"] .dot { background: #9ca3af; }

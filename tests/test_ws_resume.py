@@ -44,6 +44,7 @@ async def test_missed_events_replay_once_in_order_then_live(settings: Settings) 
             "resync_required": False,
             "last_event_id": k + 50,
             "agent": ready["data"]["agent"],
+            "viewing": [],
         }
         await server.say(key, "live")
         live = await agent.next("chat.message.new")
