@@ -29,7 +29,7 @@ ERRORS = {
 }
 
 
-def ref(name: str) -> Schema:
+def _ref(name: str) -> Schema:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
@@ -53,15 +53,19 @@ def _text(max_len: int, pattern: str = ONE_LINE, nullable: bool = True) -> Schem
     }
 
 
-def _schemas(limits: Limits) -> dict[str, Schema]:
-    time = {
-        "type": "string",
-        "format": "date-time",
-        "pattern": r"^\d{4}-\d\d-\d\dT[\d:]{8}\.\d{3}Z$",
-    }
-    nullable_str = {"type": ["string", "null"]}
-    content = {**_text(limits.content_max, MULTILINE, nullable=False), "minLength": 1}
-    client_id = {"type": ["string", "null"], "pattern": "^[A-Za-z0-9_-]{1,64}$"}
+TIME = {
+    "type": "string",
+    "format": "date-time",
+    "pattern": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$",
+}
+CLIENT_ID = {"type": ["string", "null"], "pattern": "^[A-Za-z0-9_-]{1,64}$"}
+
+
+def _views() -> dict[str, Schema]:
+    """What the API answers with: the contract's objects, exactly (no other fields)."""
+    text, nullable_text = {"type": "string"}, {"type": ["string", "null"]}
+    agent_ref = {"anyOf": [_ref("AgentRef"), {"type": "null"}]}
+    status = {"enum": [s.value for s in SessionStatus]}
     return {
         "Error": _object(
             ["error"],
@@ -71,12 +75,12 @@ def _schemas(limits: Limits) -> dict[str, Schema]:
                 message={"type": "string", "minLength": 1},
             ),
         ),
-        "AgentRef": _object(["id", "name"], id=_int(), name={"type": "string"}),
+        "AgentRef": _object(["id", "name"], id=_int(), name=text),
         "Agent": _object(
             ["id", "name", "email", "role"],
             id=_int(),
-            name={"type": "string"},
-            email={"type": "string"},
+            name=text,
+            email=text,
             role={"enum": [r.value for r in Role]},
         ),
         "Message": _object(
@@ -86,34 +90,41 @@ def _schemas(limits: Limits) -> dict[str, Schema]:
             session_id=_int(),
             seq=_int(),
             sender_type={"enum": [s.value for s in SenderType]},
-            sender_name=nullable_str,
+            sender_name=nullable_text,
             agent_id={"anyOf": [_int(), {"type": "null"}]},
             content={"type": "string", "minLength": 1},
-            client_id=client_id,
-            created_at=time,
+            client_id=CLIENT_ID,
+            created_at=TIME,
         ),
         "Session": _object(
             ["id", "status", "customer_name", "customer_email", "page_url", "assigned_agent"]
             + ["message_count", "last_message", "created_at", "updated_at"],
             id=_int(),
-            status={"enum": [s.value for s in SessionStatus]},
-            customer_name=nullable_str,
-            customer_email=nullable_str,
-            page_url=nullable_str,
-            assigned_agent={"anyOf": [ref("AgentRef"), {"type": "null"}]},
+            status=status,
+            customer_name=nullable_text,
+            customer_email=nullable_text,
+            page_url=nullable_text,
+            assigned_agent=agent_ref,
             message_count=_int(0),
-            last_message={"anyOf": [ref("Message"), {"type": "null"}]},
-            created_at=time,
-            updated_at=time,
+            last_message={"anyOf": [_ref("Message"), {"type": "null"}]},
+            created_at=TIME,
+            updated_at=TIME,
         ),
         "PublicSession": _object(
             ["id", "status", "assigned_agent", "created_at", "updated_at"],
             id=_int(),
-            status={"enum": [s.value for s in SessionStatus]},
-            assigned_agent={"anyOf": [ref("AgentRef"), {"type": "null"}]},
-            created_at=time,
-            updated_at=time,
+            status=status,
+            assigned_agent=agent_ref,
+            created_at=TIME,
+            updated_at=TIME,
         ),
+    }
+
+
+def _requests(limits: Limits) -> dict[str, Schema]:
+    """What the API reads: fields it does not know are ignored, so these stay open."""
+    content = {**_text(limits.content_max, MULTILINE, nullable=False), "minLength": 1}
+    return {
         "StartRequest": _object(
             [],
             closed=False,
@@ -130,7 +141,7 @@ def _schemas(limits: Limits) -> dict[str, Schema]:
             closed=False,
             session_key={"type": "string", "minLength": 1},
             content=content,
-            client_id=client_id,
+            client_id=CLIENT_ID,
         ),
         "HandoffRequest": _object(
             ["session_key"], closed=False, session_key={"type": "string", "minLength": 1}
@@ -146,7 +157,7 @@ def _schemas(limits: Limits) -> dict[str, Schema]:
             closed=False,
             session_id=_int(),
             content=content,
-            client_id=client_id,
+            client_id=CLIENT_ID,
         ),
         "AssignRequest": _object([], closed=False, agent_id={"anyOf": [_int(), {"type": "null"}]}),
     }
@@ -159,7 +170,7 @@ def _responses() -> dict[str, Schema]:
         one_code = {"properties": {"error": {"properties": {"code": {"const": code}}}}}
         answers[status] = {
             "description": description,
-            "content": {JSON: {"schema": {"allOf": [ref("Error"), one_code]}}},
+            "content": {JSON: {"schema": {"allOf": [_ref("Error"), one_code]}}},
         }
     answers["429"]["headers"] = {
         "Retry-After": {"required": True, "schema": {"type": "integer", "minimum": 1}}
@@ -183,12 +194,20 @@ def _op(summary: str, ok: dict[str, Schema], errors: str, **more: Any) -> Schema
 
 
 def _body(name: str, required: bool = True) -> Schema:
-    return {"required": required, "content": {JSON: {"schema": ref(name)}}}
+    return {"required": required, "content": {JSON: {"schema": _ref(name)}}}
 
 
 def _param(name: str, where: str, schema: Schema, description: str = "") -> Schema:
     param = {"name": name, "in": where, "required": where == "path", "schema": schema}
     return {**param, "description": description} if description else param
+
+
+def _posted() -> dict[str, Schema]:
+    message = _ref("Message")
+    return {
+        "201": _answer("Stored.", message=message),
+        "200": _answer("That client_id was stored already: the stored message.", message=message),
+    }
 
 
 def _paging(limits: Limits) -> list[Schema]:
@@ -204,14 +223,8 @@ def _paging(limits: Limits) -> list[Schema]:
 
 
 def _public_paths(limits: Limits) -> dict[str, Schema]:
-    messages = {"type": "array", "items": ref("Message")}
+    messages = {"type": "array", "items": _ref("Message")}
     key = _param("session_key", "path", {"type": "string"}, "The conversation's secret key.")
-    posted = {
-        "201": _answer("Stored.", message=ref("Message")),
-        "200": _answer(
-            "Already stored under this client_id: the stored one.", message=ref("Message")
-        ),
-    }
     return {
         "/api/v1/chat/public/start": {
             "post": _op(
@@ -220,7 +233,7 @@ def _public_paths(limits: Limits) -> dict[str, Schema]:
                     "201": _answer(
                         "Started.",
                         session_key={"type": "string", "minLength": 22},
-                        session=ref("PublicSession"),
+                        session=_ref("PublicSession"),
                         messages=messages,
                     )
                 },
@@ -231,7 +244,7 @@ def _public_paths(limits: Limits) -> dict[str, Schema]:
         "/api/v1/chat/public/message": {
             "post": _op(
                 "Send as the customer (409: the client_id is another sender's)",
-                posted,
+                _posted(),
                 "400 404 409 413 422 429",
                 requestBody=_body("PublicMessageRequest"),
             )
@@ -242,7 +255,7 @@ def _public_paths(limits: Limits) -> dict[str, Schema]:
                 {
                     "200": _answer(
                         "The history.",
-                        session=ref("PublicSession"),
+                        session=_ref("PublicSession"),
                         messages=messages,
                         has_more={"type": "boolean"},
                     )
@@ -254,7 +267,7 @@ def _public_paths(limits: Limits) -> dict[str, Schema]:
         "/api/v1/chat/public/handoff": {
             "post": _op(
                 "Ask for a person: the conversation is queued",
-                {"200": _answer("Queued.", session=ref("PublicSession"))},
+                {"200": _answer("Queued.", session=_ref("PublicSession"))},
                 "400 404 413 422",
                 requestBody=_body("HandoffRequest"),
             )
@@ -264,20 +277,14 @@ def _public_paths(limits: Limits) -> dict[str, Schema]:
 
 def _agent_paths(limits: Limits) -> dict[str, Schema]:
     session_id = _param("session_id", "path", _int(), "A conversation's id.")
-    one = {"200": _answer("The conversation.", session=ref("Session"))}
+    one = {"200": _answer("The conversation.", session=_ref("Session"))}
     sessions_limit = {**_int(1, BIG_QUERY_INT), "default": limits.sessions_default}
-    sent = {
-        "201": _answer("Stored.", message=ref("Message")),
-        "200": _answer(
-            "Already stored under this client_id: the stored one.", message=ref("Message")
-        ),
-    }
     base = "/api/v1/chat/sessions/{session_id}"
     return {
         "/api/v1/chat/sessions": {
             "get": _op(
                 "Conversations, latest activity first",
-                {"200": _answer("The list.", sessions={"type": "array", "items": ref("Session")})},
+                {"200": _answer("The list.", sessions={"type": "array", "items": _ref("Session")})},
                 "401 422",
                 security=AGENT_AUTH,
                 parameters=[
@@ -297,7 +304,7 @@ def _agent_paths(limits: Limits) -> dict[str, Schema]:
                 {
                     "200": _answer(
                         "A page.",
-                        messages={"type": "array", "items": ref("Message")},
+                        messages={"type": "array", "items": _ref("Message")},
                         has_more={"type": "boolean"},
                     )
                 },
@@ -310,7 +317,7 @@ def _agent_paths(limits: Limits) -> dict[str, Schema]:
             "post": _op(
                 "Reply as the agent; an unassigned conversation becomes the caller's (409: closed,"
                 " held by another agent, or the client_id is another sender's)",
-                sent,
+                _posted(),
                 "400 401 403 404 409 413 422",
                 security=AGENT_AUTH,
                 requestBody=_body("AgentMessageRequest"),
@@ -340,12 +347,12 @@ def _agent_paths(limits: Limits) -> dict[str, Schema]:
 
 
 def _account_paths() -> dict[str, Schema]:
-    agent = {"200": _answer("The agent.", agent=ref("Agent"))}
+    agent = {"200": _answer("The agent.", agent=_ref("Agent"))}
     return {
         "/api/v1/auth/login": {
             "post": _op(
                 "Log in; wrong email and wrong password give the same 401",
-                {"200": _answer("Logged in.", token={"type": "string"}, agent=ref("Agent"))},
+                {"200": _answer("Logged in.", token={"type": "string"}, agent=_ref("Agent"))},
                 "400 401 413 422 429",
                 requestBody=_body("LoginRequest"),
             )
@@ -422,7 +429,7 @@ def openapi_document(settings: Settings) -> dict[str, Any]:
             **_service_paths(),
         },
         "components": {
-            "schemas": _schemas(limits),
+            "schemas": {**_views(), **_requests(limits)},
             "responses": _responses(),
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "description": "From login."},

@@ -192,7 +192,11 @@ async def _receive(websocket: WebSocket, sub: Subscriber, viewer: Viewer) -> Non
             if text is None:
                 raise Invalid("Frames must be JSON text.")
             kind, data = _parse(text)
-            client_id = data.get("client_id") if isinstance(data.get("client_id"), str) else None
+            raw_id = data.get("client_id")
+            # Only a well-formed id is echoed back: anything else (a lone surrogate, say) could
+            # not even be encoded into the error frame.
+            valid = isinstance(raw_id, str) and validation.CLIENT_ID.fullmatch(raw_id)
+            client_id = raw_id if valid else None
             await _handle(websocket, sub, viewer, kind, data)
         except ChatError as error:
             try:
