@@ -11,6 +11,7 @@ import asyncio
 import json
 import os
 import platform
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,6 +134,11 @@ def _row(name: str, stats: dict[str, float]) -> str:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["crash"]:
+        from bench.crash import main as crash
+
+        crash(sys.argv[2:])
+        return
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a small run, under a minute")
     parser.add_argument(
