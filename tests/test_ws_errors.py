@@ -49,6 +49,10 @@ async def test_refused_connections_get_the_contracts_close_codes(settings: Setti
                 f"{server.ws_url}/ws", additional_headers={"Cookie": cookie}, origin=origin
             )
             assert code == 4403, origin
+        # No Origin at all: a cookie alone never opens an agent socket.
+        assert await refused_with(f"{server.ws_url}/ws", additional_headers={"Cookie": cookie}) == (
+            4403
+        )
         assert await refused_with(f"{server.ws_url}/ws/public/not-a-key") == 4404
 
         with_cookie = Socket(
