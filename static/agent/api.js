@@ -1,0 +1,78 @@
+/* The agent REST API, authenticated by the login cookie (same origin). */
+
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+async function request(method, path, body) {
+  const init = { method, credentials: "same-origin", cache: "no-store", headers: {} };
+  init.headers.Accept = "application/json";
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  let answer;
+  try {
+    answer = await fetch(path, init);
+  } catch (_) {
+    throw new ApiError(0, "network", "Cannot reach the server. Check your connection.");
+  }
+  if (answer.status === 401) {
+    window.location.assign("/login");
+    throw new ApiError(401, "unauthorized", "Your login has expired.");
+  }
+  let json = null;
+  try {
+    json = await answer.json();
+  } catch (_) {
+    json = null;
+  }
+  if (!answer.ok) {
+    const error = (json && json.error) || {};
+    const message = error.message || `The server answered ${answer.status}.`;
+    throw new ApiError(answer.status, error.code || "internal", message);
+  }
+  return json;
+}
+
+const BASE = "/api/v1/chat";
+
+export async function listSessions() {
+  const body = await request("GET", `${BASE}/sessions?limit=200`);
+  return Array.isArray(body.sessions) ? body.sessions : [];
+}
+
+export async function getSession(id) {
+  return (await request("GET", `${BASE}/sessions/${id}`)).session;
+}
+
+/** Every message of a session after `afterSeq`, following `has_more` page by page. */
+export async function listMessages(id, afterSeq = 0) {
+  const all = [];
+  let after = afterSeq;
+  for (;;) {
+    const body = await request("GET", `${BASE}/sessions/${id}/messages?after_seq=${after}&limit=1000`);
+    const page = Array.isArray(body.messages) ? body.messages : [];
+    all.push(...page);
+    if (!body.has_more || !page.length) return all;
+    after = page[page.length - 1].seq;
+  }
+}
+
+export async function assign(id) {
+  return (await request("POST", `${BASE}/sessions/${id}/assign`, {})).session;
+}
+
+export async function close(id) {
+  return (await request("POST", `${BASE}/sessions/${id}/close`)).session;
+}
+
+/** The REST fallback for a send the socket did not acknowledge; idempotent on client_id. */
+export async function postMessage(sessionId, content, clientId) {
+  const body = { session_id: sessionId, content, client_id: clientId };
+  return (await request("POST", `${BASE}/messages`, body)).message;
+}

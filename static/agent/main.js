@@ -1,0 +1,428 @@
+/* The agent Chat page: conversations live over /ws, replies over the socket, REST for the rest.
+ *
+ * The server paints the first list; this module takes it over from the JSON embedded in the
+ * page, connects the socket, and on every fresh (not resumed) connection reloads the list over
+ * REST so that nothing that happened between the page load and the socket is missed. */
+
+import * as api from "./api.js";
+import { Alerts } from "./alerts.js";
+import { cleanContent, displayName, newClientId } from "./dom.js";
+import { ConversationList, FILTERS } from "./list.js";
+import { Presence } from "./presence.js";
+import { LiveSocket } from "./socket.js";
+import { ThreadView } from "./thread.js";
+
+const TITLE = "Chat · Switchboard";
+const ACK_TIMEOUT = 10000; // a send the socket did not acknowledge goes over REST
+const LIVE_TEXT = {
+  connecting: "Connecting…",
+  live: "Live",
+  reconnecting: "Reconnecting…",
+  refused: "Offline: this address is not allowed",
+};
+
+class App {
+  constructor(initial) {
+    this.me = initial.agent;
+    this.sessions = new Map(initial.sessions.map((s) => [s.id, s]));
+    this.unread = new Map();
+    this.touched = new Set(); // sessions changed by live events since the last connection.ready
+    this.filter = "all";
+    this.openId = null;
+    this.messages = new Map(); // the open conversation's messages: id → message
+    this.pending = new Map(); // client_id → {clientId, sessionId, content, status, error, order, timer}
+    this.pendingOrder = 0;
+    this.drafts = new Map(); // session id → unsent text
+    this.presence = new Presence(this);
+    this.list = new ConversationList(this);
+    this.thread = new ThreadView(this);
+    this.alerts = new Alerts({ onOpen: (id) => this.open(id) });
+    this.liveBox = document.getElementById("live-status");
+    this.socket = new LiveSocket({
+      onFrame: (type, data) => this.onFrame(type, data),
+      onReady: (data) => this.onReady(data),
+      onState: (state) => this.showLive(state),
+    });
+  }
+
+  start() {
+    this.list.render();
+    this.updateTitle();
+    document.addEventListener("visibilitychange", () => this.onVisibility());
+    window.addEventListener("hashchange", () => this.openFromHash());
+    setInterval(() => this.thread.tick(), 30000);
+    this.openFromHash();
+    this.socket.connect();
+  }
+
+  // -- connection ----------------------------------------------------------------------
+
+  showLive(state) {
+    this.liveBox.dataset.state = state;
+    this.liveBox.querySelector(".live-text").textContent = LIVE_TEXT[state] || state;
+  }
+
+  async onReady(data) {
+    this.touched.clear();
+    this.presence.resetViewers(data.viewing);
+    this.socket.send("chat.viewing", { session_id: this.openId });
+    if (!data.resumed) await this.resync();
+    for (const entry of this.pending.values()) {
+      if (entry.status === "sending") this.transmit(entry);
+    }
+  }
+
+  /** Reload the list (and the open conversation) over REST: the server's word replaces ours,
+   * except for what live events changed since this connection became ready. */
+  async resync() {
+    let fresh;
+    try {
+      fresh = await api.listSessions();
+    } catch (_) {
+      return; // the next connection.ready tries again
+    }
+    const next = new Map();
+    for (const session of fresh) {
+      const known = this.sessions.get(session.id);
+      if (known && this.touched.has(session.id) && known.updated_at > session.updated_at) {
+        next.set(session.id, known);
+        continue;
+      }
+      const grown = session.message_count - (known ? known.message_count : 0);
+      const last = session.last_message;
+      if (grown > 0 && last && last.sender_type === "customer" && !this.watching(session.id)) {
+        this.unread.set(session.id, (this.unread.get(session.id) || 0) + (known ? grown : 1));
+      }
+      next.set(session.id, session);
+    }
+    for (const id of this.touched) {
+      if (!next.has(id) && this.sessions.has(id)) next.set(id, this.sessions.get(id));
+    }
+    for (const id of this.unread.keys()) if (!next.has(id)) this.unread.delete(id);
+    this.sessions = next;
+    this.list.render();
+    this.updateTitle();
+    if (this.openId != null) this.reopen(this.openId);
+  }
+
+  /** Show the open conversation afresh from the server (after a resync). */
+  async reopen(id) {
+    let session = this.sessions.get(id);
+    if (!session) {
+      try {
+        session = await api.getSession(id);
+      } catch (_) {
+        return; // it no longer exists; leave what is on screen
+      }
+      this.sessions.set(id, session);
+    }
+    if (this.openId !== id) return;
+    const focused = this.thread.input && document.activeElement === this.thread.input;
+    this.openId = null;
+    await this.open(id, { focus: focused });
+  }
+
+  // -- events --------------------------------------------------------------------------
+
+  onFrame(type, data) {
+    switch (type) {
+      case "chat.session.started":
+        this.onStarted(data.session);
+        break;
+      case "chat.message.new":
+        this.onMessage(data.message, data.session);
+        break;
+      case "chat.session.assigned":
+      case "chat.session.updated":
+      case "chat.session.closed":
+        this.upsert(data.session);
+        break;
+      case "chat.agent.joined":
+        this.onJoined(data);
+        break;
+      case "chat.typing":
+        this.presence.onTyping(data);
+        break;
+      case "chat.viewing":
+        this.presence.onViewing(data);
+        break;
+      case "chat.message.ack":
+        this.onAck(data);
+        break;
+      case "error":
+        this.onError(data);
+        break;
+      default:
+        break; // pong, and events this page does not use
+    }
+  }
+
+  /** Take a newer view of a session and show it everywhere at once. */
+  upsert(session) {
+    if (!session || !Number.isSafeInteger(session.id)) return false;
+    const known = this.sessions.get(session.id);
+    if (known && known.updated_at > session.updated_at) return false;
+    this.sessions.set(session.id, session);
+    this.touched.add(session.id);
+    this.list.render();
+    if (this.openId === session.id) this.thread.update(session);
+    return true;
+  }
+
+  onStarted(session) {
+    if (!session || this.sessions.has(session.id)) return;
+    this.list.flash(session.id);
+    this.upsert(session);
+    this.alerts.attention("New conversation", `${displayName(session)} started a conversation.`, session.id);
+  }
+
+  onMessage(message, session) {
+    if (!message || !Number.isSafeInteger(message.id)) return;
+    const fromCustomer = message.sender_type === "customer";
+    if (fromCustomer && !this.watching(message.session_id)) {
+      this.unread.set(message.session_id, (this.unread.get(message.session_id) || 0) + 1);
+    }
+    if (message.client_id && this.pending.has(message.client_id)) this.settle(message.client_id);
+    this.presence.stopTyper(message.session_id, message.sender_type, message.sender_name);
+    if (!this.upsert(session)) this.list.render();
+    if (this.openId === message.session_id) this.showMessage(message);
+    this.updateTitle();
+    if (fromCustomer) {
+      const known = session || this.sessions.get(message.session_id);
+      const name = displayName(known || { id: message.session_id });
+      this.alerts.attention(name, message.content, message.session_id);
+    }
+  }
+
+  onJoined(data) {
+    // chat.session.assigned came first with the whole session; this only confirms it.
+    const session = this.sessions.get(data.session_id);
+    if (session && data.agent && !session.assigned_agent) {
+      this.upsert({ ...session, assigned_agent: data.agent });
+    }
+  }
+
+  // -- the open conversation -----------------------------------------------------------
+
+  composerChanged() {
+    const text = this.thread.input.value;
+    this.drafts.set(this.openId, text);
+    this.presence.composerChanged(this.openId, text);
+  }
+
+  async open(id, { focus = true } = {}) {
+    if (!Number.isSafeInteger(id)) return;
+    let session = this.sessions.get(id);
+    if (!session) {
+      try {
+        session = await api.getSession(id);
+      } catch (_) {
+        return;
+      }
+      this.sessions.set(id, session);
+    }
+    if (this.openId !== id) {
+      this.presence.stopTyping();
+      this.openId = id;
+      this.messages = new Map();
+      this.thread.mount(session);
+      this.thread.input.value = this.drafts.get(id) || "";
+      this.thread.autosize();
+      for (const entry of this.pending.values()) {
+        if (entry.sessionId === id) this.thread.showPending(entry);
+      }
+      this.presence.typingChanged(id, null);
+      this.socket.send("chat.viewing", { session_id: id });
+      const hash = `#conversation-${id}`;
+      if (location.hash !== hash) history.replaceState(null, "", hash);
+      this.loadMessages(id);
+    }
+    this.unread.delete(id);
+    this.list.render();
+    this.updateTitle();
+    if (focus) this.thread.focusComposer();
+  }
+
+  openFromHash() {
+    const match = /^#conversation-(\d{1,15})$/.exec(location.hash);
+    if (match) this.open(Number(match[1]), { focus: false });
+  }
+
+  async loadMessages(id) {
+    let found;
+    try {
+      found = await api.listMessages(id);
+    } catch (error) {
+      if (this.openId === id) this.thread.loadFailed(`Could not load the messages: ${error.message}`);
+      return;
+    }
+    if (this.openId !== id) return;
+    for (const message of found) this.showMessage(message);
+    this.thread.loaded();
+  }
+
+  showMessage(message) {
+    if (this.messages.has(message.id)) return;
+    this.messages.set(message.id, message);
+    this.thread.add(message);
+  }
+
+  watching(sessionId) {
+    return this.openId === sessionId && !document.hidden;
+  }
+
+  onVisibility() {
+    if (document.hidden || this.openId == null) return;
+    if (this.unread.delete(this.openId)) {
+      this.list.render();
+      this.updateTitle();
+    }
+  }
+
+  setFilter(filter) {
+    if (!(filter in FILTERS)) return;
+    this.filter = filter;
+    this.list.render();
+  }
+
+  updateTitle() {
+    const count = [...this.unread.values()].filter((n) => n > 0).length;
+    document.title = count ? `(${count}) ${TITLE}` : TITLE;
+  }
+
+  // -- actions -------------------------------------------------------------------------
+
+  async assign(id, button) {
+    button.disabled = true;
+    this.thread.hideNotice();
+    try {
+      this.upsert(await api.assign(id));
+      if (this.openId === id) this.thread.focusComposer();
+    } catch (error) {
+      button.disabled = false;
+      if (this.openId === id) this.thread.showNotice(error.message);
+      this.refreshSession(id);
+    }
+  }
+
+  async close(id, button) {
+    button.disabled = true;
+    this.thread.hideNotice();
+    try {
+      this.upsert(await api.close(id));
+    } catch (error) {
+      button.disabled = false;
+      if (this.openId === id) this.thread.showNotice(error.message);
+      this.refreshSession(id);
+    }
+  }
+
+  async refreshSession(id) {
+    try {
+      this.upsert(await api.getSession(id));
+    } catch (_) {
+      /* the socket brings the truth soon enough */
+    }
+  }
+
+  sendFromComposer() {
+    const input = this.thread.input;
+    if (input.disabled || this.openId == null) return;
+    const content = cleanContent(input.value);
+    if (!content) return;
+    const entry = {
+      clientId: newClientId(),
+      sessionId: this.openId,
+      content,
+      status: "sending",
+      error: "",
+      order: (this.pendingOrder += 1),
+      timer: null,
+    };
+    this.pending.set(entry.clientId, entry);
+    input.value = "";
+    this.drafts.delete(this.openId);
+    this.thread.autosize();
+    this.presence.stopTyping();
+    this.thread.hideNotice();
+    this.thread.showPending(entry);
+    this.transmit(entry);
+  }
+
+  transmit(entry) {
+    clearTimeout(entry.timer);
+    const frame = { session_id: entry.sessionId, content: entry.content, client_id: entry.clientId };
+    this.socket.send("chat.message.send", frame);
+    // Not acknowledged in time (or the socket is down): the same client_id over REST is safe.
+    entry.timer = setTimeout(() => this.sendOverRest(entry), ACK_TIMEOUT);
+  }
+
+  async sendOverRest(entry) {
+    if (!this.pending.has(entry.clientId)) return;
+    try {
+      const message = await api.postMessage(entry.sessionId, entry.content, entry.clientId);
+      this.onAck({ client_id: entry.clientId, message });
+    } catch (error) {
+      if (error.status === 0) entry.timer = setTimeout(() => this.sendOverRest(entry), ACK_TIMEOUT);
+      else this.fail(entry, error.message);
+    }
+  }
+
+  retry(clientId) {
+    const entry = this.pending.get(clientId);
+    if (!entry) return;
+    entry.status = "sending";
+    entry.error = "";
+    if (this.openId === entry.sessionId) this.thread.showPending(entry);
+    this.transmit(entry);
+  }
+
+  onAck(data) {
+    const message = data.message;
+    if (!data.client_id) return;
+    this.settle(data.client_id);
+    if (message && this.openId === message.session_id) this.showMessage(message);
+  }
+
+  settle(clientId) {
+    const entry = this.pending.get(clientId);
+    if (!entry) return;
+    clearTimeout(entry.timer);
+    this.pending.delete(clientId);
+    if (this.openId === entry.sessionId) this.thread.dropPending(clientId);
+  }
+
+  fail(entry, reason) {
+    clearTimeout(entry.timer);
+    entry.status = "failed";
+    entry.error = reason;
+    if (this.openId === entry.sessionId) {
+      this.thread.showPending(entry);
+      this.thread.showNotice(reason);
+    }
+  }
+
+  onError(data) {
+    const entry = data.client_id ? this.pending.get(data.client_id) : null;
+    if (entry) {
+      this.fail(entry, data.message || "The server refused this message.");
+      this.refreshSession(entry.sessionId);
+    } else if (this.openId != null && data.code !== "invalid_request") {
+      this.thread.showNotice(data.message || "Something went wrong.");
+    }
+  }
+}
+
+function readInitial() {
+  const node = document.getElementById("initial-data");
+  try {
+    const data = JSON.parse(node.textContent);
+    if (data && data.agent && Array.isArray(data.sessions)) return data;
+  } catch (_) {
+    /* fall through */
+  }
+  return null;
+}
+
+const initial = readInitial();
+if (initial) new App(initial).start();

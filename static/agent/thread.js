@@ -1,0 +1,376 @@
+/* The open conversation: header with its actions, the message log, typing line and composer,
+ * plus the customer details pane beside it. */
+
+import {
+  avatar,
+  clockTime,
+  dayLabel,
+  displayName,
+  el,
+  fullTime,
+  icon,
+  statusBadge,
+  timeElement,
+} from "./dom.js";
+
+const NOTICE_FOR = 10000;
+
+function senderKey(message) {
+  if (message.sender_type === "agent") return `agent:${message.agent_id}`;
+  return message.sender_type === "system" ? null : message.sender_type;
+}
+
+function messageTime(iso) {
+  const day = dayLabel(iso);
+  const time = clockTime(iso);
+  return day === "Today" || !day ? time : `${day}, ${time}`;
+}
+
+export class ThreadView {
+  constructor(app) {
+    this.app = app;
+    this.root = document.getElementById("thread");
+    this.details = document.getElementById("details");
+    this.sessionId = null;
+    this.rows = new Map(); // message id → row
+    this.pendingRows = new Map(); // client_id → row
+    this.noticeTimer = null;
+  }
+
+  /** Build the view for one conversation; messages arrive later through add(). */
+  mount(session) {
+    this.sessionId = session.id;
+    this.rows.clear();
+    this.pendingRows.clear();
+    this.head = el("header", { class: "thread-head" });
+    this.notice = el("div", { class: "thread-notice", role: "alert" });
+    this.notice.hidden = true;
+    this.log = el("div", {
+      class: "log",
+      role: "log",
+      "aria-live": "polite",
+      "aria-label": `Messages with ${displayName(session)}`,
+      tabindex: "0",
+    });
+    // Stay at the newest message while the window or the composer changes size.
+    this.pinned = true;
+    this.log.addEventListener("scroll", () => {
+      this.pinned = this.isNearBottom();
+    });
+    if (this.resizeWatch) this.resizeWatch.disconnect();
+    this.resizeWatch = new ResizeObserver(() => {
+      if (this.pinned) this.scrollToBottom();
+    });
+    this.resizeWatch.observe(this.log);
+    this.loading = el("p", { class: "log-loading", text: "Loading messages…" });
+    this.log.append(this.loading);
+    // The live region stays in place (an element that appears is not always announced).
+    this.typing = el("div", { class: "typing-line", "aria-live": "polite" });
+    this.typingDots = el("span", { class: "typing-dots", "aria-hidden": "true" }, el("i"), el("i"), el("i"));
+    this.typingDots.hidden = true;
+    this.typingText = el("span", { class: "typing-text" });
+    this.typing.append(this.typingDots, this.typingText);
+    this.composer = this.buildComposer();
+    this.root.replaceChildren(this.head, this.notice, this.log, this.typing, this.composer);
+    this.root.classList.add("has-thread");
+    this.update(session);
+  }
+
+  buildComposer() {
+    const form = el("form", { class: "composer" });
+    this.input = el("textarea", {
+      class: "composer-input",
+      "aria-label": "Message",
+      rows: "1",
+      maxlength: "4000",
+    });
+    this.hold = el("p", { class: "composer-hold" });
+    this.hold.hidden = true;
+    this.sendButton = el("button", { type: "submit", class: "send-button" }, icon("send"), "Send");
+    const bar = el(
+      "div",
+      { class: "composer-bar" },
+      el("span", { class: "composer-hint", text: "Enter to send · Shift+Enter for a new line" }),
+      this.sendButton,
+    );
+    form.append(this.hold, this.input, bar);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.app.sendFromComposer();
+    });
+    this.input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        this.app.sendFromComposer();
+      }
+    });
+    this.input.addEventListener("input", () => {
+      this.autosize();
+      this.app.composerChanged();
+    });
+    return form;
+  }
+
+  autosize() {
+    this.input.style.height = "auto";
+    this.input.style.height = `${Math.min(this.input.scrollHeight + 2, 180)}px`;
+  }
+
+  focusComposer() {
+    if (this.input && !this.input.disabled) this.input.focus();
+  }
+
+  /** The header, the composer's state and the details pane, from the session as it is now. */
+  update(session) {
+    const { me } = this.app;
+    const name = displayName(session);
+    const holder = session.assigned_agent;
+    const mine = Boolean(holder && holder.id === me.id);
+    const admin = me.role === "admin";
+    const closed = session.status === "closed";
+
+    const meta = el("div", { class: "thread-meta" }, statusBadge(session.status));
+    meta.append(
+      el("span", {
+        class: `thread-holder${mine ? " is-me" : ""}`,
+        text: holder ? `Assigned to ${holder.name}` : "Unassigned",
+      }),
+    );
+    if (session.customer_email) {
+      meta.append(el("span", { class: "thread-email", text: session.customer_email }));
+    }
+    const viewers = this.app.presence.viewersOf(session.id);
+    if (viewers.length) {
+      const who = viewers.length === 1 ? `${viewers[0]} is` : `${viewers.join(" and ")} are`;
+      meta.append(el("span", { class: "thread-viewers" }, icon("eye"), `${who} viewing`));
+    }
+
+    const actions = el("div", { class: "thread-actions" });
+    if (!closed && !holder) {
+      const take = el("button", { type: "button", class: "primary-button" }, icon("user"), "Assign to Me");
+      take.addEventListener("click", () => this.app.assign(session.id, take));
+      actions.append(take);
+    }
+    if (!closed && holder && !mine && admin) {
+      const over = el("button", { type: "button", class: "primary-button", text: "Take over" });
+      over.addEventListener("click", () => this.app.assign(session.id, over));
+      actions.append(over);
+    }
+    if (!closed && (!holder || mine || admin)) {
+      const shut = el(
+        "button",
+        { type: "button", class: "ghost-button" },
+        icon("check"),
+        "Close conversation",
+      );
+      shut.addEventListener("click", () => this.app.close(session.id, shut));
+      actions.append(shut);
+    }
+    // The header is rebuilt: keep the focus on the same action if it is still there.
+    const active = document.activeElement;
+    const focusedAction = this.head.contains(active) ? active.textContent : null;
+    this.head.replaceChildren(
+      avatar(name, session.id, "avatar-lg"),
+      el("div", { class: "thread-title" }, el("h2", { text: name }), meta),
+      actions,
+    );
+    if (focusedAction) {
+      const same = [...actions.querySelectorAll("button")].find((b) => b.textContent === focusedAction);
+      if (same) same.focus();
+    }
+    this.log.setAttribute("aria-label", `Messages with ${name}`);
+    this.updateComposer(session, { holder, mine, admin, closed, name });
+    this.renderDetails(session, name);
+  }
+
+  updateComposer(session, { holder, mine, admin, closed, name }) {
+    let hold = "";
+    if (closed) hold = "This conversation is closed. It reopens if the customer writes again.";
+    else if (holder && !mine && !admin) hold = `${holder.name} is handling this conversation.`;
+    this.hold.textContent = hold;
+    this.hold.hidden = !hold;
+    this.composer.classList.toggle("is-held", Boolean(hold));
+    this.input.disabled = Boolean(hold);
+    this.sendButton.disabled = Boolean(hold);
+    this.input.placeholder = hold ? "" : `Reply to ${name}…`;
+  }
+
+  renderDetails(session, name) {
+    const rows = [
+      ["Email", session.customer_email || "Not given"],
+      ["Page", session.page_url || "Unknown"],
+      ["Status", statusBadge(session.status)],
+      ["Assigned to", session.assigned_agent ? session.assigned_agent.name : "No one yet"],
+      ["Messages", String(session.message_count)],
+      ["Started", fullTime(session.created_at)],
+      ["Last activity", fullTime(session.updated_at)],
+    ];
+    const list = el("dl", { class: "details-list" });
+    for (const [label, value] of rows) {
+      list.append(el("dt", { text: label }), el("dd", {}, value));
+    }
+    this.details.replaceChildren(
+      el(
+        "div",
+        { class: "details-card" },
+        avatar(name, session.id, "avatar-xl"),
+        el("h2", { class: "details-name", text: name }),
+        el("p", { class: "details-sub muted", text: `Conversation #${session.id}` }),
+      ),
+      el("h3", { class: "details-heading", text: "Details" }),
+      list,
+    );
+    this.details.hidden = false;
+  }
+
+  loaded() {
+    if (this.loading) this.loading.remove();
+    this.loading = null;
+    if (!this.rows.size && !this.pendingRows.size) {
+      this.log.append(el("p", { class: "log-empty", text: "No messages yet." }));
+    }
+    this.scrollToBottom();
+  }
+
+  loadFailed(message) {
+    if (this.loading) this.loading.textContent = message;
+  }
+
+  /** Show a stored message once, in seq order. */
+  add(message) {
+    if (this.rows.has(message.id)) return;
+    const empty = this.log.querySelector(".log-empty");
+    if (empty) empty.remove();
+    const pinned = this.isNearBottom();
+    const row = this.messageRow(message);
+    row.sbOrder = message.seq;
+    this.rows.set(message.id, row);
+    this.insert(row);
+    const ours = message.sender_type === "agent" && message.agent_id === this.app.me.id;
+    if (pinned || ours) this.scrollToBottom();
+  }
+
+  messageRow(message, pendingState) {
+    const { me } = this.app;
+    const type = message.sender_type;
+    const mine = type === "agent" && message.agent_id === me.id;
+    const row = el("div", { class: `msg msg-${type}${mine ? " msg-mine" : ""}` });
+    row.sbWho = senderKey(message);
+    if (type === "system") {
+      row.append(el("div", { class: "msg-bubble", text: message.content }));
+      row.append(timeElement(message.created_at, clockTime(message.created_at), "msg-time"));
+      return row;
+    }
+    let who = "";
+    if (type === "customer") {
+      who = displayName(this.app.sessions.get(message.session_id) || { id: message.session_id });
+    }
+    else if (type === "ai") who = "AI assistant";
+    else who = message.sender_name || "Agent";
+    row.append(el("div", { class: "msg-who", text: who }));
+    row.append(el("div", { class: "msg-bubble", text: message.content }));
+    const meta = el("div", { class: "msg-meta" });
+    if (pendingState) meta.append(el("span", { class: "msg-state", text: pendingState }));
+    else meta.append(timeElement(message.created_at, messageTime(message.created_at), "msg-time"));
+    row.append(meta);
+    return row;
+  }
+
+  insert(row) {
+    // Messages almost always arrive last: walk back from the end to the first one before it.
+    let ref = this.log.lastElementChild;
+    while (ref && ref.sbOrder !== undefined && ref.sbOrder > row.sbOrder) {
+      ref = ref.previousElementSibling;
+    }
+    if (ref) ref.after(row);
+    else this.log.prepend(row);
+    this.regroup(row);
+    if (row.nextElementSibling) this.regroup(row.nextElementSibling);
+  }
+
+  /** Consecutive messages from one sender form a group: only the first says who. */
+  regroup(row) {
+    const prev = row.previousElementSibling;
+    row.classList.toggle("cont", Boolean(prev && row.sbWho && prev.sbWho === row.sbWho));
+  }
+
+  /** A message on its way: "Sending…", or why it failed with a Retry button. */
+  showPending(entry) {
+    let row = this.pendingRows.get(entry.clientId);
+    const label = entry.status === "failed" ? `Not sent: ${entry.error}` : "Sending…";
+    const draft = {
+      sender_type: "agent",
+      agent_id: this.app.me.id,
+      sender_name: this.app.me.name,
+      content: entry.content,
+      session_id: entry.sessionId,
+    };
+    const fresh = this.messageRow(draft, label);
+    fresh.classList.add(entry.status === "failed" ? "is-failed" : "is-sending");
+    fresh.sbOrder = Number.MAX_SAFE_INTEGER - 1e6 + entry.order;
+    if (entry.status === "failed") {
+      const retry = el("button", { type: "button", class: "link-button", text: "Retry" });
+      retry.addEventListener("click", () => this.app.retry(entry.clientId));
+      fresh.querySelector(".msg-meta").append(retry);
+    }
+    const empty = this.log.querySelector(".log-empty");
+    if (empty) empty.remove();
+    if (row) row.replaceWith(fresh);
+    else this.insert(fresh);
+    this.regroup(fresh);
+    this.pendingRows.set(entry.clientId, fresh);
+    this.scrollToBottom();
+  }
+
+  dropPending(clientId) {
+    const row = this.pendingRows.get(clientId);
+    if (!row) return;
+    this.pendingRows.delete(clientId);
+    const next = row.nextElementSibling;
+    row.remove();
+    if (next) this.regroup(next);
+  }
+
+  setTyping(labels) {
+    let text = "";
+    if (labels.length === 1) text = `${labels[0]} is typing…`;
+    else if (labels.length > 1) text = `${labels.slice(0, -1).join(", ")} and ${labels.at(-1)} are typing…`;
+    this.typingText.textContent = text;
+    this.typingDots.hidden = !text;
+  }
+
+  showNotice(text) {
+    clearTimeout(this.noticeTimer);
+    const dismiss = el(
+      "button",
+      { type: "button", class: "notice-close", "aria-label": "Dismiss" },
+      icon("close"),
+    );
+    dismiss.addEventListener("click", () => this.hideNotice());
+    this.notice.replaceChildren(el("span", { text }), dismiss);
+    this.notice.hidden = false;
+    this.noticeTimer = setTimeout(() => this.hideNotice(), NOTICE_FOR);
+  }
+
+  hideNotice() {
+    clearTimeout(this.noticeTimer);
+    if (!this.notice) return;
+    this.notice.hidden = true;
+    this.notice.replaceChildren();
+  }
+
+  isNearBottom() {
+    return this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 120;
+  }
+
+  scrollToBottom() {
+    this.log.scrollTop = this.log.scrollHeight;
+  }
+
+  tick() {
+    if (!this.log) return;
+    for (const node of this.log.querySelectorAll("time.msg-time")) {
+      node.textContent = messageTime(node.getAttribute("datetime"));
+    }
+  }
+}
