@@ -14,7 +14,10 @@ def test_the_quick_benchmark_runs_and_loses_nothing(tmp_path: Path) -> None:
     out = tmp_path / "quick.json"
     done = subprocess.run(
         [sys.executable, "-m", "bench", "--quick", "--json", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     results = json.loads(out.read_text())

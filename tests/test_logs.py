@@ -22,8 +22,9 @@ async def test_the_server_log_never_shows_keys_or_tokens(live_server: LiveServer
         await http.get(f"/api/v1/chat/sessions?token={token}")
     async with connect(f"{live_server.ws_url}/ws/public/{key}?last_event_id=0") as ws:
         await ws.recv()
-    async with connect(f"{live_server.ws_url}/ws",
-                       additional_headers={"Authorization": f"Bearer {token}"}) as ws:
+    async with connect(
+        f"{live_server.ws_url}/ws", additional_headers={"Authorization": f"Bearer {token}"}
+    ) as ws:
         await ws.recv()
     live_server.stop()
     log = live_server.log.read_text()

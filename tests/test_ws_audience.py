@@ -154,7 +154,8 @@ async def test_agents_see_who_has_a_conversation_open(settings: Settings) -> Non
         await alice.send("chat.viewing", session_id=session_id)
         seen = await bob.next("chat.viewing")
         assert seen["data"] == {
-            "session_id": session_id, "agent": {"id": 1, "name": "Alice Agent"},
+            "session_id": session_id,
+            "agent": {"id": 1, "name": "Alice Agent"},
             "is_viewing": True,
         }
         late = await server.agent_socket(await server.login(BOB))
