@@ -731,7 +731,9 @@
       return;
     }
     const now = Date.now();
-    if (now - typingOut.lastSent >= TYPING_THROTTLE && socketUsable()) {
+    // A new start of typing always goes out; only "still typing" repeats are throttled.
+    const due = !typingOut.on || now - typingOut.lastSent >= TYPING_THROTTLE;
+    if (due && socketUsable()) {
       if (sendFrame("chat.typing", { is_typing: true })) {
         typingOut.on = true;
         typingOut.lastSent = now;
