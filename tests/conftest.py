@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
+from bench.server import free_port
 from chat.application import create_app
 from chat.config import Limits, Settings
 
@@ -91,12 +91,6 @@ def assert_error(answer: Any, status: int, code: str) -> dict:
     assert body["error"]["code"] == code, body
     assert isinstance(body["error"]["message"], str) and body["error"]["message"], body
     return body["error"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
