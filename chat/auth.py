@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import hmac
 import secrets
+import sqlite3
 from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -122,12 +123,12 @@ class Accounts:
     async def deactivate(self, agent_id: int) -> Agent:
         """Remove an agent: it can no longer log in, its credentials and sockets are closed."""
 
-        async def work(conn):  # type: ignore[no-untyped-def]
-            found = await agents.get_agent(conn, agent_id)
+        def work(conn: sqlite3.Connection) -> Agent:
+            found = agents.get_agent(conn, agent_id)
             if found is None:
                 raise NotFound("No such agent.")
-            await agents.deactivate_agent(conn, agent_id)
-            await tokens.revoke_agent_tokens(conn, agent_id, now_iso())
+            agents.deactivate_agent(conn, agent_id)
+            tokens.revoke_agent_tokens(conn, agent_id, now_iso())
             return found
 
         agent = await self.db.write(work)
@@ -146,10 +147,10 @@ class Accounts:
             raise Invalid("The password must have at least 8 characters.")
         hashed = await asyncio.to_thread(PASSWORDS.hash, password)
 
-        async def insert(conn):  # type: ignore[no-untyped-def]
-            if await agents.get_agent_by_email(conn, email):
+        def insert(conn: sqlite3.Connection) -> Agent:
+            if agents.get_agent_by_email(conn, email):
                 raise Conflict(f"An agent with the email {email} already exists.")
-            return await agents.insert_agent(conn, email, name, role, hashed, now_iso())
+            return agents.insert_agent(conn, email, name, role, hashed, now_iso())
 
         return await self.db.write(insert)
 

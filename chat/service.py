@@ -7,11 +7,10 @@ the log; the events are published to the hub only once that transaction has comm
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
-
-import aiosqlite
 
 from chat.ai.responder import wants_person
 from chat.auth import hash_token, new_secret
@@ -76,39 +75,37 @@ class History:
 class _Tx:
     """One write: its connection, its timestamp and the events it appends."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self.now = now_iso()
         self.events: list[Event] = []
 
-    async def session(self, session_id: int) -> Session:
-        found = await sessions.get_session(self.conn, session_id)
+    def session(self, session_id: int) -> Session:
+        found = sessions.get_session(self.conn, session_id)
         if found is None:
             raise NotFound("No such conversation.")
         return found
 
-    async def emit(self, type_: str, session_id: int, data: Any, public: Any | None) -> None:
+    def emit(self, type_: str, session_id: int, data: Any, public: Any | None) -> None:
         public_data = None if public is None else encode(public)
-        event = await events.insert_event(
+        event = events.insert_event(
             self.conn, type_, session_id, encode(data), public_data, self.now
         )
         self.events.append(event)
 
-    async def emit_session(self, type_: str, session: Session, *, public: bool = True) -> None:
-        await self.emit(
+    def emit_session(self, type_: str, session: Session, *, public: bool = True) -> None:
+        self.emit(
             type_,
             session.id,
             {"session": session.agent_view()},
             {"session": session.public_view()} if public else None,
         )
 
-    async def set_status(
-        self, session: Session, status: SessionStatus, agent_id: int | None
-    ) -> Session:
-        await sessions.update_session_status(self.conn, session.id, status, agent_id, self.now)
-        return await self.session(session.id)
+    def set_status(self, session: Session, status: SessionStatus, agent_id: int | None) -> Session:
+        sessions.update_session_status(self.conn, session.id, status, agent_id, self.now)
+        return self.session(session.id)
 
-    async def append(
+    def append(
         self,
         session: Session,
         sender: SenderType,
@@ -122,7 +119,7 @@ class _Tx:
 
         `session` is the session as this transaction left it; the view sent out is derived
         from it and the new message instead of being read back."""
-        message = await messages.insert_message(
+        message = messages.insert_message(
             self.conn,
             session.id,
             sender,
@@ -140,7 +137,7 @@ class _Tx:
             updated_at=self.now,
         )
         view = message.view()
-        await self.emit(
+        self.emit(
             "chat.message.new",
             session.id,
             {"message": view, "session": session.agent_view()},
@@ -148,17 +145,17 @@ class _Tx:
         )
         return Posted(message, session, True, self.events)
 
-    async def assign(self, session: Session, agent: Agent) -> Session:
-        session = await self.set_status(session, SessionStatus.ACTIVE, agent.id)
+    def assign(self, session: Session, agent: Agent) -> Session:
+        session = self.set_status(session, SessionStatus.ACTIVE, agent.id)
         ref = agent.ref()
-        await self.emit(
+        self.emit(
             "chat.session.assigned",
             session.id,
             {"session": session.agent_view(), "agent": ref},
             {"session": session.public_view(), "agent": ref},
         )
         joined = {"session_id": session.id, "agent": ref}
-        await self.emit("chat.agent.joined", session.id, joined, joined)
+        self.emit("chat.agent.joined", session.id, joined, joined)
         return session
 
 
@@ -182,10 +179,9 @@ class ChatService:
     async def _write(self, work: Callable[[_Tx], Any]) -> Any:
         """Run `work` in one transaction; publish its events once it has committed."""
 
-        async def run(conn: aiosqlite.Connection) -> Any:
-            return await work(_Tx(conn))
-
-        return await self.db.write(run, after_commit=lambda out: self.hub.publish(out.events))
+        return await self.db.write(
+            lambda conn: work(_Tx(conn)), after_commit=lambda out: self.hub.publish(out.events)
+        )
 
     # -- customers ----------------------------------------------------------------------
 
@@ -196,12 +192,12 @@ class ChatService:
         key = new_secret()
         status = SessionStatus.BOT if self.settings.ai_enabled else SessionStatus.QUEUED
 
-        async def work(tx: _Tx) -> Changed:
-            session_id = await sessions.insert_session(
+        def work(tx: _Tx) -> Changed:
+            session_id = sessions.insert_session(
                 tx.conn, hash_token(key), status, name, email, page_url, tx.now
             )
-            session = await tx.session(session_id)
-            await tx.emit_session("chat.session.started", session, public=False)
+            session = tx.session(session_id)
+            tx.emit_session("chat.session.started", session, public=False)
             return Changed(session, tx.events)
 
         out: Changed = await self._write(work)
@@ -226,18 +222,18 @@ class ChatService:
     ) -> Posted:
         """The customer of `session_id` (already authenticated by its key) sends a message."""
 
-        async def work(tx: _Tx) -> Posted:
-            session = await tx.session(session_id)
-            if client_id and (seen := await self._seen(tx, session, client_id)):
+        def work(tx: _Tx) -> Posted:
+            session = tx.session(session_id)
+            if client_id and (seen := self._seen(tx, session, client_id)):
                 if seen.message.sender_type is not SenderType.CUSTOMER:
                     raise Conflict("That client_id belongs to another sender's message.")
                 return seen  # a retry is answered even at the rate limit: it stores nothing
             self._session_sends.check(str(session_id), "You are sending messages too fast.")
             self._address_sends.check(address, "Too many messages from this address; please wait.")
             if session.status is SessionStatus.CLOSED:
-                session = await tx.set_status(session, SessionStatus.QUEUED, None)
-                await tx.emit_session("chat.session.updated", session)
-            posted = await tx.append(
+                session = tx.set_status(session, SessionStatus.QUEUED, None)
+                tx.emit_session("chat.session.updated", session)
+            posted = tx.append(
                 session,
                 SenderType.CUSTOMER,
                 content,
@@ -245,7 +241,7 @@ class ChatService:
                 sender_name=session.customer_name,
             )
             if posted.session.status is SessionStatus.BOT and wants_person(content):
-                changed = await self._queue_for_person(tx, session_id, HANDOFF_NOTE)
+                changed = self._queue_for_person(tx, session_id, HANDOFF_NOTE)
                 posted.session = changed.session
             return posted
 
@@ -267,13 +263,13 @@ class ChatService:
         out = await self._write(lambda tx: self._queue_for_person(tx, session_id, HANDOFF_NOTE))
         return out.session
 
-    async def _queue_for_person(self, tx: _Tx, session_id: int, note: str) -> Changed:
-        session = await tx.session(session_id)
+    def _queue_for_person(self, tx: _Tx, session_id: int, note: str) -> Changed:
+        session = tx.session(session_id)
         if session.status in (SessionStatus.QUEUED, SessionStatus.ACTIVE):
             return Changed(session)
-        session = await tx.set_status(session, SessionStatus.QUEUED, None)
-        await tx.emit_session("chat.session.updated", session)
-        posted = await tx.append(session, SenderType.SYSTEM, note)
+        session = tx.set_status(session, SessionStatus.QUEUED, None)
+        tx.emit_session("chat.session.updated", session)
+        posted = tx.append(session, SenderType.SYSTEM, note)
         return Changed(posted.session, tx.events)
 
     # -- the AI -------------------------------------------------------------------------
@@ -297,18 +293,15 @@ class ChatService:
         """Post the AI's reply: None when the AI may no longer answer, False when the customer
         wrote again after message `seen_seq` (the reply must be composed anew)."""
 
-        async def work(tx: _Tx) -> Posted | None | bool:
-            session = await tx.session(session_id)
+        def work(tx: _Tx) -> Posted | None | bool:
+            session = tx.session(session_id)
             if not self._ai_may_answer(session):
                 return None
             if session.message_count != seen_seq:
                 return False
-            return await tx.append(session, SenderType.AI, content, sender_name=name)
+            return tx.append(session, SenderType.AI, content, sender_name=name)
 
-        async def run(conn: aiosqlite.Connection) -> Posted | None | bool:
-            return await work(_Tx(conn))
-
-        return await self.db.write(run, after_commit=self._publish_posted)
+        return await self.db.write(lambda conn: work(_Tx(conn)), after_commit=self._publish_posted)
 
     def _publish_posted(self, out: Posted | None | bool) -> None:
         if isinstance(out, Posted):
@@ -317,11 +310,11 @@ class ChatService:
     async def ai_hand_off(self, session_id: int, note: str) -> None:
         """The AI gives up: the conversation waits for a person, with a note saying so."""
 
-        async def work(tx: _Tx) -> Changed:
-            session = await tx.session(session_id)
+        def work(tx: _Tx) -> Changed:
+            session = tx.session(session_id)
             if not self._ai_may_answer(session):
                 return Changed(session)
-            return await self._queue_for_person(tx, session_id, note)
+            return self._queue_for_person(tx, session_id, note)
 
         await self._write(work)
 
@@ -344,9 +337,9 @@ class ChatService:
     ) -> Posted:
         """An agent replies; replying to an unassigned conversation takes it."""
 
-        async def work(tx: _Tx) -> Posted:
-            session = await tx.session(session_id)
-            if client_id and (seen := await self._seen(tx, session, client_id)):
+        def work(tx: _Tx) -> Posted:
+            session = tx.session(session_id)
+            if client_id and (seen := self._seen(tx, session, client_id)):
                 if seen.message.agent_id != agent.id:
                     raise Conflict("That client_id belongs to another sender's message.")
                 return seen
@@ -354,11 +347,9 @@ class ChatService:
                 raise Conflict("This conversation is closed.")
             _check_holder(session, agent)
             if session.assigned_agent_id is None:
-                session = await tx.assign(session, agent)
-            await sessions.mark_human_replied(tx.conn, session_id)
-            return await tx.append(
-                session, SenderType.AGENT, content, agent=agent, client_id=client_id
-            )
+                session = tx.assign(session, agent)
+            sessions.mark_human_replied(tx.conn, session_id)
+            return tx.append(session, SenderType.AGENT, content, agent=agent, client_id=client_id)
 
         return await self._write(work)
 
@@ -366,25 +357,25 @@ class ChatService:
         """Give the session to the caller, or, for an admin, to the agent it names."""
         target = await self._assignee(agent, target_id)
 
-        async def work(tx: _Tx) -> Changed:
-            session = await tx.session(session_id)
+        def work(tx: _Tx) -> Changed:
+            session = tx.session(session_id)
             if session.status is SessionStatus.CLOSED:
                 raise Conflict("This conversation is closed.")
             if session.status is SessionStatus.ACTIVE and session.assigned_agent_id == target.id:
                 return Changed(session)
             _check_holder(session, agent)
-            return Changed(await tx.assign(session, target), tx.events)
+            return Changed(tx.assign(session, target), tx.events)
 
         return (await self._write(work)).session
 
     async def close(self, agent: Agent, session_id: int) -> Session:
-        async def work(tx: _Tx) -> Changed:
-            session = await tx.session(session_id)
+        def work(tx: _Tx) -> Changed:
+            session = tx.session(session_id)
             if session.status is SessionStatus.CLOSED:
                 return Changed(session)
             _check_holder(session, agent)
-            session = await tx.set_status(session, SessionStatus.CLOSED, session.assigned_agent_id)
-            await tx.emit_session("chat.session.closed", session)
+            session = tx.set_status(session, SessionStatus.CLOSED, session.assigned_agent_id)
+            tx.emit_session("chat.session.closed", session)
             return Changed(session, tx.events)
 
         return (await self._write(work)).session
@@ -438,9 +429,9 @@ class ChatService:
             raise NotFound("No such agent.")
         return target
 
-    async def _seen(self, tx: _Tx, session: Session, client_id: str) -> Posted | None:
+    def _seen(self, tx: _Tx, session: Session, client_id: str) -> Posted | None:
         """The message already stored under this client_id: a retry gets it back, once."""
-        found = await messages.get_message_by_client_id(tx.conn, session.id, client_id)
+        found = messages.get_message_by_client_id(tx.conn, session.id, client_id)
         return Posted(found, session, False) if found else None
 
     async def _history(self, session: Session, after_seq: int, limit: int) -> History:

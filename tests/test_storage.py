@@ -34,8 +34,8 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
 def add_agent(email: str, *, fail: BaseException | None = None):
     """A write that inserts an agent, then raises `fail` if one is given."""
 
-    async def work(conn: aiosqlite.Connection) -> Agent:
-        agent = await agents.insert_agent(conn, email, email, Role.AGENT, "hash", now_iso())
+    def work(conn: sqlite3.Connection) -> Agent:
+        agent = agents.insert_agent(conn, email, email, Role.AGENT, "hash", now_iso())
         if fail is not None:
             raise fail
         return agent
@@ -73,18 +73,22 @@ async def test_an_older_database_is_brought_up_to_date_keeping_its_data(tmp_path
     try:
         assert await migrate(conn, target=1) == 1
         assert "chat_sessions" not in await tables(conn)
-        await agents.insert_agent(conn, "old@example.com", "Old", Role.ADMIN, "h", now_iso())
+        await conn.execute(
+            "INSERT INTO agents (email, name, role, password_hash, created_at)"
+            " VALUES ('old@example.com', 'Old', 'admin', 'h', ?)",
+            (now_iso(),),
+        )
         assert await migrate(conn) == MIGRATION_COUNT
         assert await schema_version(conn) == MIGRATION_COUNT
         assert "chat_sessions" in await tables(conn)
-        kept = await agents.get_agent_by_email(conn, "old@example.com")
-        assert kept is not None and kept.name == "Old" and kept.role is Role.ADMIN
     finally:
         await conn.close()
     database = Database(path)
     await database.open()  # opening runs the migrations again: nothing to do, nothing lost
     try:
         assert await emails(database) == {"old@example.com"}
+        kept = await database.read(lambda c: agents.get_agent_by_email(c, "old@example.com"))
+        assert kept is not None and kept.name == "Old" and kept.role is Role.ADMIN
     finally:
         await database.close()
 
@@ -131,9 +135,8 @@ async def test_a_write_that_breaks_a_constraint_does_not_spoil_the_batch(db: Dat
 
 
 async def test_writes_are_durable_by_default(db: Database) -> None:
-    async def pragma(conn: aiosqlite.Connection, name: str) -> object:
-        async with conn.execute(f"PRAGMA {name}") as cursor:
-            row = await cursor.fetchone()
+    def pragma(conn: sqlite3.Connection, name: str) -> object:
+        row = conn.execute(f"PRAGMA {name}").fetchone()
         return row[0] if row else None
 
     assert await db.write(lambda c: pragma(c, "journal_mode")) == "wal"
@@ -147,9 +150,8 @@ async def test_synchronous_normal_when_asked(tmp_path: Path) -> None:
     await database.open()
     try:
 
-        async def level(conn: aiosqlite.Connection) -> int:
-            async with conn.execute("PRAGMA synchronous") as cursor:
-                row = await cursor.fetchone()
+        def level(conn: sqlite3.Connection) -> int:
+            row = conn.execute("PRAGMA synchronous").fetchone()
             return int(row[0]) if row else -1
 
         assert await database.write(level) == 1

@@ -2,52 +2,50 @@
 
 from __future__ import annotations
 
-import aiosqlite
+import sqlite3
 
 from chat.models import Agent, Role
 
 
-async def insert_agent(
-    db: aiosqlite.Connection, email: str, name: str, role: Role, password_hash: str, now: str
+def insert_agent(
+    db: sqlite3.Connection, email: str, name: str, role: Role, password_hash: str, now: str
 ) -> Agent:
-    rows = await db.execute_fetchall(
+    rows = db.execute(
         "INSERT INTO agents (email, name, role, password_hash, created_at)"
         " VALUES (?, ?, ?, ?, ?) RETURNING *",
         (email, name, role.value, password_hash, now),
-    )
+    ).fetchall()
     row = rows[0] if rows else None
     assert row is not None
     return Agent.from_row(row)
 
 
-async def get_agent(db: aiosqlite.Connection, agent_id: int) -> Agent | None:
-    rows = await db.execute_fetchall("SELECT * FROM agents WHERE id = ?", (agent_id,))
+def get_agent(db: sqlite3.Connection, agent_id: int) -> Agent | None:
+    rows = db.execute("SELECT * FROM agents WHERE id = ?", (agent_id,)).fetchall()
     row = rows[0] if rows else None
     return Agent.from_row(row) if row else None
 
 
-async def get_agent_by_email(db: aiosqlite.Connection, email: str) -> Agent | None:
-    rows = await db.execute_fetchall("SELECT * FROM agents WHERE email = ?", (email,))
+def get_agent_by_email(db: sqlite3.Connection, email: str) -> Agent | None:
+    rows = db.execute("SELECT * FROM agents WHERE email = ?", (email,)).fetchall()
     row = rows[0] if rows else None
     return Agent.from_row(row) if row else None
 
 
-async def list_agents(db: aiosqlite.Connection) -> list[Agent]:
-    rows = await db.execute_fetchall("SELECT * FROM agents ORDER BY id")
+def list_agents(db: sqlite3.Connection) -> list[Agent]:
+    rows = db.execute("SELECT * FROM agents ORDER BY id").fetchall()
     return [Agent.from_row(row) for row in rows]
 
 
-async def count_agents(db: aiosqlite.Connection) -> int:
-    rows = await db.execute_fetchall("SELECT count(*) FROM agents")
+def count_agents(db: sqlite3.Connection) -> int:
+    rows = db.execute("SELECT count(*) FROM agents").fetchall()
     row = rows[0] if rows else None
     return int(row[0]) if row else 0
 
 
-async def update_agent_password(
-    db: aiosqlite.Connection, agent_id: int, password_hash: str
-) -> None:
-    await db.execute("UPDATE agents SET password_hash = ? WHERE id = ?", (password_hash, agent_id))
+def update_agent_password(db: sqlite3.Connection, agent_id: int, password_hash: str) -> None:
+    db.execute("UPDATE agents SET password_hash = ? WHERE id = ?", (password_hash, agent_id))
 
 
-async def deactivate_agent(db: aiosqlite.Connection, agent_id: int) -> None:
-    await db.execute("UPDATE agents SET is_active = 0 WHERE id = ?", (agent_id,))
+def deactivate_agent(db: sqlite3.Connection, agent_id: int) -> None:
+    db.execute("UPDATE agents SET is_active = 0 WHERE id = ?", (agent_id,))

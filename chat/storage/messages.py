@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import aiosqlite
+import sqlite3
 
 from chat.models import Message, SenderType
 
 
-async def insert_message(
-    db: aiosqlite.Connection,
+def insert_message(
+    db: sqlite3.Connection,
     session_id: int,
     sender_type: SenderType,
     sender_name: str | None,
@@ -20,31 +20,31 @@ async def insert_message(
     """Store a message with its session's next seq; a trigger advances the session's counters.
 
     The single writer runs one statement at a time, so seq stays gap-free."""
-    rows = await db.execute_fetchall(
+    rows = db.execute(
         "INSERT INTO messages (session_id, seq, sender_type, sender_name, agent_id, content,"
         " client_id, created_at) VALUES (?, (SELECT last_seq + 1 FROM chat_sessions WHERE id = ?),"
         " ?, ?, ?, ?, ?, ?) RETURNING *",
         (session_id, session_id, sender_type.value, sender_name, agent_id, content, client_id, now),
-    )
+    ).fetchall()
     return Message.from_row(rows[0])
 
 
-async def get_message_by_client_id(
-    db: aiosqlite.Connection, session_id: int, client_id: str
+def get_message_by_client_id(
+    db: sqlite3.Connection, session_id: int, client_id: str
 ) -> Message | None:
-    rows = await db.execute_fetchall(
+    rows = db.execute(
         "SELECT * FROM messages WHERE session_id = ? AND client_id = ?", (session_id, client_id)
-    )
+    ).fetchall()
     row = rows[0] if rows else None
     return Message.from_row(row) if row else None
 
 
-async def list_messages(
-    db: aiosqlite.Connection, session_id: int, after_seq: int, limit: int
+def list_messages(
+    db: sqlite3.Connection, session_id: int, after_seq: int, limit: int
 ) -> list[Message]:
     """Messages after `after_seq` in seq order; at most `limit`."""
-    rows = await db.execute_fetchall(
+    rows = db.execute(
         "SELECT * FROM messages WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?",
         (session_id, after_seq, limit),
-    )
+    ).fetchall()
     return [Message.from_row(row) for row in rows]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import aiosqlite
+import sqlite3
 
 from chat.models import Session, SessionStatus
 
@@ -18,8 +18,8 @@ LEFT JOIN messages AS m ON m.session_id = s.id AND m.seq = s.last_seq
 """
 
 
-async def insert_session(
-    db: aiosqlite.Connection,
+def insert_session(
+    db: sqlite3.Connection,
     key_hash: bytes,
     status: SessionStatus,
     name: str | None,
@@ -27,52 +27,52 @@ async def insert_session(
     page_url: str | None,
     now: str,
 ) -> int:
-    rows = await db.execute_fetchall(
+    rows = db.execute(
         "INSERT INTO chat_sessions"
         " (key_hash, status, customer_name, customer_email, page_url, created_at, updated_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (key_hash, status.value, name, email, page_url, now, now),
-    )
+    ).fetchall()
     row = rows[0] if rows else None
     assert row is not None
     return int(row[0])
 
 
-async def get_session(db: aiosqlite.Connection, session_id: int) -> Session | None:
-    rows = await db.execute_fetchall(SESSION_SELECT + " WHERE s.id = ?", (session_id,))
+def get_session(db: sqlite3.Connection, session_id: int) -> Session | None:
+    rows = db.execute(SESSION_SELECT + " WHERE s.id = ?", (session_id,)).fetchall()
     row = rows[0] if rows else None
     return Session.from_row(row) if row else None
 
 
-async def get_session_by_key(db: aiosqlite.Connection, key_hash: bytes) -> Session | None:
-    rows = await db.execute_fetchall(SESSION_SELECT + " WHERE s.key_hash = ?", (key_hash,))
+def get_session_by_key(db: sqlite3.Connection, key_hash: bytes) -> Session | None:
+    rows = db.execute(SESSION_SELECT + " WHERE s.key_hash = ?", (key_hash,)).fetchall()
     row = rows[0] if rows else None
     return Session.from_row(row) if row else None
 
 
-async def list_sessions(
-    db: aiosqlite.Connection, status: SessionStatus | None, limit: int
+def list_sessions(
+    db: sqlite3.Connection, status: SessionStatus | None, limit: int
 ) -> list[Session]:
     """Latest activity first."""
     where, args = ("WHERE s.status = ?", (status.value,)) if status else ("", ())
-    rows = await db.execute_fetchall(
+    rows = db.execute(
         f"{SESSION_SELECT} {where} ORDER BY s.updated_at DESC, s.id DESC LIMIT ?", (*args, limit)
-    )
+    ).fetchall()
     return [Session.from_row(row) for row in rows]
 
 
-async def update_session_status(
-    db: aiosqlite.Connection,
+def update_session_status(
+    db: sqlite3.Connection,
     session_id: int,
     status: SessionStatus,
     assigned_agent_id: int | None,
     now: str,
 ) -> None:
-    await db.execute(
+    db.execute(
         "UPDATE chat_sessions SET status = ?, assigned_agent_id = ?, updated_at = ? WHERE id = ?",
         (status.value, assigned_agent_id, now, session_id),
     )
 
 
-async def mark_human_replied(db: aiosqlite.Connection, session_id: int) -> None:
-    await db.execute("UPDATE chat_sessions SET human_replied = 1 WHERE id = ?", (session_id,))
+def mark_human_replied(db: sqlite3.Connection, session_id: int) -> None:
+    db.execute("UPDATE chat_sessions SET human_replied = 1 WHERE id = ?", (session_id,))

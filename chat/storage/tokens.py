@@ -2,48 +2,46 @@
 
 from __future__ import annotations
 
-import aiosqlite
+import sqlite3
 
 from chat.models import Agent
 
 
-async def insert_token(
-    db: aiosqlite.Connection, agent_id: int, kind: str, token_hash: bytes, now: str, expires: str
+def insert_token(
+    db: sqlite3.Connection, agent_id: int, kind: str, token_hash: bytes, now: str, expires: str
 ) -> None:
-    await db.execute(
+    db.execute(
         "INSERT INTO auth_tokens (agent_id, kind, token_hash, created_at, expires_at)"
         " VALUES (?, ?, ?, ?, ?)",
         (agent_id, kind, token_hash, now, expires),
     )
 
 
-async def get_token_agent(
-    db: aiosqlite.Connection, kind: str, token_hash: bytes, now: str
-) -> Agent | None:
+def get_token_agent(db: sqlite3.Connection, kind: str, token_hash: bytes, now: str) -> Agent | None:
     """The active agent a live (unrevoked, unexpired) token of this kind belongs to."""
-    rows = await db.execute_fetchall(
+    rows = db.execute(
         "SELECT agents.* FROM auth_tokens JOIN agents ON agents.id = auth_tokens.agent_id"
         " WHERE token_hash = ? AND kind = ? AND revoked_at IS NULL AND expires_at > ?"
         " AND agents.is_active = 1",
         (token_hash, kind, now),
-    )
+    ).fetchall()
     row = rows[0] if rows else None
     return Agent.from_row(row) if row else None
 
 
-async def revoke_token(db: aiosqlite.Connection, token_hash: bytes, now: str) -> None:
-    await db.execute(
+def revoke_token(db: sqlite3.Connection, token_hash: bytes, now: str) -> None:
+    db.execute(
         "UPDATE auth_tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL",
         (now, token_hash),
     )
 
 
-async def revoke_agent_tokens(db: aiosqlite.Connection, agent_id: int, now: str) -> None:
-    await db.execute(
+def revoke_agent_tokens(db: sqlite3.Connection, agent_id: int, now: str) -> None:
+    db.execute(
         "UPDATE auth_tokens SET revoked_at = ? WHERE agent_id = ? AND revoked_at IS NULL",
         (now, agent_id),
     )
 
 
-async def delete_expired_tokens(db: aiosqlite.Connection, now: str) -> None:
-    await db.execute("DELETE FROM auth_tokens WHERE expires_at <= ?", (now,))
+def delete_expired_tokens(db: sqlite3.Connection, now: str) -> None:
+    db.execute("DELETE FROM auth_tokens WHERE expires_at <= ?", (now,))
