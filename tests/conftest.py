@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -167,3 +168,17 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     server.start()
     yield server
     server.stop()
+    assert_log_holds_no_secrets(server.log)
+
+
+# Session keys and tokens are secrets.token_urlsafe(32): 43 characters of this alphabet.
+SECRET_SHAPE = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])")
+
+
+def assert_log_holds_no_secrets(log: Path) -> None:
+    """Every live server's access and error log, at the end of its test: no session key, token
+    or password (whatever the test did, and however it failed)."""
+    text = log.read_text(errors="replace") if log.exists() else ""
+    assert PASSWORD not in text, f"a password reached {log}"
+    leaked = SECRET_SHAPE.findall(text)
+    assert not leaked, f"{len(leaked)} key- or token-shaped strings reached {log}: {leaked[:3]}"

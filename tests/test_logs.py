@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 from websockets.asyncio.client import connect
 
-from tests.conftest import ALICE, PASSWORD, LiveServer
+from chat.auth import new_secret
+from tests.conftest import ALICE, PASSWORD, LiveServer, assert_log_holds_no_secrets
 
 pytestmark = pytest.mark.anyio
 
@@ -33,3 +36,13 @@ async def test_the_server_log_never_shows_keys_or_tokens(live_server: LiveServer
     assert key not in log
     assert token not in log
     assert PASSWORD not in log
+
+
+def test_the_log_check_catches_a_leaked_key(tmp_path: Path) -> None:
+    """The check every live server's log gets at the end of its test can fail."""
+    log = tmp_path / "server.log"
+    log.write_text('INFO: 127.0.0.1 - "GET /api/v1/chat/public/session/[redacted] HTTP/1.1" 200\n')
+    assert_log_holds_no_secrets(log)
+    log.write_text(f'INFO: 127.0.0.1 - "GET /x?k={new_secret()} HTTP/1.1" 200\n')
+    with pytest.raises(AssertionError):
+        assert_log_holds_no_secrets(log)

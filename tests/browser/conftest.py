@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
-from tests.conftest import LiveServer, free_port
+from tests.conftest import LiveServer, assert_log_holds_no_secrets, free_port
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -99,6 +99,7 @@ def app_server(tmp_path: Path) -> Iterator[LiveServer]:
     server.start()
     yield server
     server.stop()
+    assert_log_holds_no_secrets(server.log)
 
 
 @pytest.fixture
@@ -108,3 +109,4 @@ def quiet_server(tmp_path: Path) -> Iterator[LiveServer]:
     server.start()
     yield server
     server.stop()
+    assert_log_holds_no_secrets(server.log)
