@@ -7,9 +7,8 @@ the log; the events are published to the hub only once that transaction has comm
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from typing import Any
 
 from chat.ai.responder import wants_person
@@ -19,26 +18,13 @@ from chat.errors import Conflict, Forbidden, NotFound
 from chat.hub import Hub
 from chat.hub.typing import TypingRelay
 from chat.hub.viewing import ViewingRelay
-from chat.models import Agent, Event, Message, SenderType, Session, SessionStatus, encode, now_iso
+from chat.models import Agent, Event, Message, SenderType, Session, SessionStatus
 from chat.ratelimit import RateLimit
 from chat.storage import agents, events, messages, sessions
 from chat.storage.database import Database
+from chat.transaction import Changed, Posted, Transaction
 
 HANDOFF_NOTE = "Connecting you with a person. An agent will be with you shortly."
-
-
-@dataclass(slots=True)
-class Posted:
-    message: Message
-    session: Session
-    created: bool
-    events: list[Event] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class Changed:
-    session: Session
-    events: list[Event] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,93 +58,6 @@ class History:
     has_more: bool
 
 
-class _Tx:
-    """One write: its connection, its timestamp and the events it appends."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-        self.now = now_iso()
-        self.events: list[Event] = []
-
-    def session(self, session_id: int) -> Session:
-        found = sessions.get_session(self.conn, session_id)
-        if found is None:
-            raise NotFound("No such conversation.")
-        return found
-
-    def emit(self, type_: str, session_id: int, data: Any, public: Any | None) -> None:
-        public_data = None if public is None else encode(public)
-        event = events.insert_event(
-            self.conn, type_, session_id, encode(data), public_data, self.now
-        )
-        self.events.append(event)
-
-    def emit_session(self, type_: str, session: Session, *, public: bool = True) -> None:
-        self.emit(
-            type_,
-            session.id,
-            {"session": session.agent_view()},
-            {"session": session.public_view()} if public else None,
-        )
-
-    def set_status(self, session: Session, status: SessionStatus, agent_id: int | None) -> Session:
-        sessions.update_session_status(self.conn, session.id, status, agent_id, self.now)
-        return self.session(session.id)
-
-    def append(
-        self,
-        session: Session,
-        sender: SenderType,
-        content: str,
-        *,
-        agent: Agent | None = None,
-        sender_name: str | None = None,
-        client_id: str | None = None,
-    ) -> Posted:
-        """Store a message with the session's next seq and emit chat.message.new.
-
-        `session` is the session as this transaction left it; the view sent out is derived
-        from it and the new message instead of being read back."""
-        message = messages.insert_message(
-            self.conn,
-            session.id,
-            sender,
-            agent.name if agent else sender_name,
-            agent.id if agent else None,
-            content,
-            client_id,
-            self.now,
-        )
-        session = replace(
-            session,
-            message_count=session.message_count + 1,
-            last_message=message,
-            human_replied=session.human_replied or sender is SenderType.AGENT,
-            updated_at=self.now,
-        )
-        view = message.view()
-        self.emit(
-            "chat.message.new",
-            session.id,
-            {"message": view, "session": session.agent_view()},
-            {"message": view, "session": session.public_view()},
-        )
-        return Posted(message, session, True, self.events)
-
-    def assign(self, session: Session, agent: Agent) -> Session:
-        session = self.set_status(session, SessionStatus.ACTIVE, agent.id)
-        ref = agent.ref()
-        self.emit(
-            "chat.session.assigned",
-            session.id,
-            {"session": session.agent_view(), "agent": ref},
-            {"session": session.public_view(), "agent": ref},
-        )
-        joined = {"session_id": session.id, "agent": ref}
-        self.emit("chat.agent.joined", session.id, joined, joined)
-        return session
-
-
 class ChatService:
     """What customers and agents can do; the only code that both writes and publishes."""
 
@@ -176,11 +75,12 @@ class ChatService:
         self.on_customer_message: Callable[[int], None] | None = None
         self.on_customer_typing: Callable[[int, bool], None] | None = None
 
-    async def _write(self, work: Callable[[_Tx], Any]) -> Any:
+    async def _write(self, work: Callable[[Transaction], Any]) -> Any:
         """Run `work` in one transaction; publish its events once it has committed."""
 
         return await self.db.write(
-            lambda conn: work(_Tx(conn)), after_commit=lambda out: self.hub.publish(out.events)
+            lambda conn: work(Transaction(conn)),
+            after_commit=lambda out: self.hub.publish(out.events),
         )
 
     # -- customers ----------------------------------------------------------------------
@@ -192,7 +92,7 @@ class ChatService:
         key = new_secret()
         status = SessionStatus.BOT if self.settings.ai_enabled else SessionStatus.QUEUED
 
-        def work(tx: _Tx) -> Changed:
+        def work(tx: Transaction) -> Changed:
             session_id = sessions.insert_session(
                 tx.conn, hash_token(key), status, name, email, page_url, tx.now
             )
@@ -222,7 +122,7 @@ class ChatService:
     ) -> Posted:
         """The customer of `session_id` (already authenticated by its key) sends a message."""
 
-        def work(tx: _Tx) -> Posted:
+        def work(tx: Transaction) -> Posted:
             session = tx.session(session_id)
             if client_id and (seen := self._seen(tx, session, client_id)):
                 if seen.message.sender_type is not SenderType.CUSTOMER:
@@ -263,7 +163,7 @@ class ChatService:
         out = await self._write(lambda tx: self._queue_for_person(tx, session_id, HANDOFF_NOTE))
         return out.session
 
-    def _queue_for_person(self, tx: _Tx, session_id: int, note: str) -> Changed:
+    def _queue_for_person(self, tx: Transaction, session_id: int, note: str) -> Changed:
         session = tx.session(session_id)
         if session.status in (SessionStatus.QUEUED, SessionStatus.ACTIVE):
             return Changed(session)
@@ -293,7 +193,7 @@ class ChatService:
         """Post the AI's reply: None when the AI may no longer answer, False when the customer
         wrote again after message `seen_seq` (the reply must be composed anew)."""
 
-        def work(tx: _Tx) -> Posted | None | bool:
+        def work(tx: Transaction) -> Posted | None | bool:
             session = tx.session(session_id)
             if not self._ai_may_answer(session):
                 return None
@@ -301,7 +201,9 @@ class ChatService:
                 return False
             return tx.append(session, SenderType.AI, content, sender_name=name)
 
-        return await self.db.write(lambda conn: work(_Tx(conn)), after_commit=self._publish_posted)
+        return await self.db.write(
+            lambda conn: work(Transaction(conn)), after_commit=self._publish_posted
+        )
 
     def _publish_posted(self, out: Posted | None | bool) -> None:
         if isinstance(out, Posted):
@@ -310,7 +212,7 @@ class ChatService:
     async def ai_hand_off(self, session_id: int, note: str) -> None:
         """The AI gives up: the conversation waits for a person, with a note saying so."""
 
-        def work(tx: _Tx) -> Changed:
+        def work(tx: Transaction) -> Changed:
             session = tx.session(session_id)
             if not self._ai_may_answer(session):
                 return Changed(session)
@@ -337,7 +239,7 @@ class ChatService:
     ) -> Posted:
         """An agent replies; replying to an unassigned conversation takes it."""
 
-        def work(tx: _Tx) -> Posted:
+        def work(tx: Transaction) -> Posted:
             session = tx.session(session_id)
             if client_id and (seen := self._seen(tx, session, client_id)):
                 if seen.message.agent_id != agent.id:
@@ -357,7 +259,7 @@ class ChatService:
         """Give the session to the caller, or, for an admin, to the agent it names."""
         target = await self._assignee(agent, target_id)
 
-        def work(tx: _Tx) -> Changed:
+        def work(tx: Transaction) -> Changed:
             session = tx.session(session_id)
             if session.status is SessionStatus.CLOSED:
                 raise Conflict("This conversation is closed.")
@@ -369,7 +271,7 @@ class ChatService:
         return (await self._write(work)).session
 
     async def close(self, agent: Agent, session_id: int) -> Session:
-        def work(tx: _Tx) -> Changed:
+        def work(tx: Transaction) -> Changed:
             session = tx.session(session_id)
             if session.status is SessionStatus.CLOSED:
                 return Changed(session)
@@ -429,7 +331,7 @@ class ChatService:
             raise NotFound("No such agent.")
         return target
 
-    def _seen(self, tx: _Tx, session: Session, client_id: str) -> Posted | None:
+    def _seen(self, tx: Transaction, session: Session, client_id: str) -> Posted | None:
         """The message already stored under this client_id: a retry gets it back, once."""
         found = messages.get_message_by_client_id(tx.conn, session.id, client_id)
         return Posted(found, session, False) if found else None
