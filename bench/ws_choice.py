@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import time
 
 import httpx
 from websockets.asyncio.client import connect
@@ -88,10 +87,8 @@ def main() -> None:
             ]
             env = {"SWITCHBOARD_SOCKETS_PER_SESSION": str(args.sockets + 10)}
             with app_server(*flags, env=env, cpu=0) as server:
-                began = time.monotonic()
                 rss = asyncio.run(_idle_rss(server, args.sockets))
                 cpu = asyncio.run(_cpu_per_frame(server, args.messages, 50))
-                del began
             print(f"{impl:<20} {str(deflate):<8} {rss:>16.1f} {cpu:>13.1f}", flush=True)
 
 

@@ -46,6 +46,3 @@ class RateLimit:
         else:
             self._hits.move_to_end(key)
         hits.append(self._clock())
-
-    def reset(self, key: str) -> None:
-        self._hits.pop(key, None)

@@ -76,11 +76,12 @@ class ChatService:
         self.on_customer_typing: Callable[[int, bool], None] | None = None
 
     async def _write(self, work: Callable[[Transaction], Any]) -> Any:
-        """Run `work` in one transaction; publish its events once it has committed."""
+        """Run `work` in one transaction; publish its events once it has committed.
 
+        `work` returns a Posted or Changed, or a plain answer when it changed nothing."""
         return await self.db.write(
             lambda conn: work(Transaction(conn)),
-            after_commit=lambda out: self.hub.publish(out.events),
+            after_commit=lambda out: self.hub.publish(getattr(out, "events", ())),
         )
 
     # -- customers ----------------------------------------------------------------------
@@ -201,13 +202,7 @@ class ChatService:
                 return False
             return tx.append(session, SenderType.AI, content, sender_name=name)
 
-        return await self.db.write(
-            lambda conn: work(Transaction(conn)), after_commit=self._publish_posted
-        )
-
-    def _publish_posted(self, out: Posted | None | bool) -> None:
-        if isinstance(out, Posted):
-            self.hub.publish(out.events)
+        return await self._write(work)
 
     async def ai_hand_off(self, session_id: int, note: str) -> None:
         """The AI gives up: the conversation waits for a person, with a note saying so."""

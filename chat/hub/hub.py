@@ -41,10 +41,6 @@ class Subscriber:
         self.kicked = False
         self.on_kick: Callable[[], None] | None = None  # stops the socket's tasks at once
 
-    @property
-    def is_agent(self) -> bool:
-        return self.agent_id is not None
-
     def offer(self, frame: str, event_id: int | None) -> None:
         """Queue a frame without ever waiting; a socket too far behind is cut off instead."""
         if self.kicked:
@@ -94,7 +90,6 @@ class Hub:
         self._agents: set[Subscriber] = set()
         self._customers: defaultdict[int, set[Subscriber]] = defaultdict(set)
         self._per_agent: defaultdict[int, int] = defaultdict(int)
-        self.delivered = 0
 
     async def start(self) -> None:
         await self.backplane.start(self.deliver)
@@ -178,9 +173,7 @@ class Hub:
             for sub in self._agents:
                 if sub.id != delivery.skip:
                     sub.offer(delivery.agent_frame, delivery.event_id)
-                    self.delivered += 1
         if delivery.public_frame is not None and delivery.session_id is not None:
             for sub in self._customers.get(delivery.session_id, ()):
                 if sub.id != delivery.skip:
                     sub.offer(delivery.public_frame, delivery.event_id)
-                    self.delivered += 1

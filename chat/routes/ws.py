@@ -24,7 +24,7 @@ from chat.service import ChatService, Viewer
 
 REPLAY_PAGE = 500
 NOT_AUTHENTICATED, ORIGIN_REFUSED, UNKNOWN_KEY, TOO_MANY = 4401, 4403, 4404, 4429
-POLICY, TOO_BIG, TRY_AGAIN = 1008, 1009, 1013
+POLICY, TOO_BIG = 1008, 1009
 STRIKES = 20  # refused frames in 10 s after which a socket is closed (1008)
 CLOSE_WAIT = 5  # seconds a closing socket may take to drain before it is dropped
 

@@ -32,12 +32,6 @@ def get_event_head(db: sqlite3.Connection) -> int:
     return int(row[0]) if row else 0
 
 
-def get_oldest_event_id(db: sqlite3.Connection) -> int | None:
-    rows = db.execute("SELECT min(id) FROM events").fetchall()
-    row = rows[0] if rows else None
-    return int(row[0]) if row and row[0] is not None else None
-
-
 def list_events_after(
     db: sqlite3.Connection, after_id: int, until_id: int, limit: int
 ) -> list[Event]:
@@ -59,7 +53,3 @@ def list_session_events_after(
         (session_id, after_id, until_id, limit),
     ).fetchall()
     return [Event.from_row(row) for row in rows]
-
-
-def delete_events_before(db: sqlite3.Connection, before: str) -> None:
-    db.execute("DELETE FROM events WHERE created_at < ?", (before,))

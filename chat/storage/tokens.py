@@ -41,7 +41,3 @@ def revoke_agent_tokens(db: sqlite3.Connection, agent_id: int, now: str) -> None
         "UPDATE auth_tokens SET revoked_at = ? WHERE agent_id = ? AND revoked_at IS NULL",
         (now, agent_id),
     )
-
-
-def delete_expired_tokens(db: sqlite3.Connection, now: str) -> None:
-    db.execute("DELETE FROM auth_tokens WHERE expires_at <= ?", (now,))
