@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -151,10 +152,12 @@ class LiveServer:
         self.process = None
 
 
-@pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
-    env = dict(os.environ)
-    env.update(
+@contextmanager
+def serving(tmp_path: Path, name: str, **env: str) -> Iterator[LiveServer]:
+    """`python app.py` on a database in tmp_path with roomy limits (and `env` on top) for the
+    block; its log is checked for secrets once it has stopped."""
+    environ = dict(os.environ)
+    environ.update(
         {
             "SWITCHBOARD_SECRET_KEY": "live-test-secret",
             "SWITCHBOARD_STARTS_PER_MINUTE": "100000",
@@ -162,13 +165,20 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
             "SWITCHBOARD_ADDRESS_MESSAGES_PER_MINUTE": "100000",
             "SWITCHBOARD_FAILED_LOGINS": "1000",
             "SWITCHBOARD_AI": "0",
+            **env,
         }
     )
-    server = LiveServer(tmp_path / "live.db", free_port(), env, tmp_path / "server.log")
+    server = LiveServer(tmp_path / f"{name}.db", free_port(), environ, tmp_path / "server.log")
     server.start()
     yield server
     server.stop()
     assert_log_holds_no_secrets(server.log)
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    with serving(tmp_path, "live") as server:
+        yield server
 
 
 # Session keys and tokens are secrets.token_urlsafe(32): 43 characters of this alphabet.

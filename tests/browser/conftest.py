@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -10,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
-from tests.conftest import LiveServer, assert_log_holds_no_secrets, free_port
+from tests.conftest import LiveServer, serving
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -76,37 +75,17 @@ def person(browser: Browser) -> Iterator[Callable[..., Person]]:
         someone.context.close()
 
 
-def _server(tmp_path: Path, ai: bool) -> LiveServer:
-    env = dict(os.environ)
-    env.update(
-        {
-            "SWITCHBOARD_SECRET_KEY": "browser-test-secret",
-            "SWITCHBOARD_STARTS_PER_MINUTE": "100000",
-            "SWITCHBOARD_MESSAGES_PER_MINUTE": "100000",
-            "SWITCHBOARD_ADDRESS_MESSAGES_PER_MINUTE": "100000",
-            "SWITCHBOARD_FAILED_LOGINS": "1000",
-            "SWITCHBOARD_AI": "1" if ai else "0",
-            "SWITCHBOARD_AI_REPLY_DELAY": "0.1",
-        }
-    )
-    return LiveServer(tmp_path / "browser.db", free_port(), env, tmp_path / "server.log")
-
-
 @pytest.fixture
 def app_server(tmp_path: Path) -> Iterator[LiveServer]:
     """`python app.py` with the AI answering first, as a new install runs."""
-    server = _server(tmp_path, ai=True)
-    server.start()
-    yield server
-    server.stop()
-    assert_log_holds_no_secrets(server.log)
+    with serving(
+        tmp_path, "browser", SWITCHBOARD_AI="1", SWITCHBOARD_AI_REPLY_DELAY="0.1"
+    ) as server:
+        yield server
 
 
 @pytest.fixture
 def quiet_server(tmp_path: Path) -> Iterator[LiveServer]:
     """`python app.py` with the AI off, for tests that count every message."""
-    server = _server(tmp_path, ai=False)
-    server.start()
-    yield server
-    server.stop()
-    assert_log_holds_no_secrets(server.log)
+    with serving(tmp_path, "browser") as server:
+        yield server
