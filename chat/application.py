@@ -27,7 +27,7 @@ from chat.errors import ChatError, Conflict, Forbidden, Invalid, NotFound, Unaut
 from chat.hub import Hub
 from chat.hub.backplane import backplane_for
 from chat.redact import redact
-from chat.routes import api, docs, pages, ws
+from chat.routes import api, docs, files, pages, ws
 from chat.service import ChatService
 from chat.storage.database import Database
 
@@ -96,7 +96,9 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = message.setdefault("headers", [])
-                headers.extend(_security_headers(path, public))
+                present = {bytes(name).lower() for name, _ in headers}
+                # A header the answer set itself stays (a file's own Cache-Control).
+                headers.extend(h for h in _security_headers(path, public) if h[0] not in present)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -216,6 +218,7 @@ def create_app(settings: Settings) -> Starlette:
     app = Starlette(
         routes=[
             *api.routes,
+            *files.routes,
             *pages.routes,
             *docs.routes,
             *ws.routes,

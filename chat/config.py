@@ -22,6 +22,7 @@ class Limits:
     email_max: int = 254
     page_url_max: int = 2048
     body_max_bytes: int = 64 * 1024
+    attachment_max_bytes: int = 10 * 1024 * 1024  # one uploaded file
     frame_max_bytes: int = 64 * 1024
     starts_per_minute: int = 30  # per client address
     messages_per_minute: int = 120  # per chat session

@@ -69,6 +69,33 @@ class Agent:
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent in a conversation; its bytes are in the data folder under `stored_name`."""
+
+    id: int
+    session_id: int
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    stored_name: str
+    created_at: str
+
+    @classmethod
+    def from_row(cls, row: Row) -> Attachment:
+        return cls(**{name: row[name] for name in cls.__slots__})  # type: ignore[attr-defined]
+
+    def view(self) -> dict[str, Any]:
+        """What a message carries: never the stored name or the hash."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "content_type": self.content_type,
+            "size": self.size,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
     id: int
     session_id: int
@@ -79,6 +106,7 @@ class Message:
     content: str
     client_id: str | None
     created_at: str
+    attachment: str | None = None  # the attachment's view as JSON, as stored
 
     @classmethod
     def from_row(cls, row: Row, prefix: str = "") -> Message:
@@ -93,6 +121,7 @@ class Message:
             content=row[p + "content"],
             client_id=row[p + "client_id"],
             created_at=row[p + "created_at"],
+            attachment=row[p + "attachment"],
         )
 
     def view(self) -> dict[str, Any]:
@@ -106,6 +135,7 @@ class Message:
             "content": self.content,
             "client_id": self.client_id,
             "created_at": self.created_at,
+            "attachment": json.loads(self.attachment) if self.attachment else None,
         }
 
 

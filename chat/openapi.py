@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chat.attachments import KINDS
 from chat.auth import COOKIE_NAME
 from chat.config import Limits, Settings
 from chat.models import Role, SenderType, SessionStatus
@@ -20,7 +21,7 @@ ERRORS = {
     "400": ("invalid_request", "The body is not JSON."),
     "401": ("unauthorized", "No valid bearer token or login cookie."),
     "403": ("forbidden", "Not allowed for this agent, or a login cookie from a foreign Origin."),
-    "404": ("not_found", "No such conversation, session key or agent."),
+    "404": ("not_found", "No such conversation, session key, agent or file."),
     "409": ("conflict", "The current state forbids it (see the operation)."),
     "413": ("payload_too_large", "The request body is over the size limit."),
     "422": ("invalid_request", "A field is missing, of the wrong type or outside its limits."),
@@ -85,7 +86,7 @@ def _views() -> dict[str, Schema]:
         ),
         "Message": _object(
             ["id", "session_id", "seq", "sender_type", "sender_name", "agent_id", "content"]
-            + ["client_id", "created_at"],
+            + ["client_id", "created_at", "attachment"],
             id=_int(),
             session_id=_int(),
             seq=_int(),
@@ -95,6 +96,14 @@ def _views() -> dict[str, Schema]:
             content={"type": "string", "minLength": 1},
             client_id=CLIENT_ID,
             created_at=TIME,
+            attachment={"anyOf": [_ref("Attachment"), {"type": "null"}]},
+        ),
+        "Attachment": _object(
+            ["id", "name", "content_type", "size"],
+            id=_int(),
+            name={"type": "string", "minLength": 1},
+            content_type={"enum": [k.content_type for k in KINDS]},
+            size=_int(),
         ),
         "Session": _object(
             ["id", "status", "customer_name", "customer_email", "page_url", "assigned_agent"]
@@ -160,6 +169,60 @@ def _requests(limits: Limits) -> dict[str, Schema]:
             client_id=CLIENT_ID,
         ),
         "AssignRequest": _object([], closed=False, agent_id={"anyOf": [_int(), {"type": "null"}]}),
+        "PublicAttachmentRequest": _object(
+            ["session_key", "file"],
+            closed=False,
+            session_key={"type": "string", "minLength": 1},
+            **_upload_fields(limits),
+        ),
+        "AgentAttachmentRequest": _object(["file"], closed=False, **_upload_fields(limits)),
+    }
+
+
+def _upload_fields(limits: Limits) -> dict[str, Schema]:
+    mib = limits.attachment_max_bytes / 1024 / 1024
+    return {
+        "file": {
+            "type": "string",
+            "contentMediaType": "application/octet-stream",
+            "description": f"At most {mib:g} MiB. The type is read from the content: PNG, JPEG, "
+            "GIF, WebP, PDF, UTF-8 text (.txt .csv .log .md), .docx, .xlsx; anything else, or a "
+            "name whose extension says another type, is 422.",
+        },
+        "client_id": CLIENT_ID,
+        "caption": {
+            **_text(limits.content_max, MULTILINE),
+            "description": "The message's text; the file's name when absent.",
+        },
+    }
+
+
+def _multipart(name: str) -> Schema:
+    return {"required": True, "content": {"multipart/form-data": {"schema": _ref(name)}}}
+
+
+def _file_answer(public: bool) -> dict[str, Schema]:
+    binary = {"schema": {"type": "string", "contentMediaType": "application/octet-stream"}}
+    types = sorted({k.content_type.split(";")[0] for k in KINDS})
+    text = {"required": True, "schema": {"type": "string"}}
+    headers = {
+        "Content-Disposition": {
+            **text,
+            "description": "`inline` for images, `attachment` otherwise, with the name.",
+        },
+        "X-Content-Type-Options": {"required": True, "schema": {"const": "nosniff"}},
+        "Content-Security-Policy": text,
+        "Cross-Origin-Resource-Policy": {
+            "required": True,
+            "schema": {"const": "cross-origin" if public else "same-origin"},
+        },
+    }
+    return {
+        "200": {
+            "description": "The file, as the type detected at upload (never the client's).",
+            "headers": headers,
+            "content": {t: binary for t in types},
+        }
     }
 
 
@@ -264,6 +327,23 @@ def _public_paths(limits: Limits) -> dict[str, Schema]:
                 parameters=[key, *_paging(limits)],
             )
         },
+        "/api/v1/chat/public/attachments": {
+            "post": _op(
+                "Send a file as the customer: stored and posted as one message (400: a malformed"
+                " multipart body; 409: the client_id is another sender's)",
+                _posted(),
+                "400 404 409 413 422 429",
+                requestBody=_multipart("PublicAttachmentRequest"),
+            )
+        },
+        "/api/v1/chat/public/session/{session_key}/files/{file_id}": {
+            "get": _op(
+                "A file of this conversation (any other is 404)",
+                _file_answer(public=True),
+                "404",
+                parameters=[key, _param("file_id", "path", _int(), "The attachment's id.")],
+            )
+        },
         "/api/v1/chat/public/handoff": {
             "post": _op(
                 "Ask for a person: the conversation is queued",
@@ -321,6 +401,27 @@ def _agent_paths(limits: Limits) -> dict[str, Schema]:
                 "400 401 403 404 409 413 422",
                 security=AGENT_AUTH,
                 requestBody=_body("AgentMessageRequest"),
+            )
+        },
+        f"{base}/attachments": {
+            "post": _op(
+                "Send a file as the agent, under the rules of a reply (400: a malformed"
+                " multipart body; 409: closed, held by another agent, or the client_id is"
+                " another sender's)",
+                _posted(),
+                "400 401 403 404 409 413 422",
+                security=AGENT_AUTH,
+                parameters=[session_id],
+                requestBody=_multipart("AgentAttachmentRequest"),
+            )
+        },
+        "/api/v1/chat/files/{file_id}": {
+            "get": _op(
+                "A file of any conversation",
+                _file_answer(public=False),
+                "401 404",
+                security=AGENT_AUTH,
+                parameters=[_param("file_id", "path", _int(), "The attachment's id.")],
             )
         },
         f"{base}/assign": {

@@ -6,21 +6,24 @@ the log; the events are published to the hub only once that transaction has comm
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO
 
 from chat.ai.responder import wants_person
+from chat.attachments import Staged, stage
 from chat.auth import hash_token, new_secret
 from chat.config import Settings
 from chat.errors import Conflict, Forbidden, NotFound
 from chat.hub import Hub
 from chat.hub.typing import TypingRelay
 from chat.hub.viewing import ViewingRelay
-from chat.models import Agent, Event, Message, SenderType, Session, SessionStatus
+from chat.models import Agent, Attachment, Event, Message, SenderType, Session, SessionStatus
 from chat.ratelimit import RateLimit
-from chat.storage import agents, events, messages, sessions
+from chat.storage import agents, attachments, events, messages, sessions
 from chat.storage.database import Database
 from chat.transaction import Changed, Posted, Transaction
 
@@ -69,6 +72,7 @@ class ChatService:
         self._starts = RateLimit(limits.starts_per_minute, 60)
         self._session_sends = RateLimit(limits.messages_per_minute, 60)
         self._address_sends = RateLimit(limits.address_messages_per_minute, 60)
+        self.files = settings.data_dir / "files"
         self.typists = TypingRelay(hub)
         self.viewers = ViewingRelay(hub)
         # Set by the app when the AI answers first; the service never imports the assistant.
@@ -119,7 +123,12 @@ class ChatService:
         return await self.post_as_customer(session_id, content, client_id, address)
 
     async def post_as_customer(
-        self, session_id: int, content: str, client_id: str | None, address: str
+        self,
+        session_id: int,
+        content: str,
+        client_id: str | None,
+        address: str,
+        staged: Staged | None = None,
     ) -> Posted:
         """The customer of `session_id` (already authenticated by its key) sends a message."""
 
@@ -140,6 +149,7 @@ class ChatService:
                 content,
                 client_id=client_id,
                 sender_name=session.customer_name,
+                attachment=_attach(tx, session_id, staged),
             )
             if posted.session.status is SessionStatus.BOT and wants_person(content):
                 changed = self._queue_for_person(tx, session_id, HANDOFF_NOTE)
@@ -230,7 +240,12 @@ class ChatService:
         return await self._history(await self.get_session(session_id), after_seq, limit)
 
     async def post_agent_message(
-        self, agent: Agent, session_id: int, content: str, client_id: str | None
+        self,
+        agent: Agent,
+        session_id: int,
+        content: str,
+        client_id: str | None,
+        staged: Staged | None = None,
     ) -> Posted:
         """An agent replies; replying to an unassigned conversation takes it."""
 
@@ -246,7 +261,14 @@ class ChatService:
             if session.assigned_agent_id is None:
                 session = tx.assign(session, agent)
             sessions.mark_human_replied(tx.conn, session_id)
-            return tx.append(session, SenderType.AGENT, content, agent=agent, client_id=client_id)
+            return tx.append(
+                session,
+                SenderType.AGENT,
+                content,
+                agent=agent,
+                client_id=client_id,
+                attachment=_attach(tx, session_id, staged),
+            )
 
         return await self._write(work)
 
@@ -276,6 +298,86 @@ class ChatService:
             return Changed(session, tx.events)
 
         return (await self._write(work)).session
+
+    # -- files --------------------------------------------------------------------------
+
+    async def post_customer_file(
+        self,
+        session_key: str,
+        source: BinaryIO,
+        name: str,
+        caption: str | None,
+        client_id: str | None,
+        address: str,
+    ) -> Posted:
+        """The customer sends a file: stored and posted as one message (its caption, or the
+        file's name), idempotent on client_id like any message."""
+        session_id = (await self.session_for_key(session_key)).id
+        # Checked again in the transaction; here so that a flood is refused before disk work.
+        self._session_sends.check(str(session_id), "You are sending messages too fast.")
+        self._address_sends.check(address, "Too many messages from this address; please wait.")
+        return await self._post_file(
+            source,
+            name,
+            lambda staged: self.post_as_customer(
+                session_id, caption or staged.name, client_id, address, staged
+            ),
+        )
+
+    async def post_agent_file(
+        self,
+        agent: Agent,
+        session_id: int,
+        source: BinaryIO,
+        name: str,
+        caption: str | None,
+        client_id: str | None,
+    ) -> Posted:
+        """An agent sends a file, under the same rules as a reply."""
+        await self.get_session(session_id)
+        return await self._post_file(
+            source,
+            name,
+            lambda staged: self.post_agent_message(
+                agent, session_id, caption or staged.name, client_id, staged
+            ),
+        )
+
+    async def _post_file(
+        self, source: BinaryIO, name: str, post: Callable[[Staged], Awaitable[Posted]]
+    ) -> Posted:
+        """Write the file to disk (fsynced, renamed), then commit the message that carries it.
+
+        A write that fails was rolled back, and a retry stored nothing new: the file goes. A
+        cancelled caller keeps it, since its transaction may still commit: at worst an orphan
+        file, never a message without its file."""
+        limit = self.settings.limits.attachment_max_bytes
+        staged = await asyncio.to_thread(stage, source, name, self.files, limit)
+        try:
+            posted = await post(staged)
+        except Exception:
+            staged.discard()
+            raise
+        if not posted.created:
+            staged.discard()
+        return posted
+
+    async def file_for_agent(self, attachment_id: int) -> tuple[Attachment, Path]:
+        found = await self.db.read(lambda c: attachments.get_attachment(c, attachment_id))
+        return self._on_disk(found)
+
+    async def file_for_customer(
+        self, session_key: str, attachment_id: int
+    ) -> tuple[Attachment, Path]:
+        """A file of the key's own conversation; any other is not found."""
+        session_id = (await self.session_for_key(session_key)).id
+        found = await self.db.read(lambda c: attachments.get_attachment(c, attachment_id))
+        return self._on_disk(found if found and found.session_id == session_id else None)
+
+    def _on_disk(self, found: Attachment | None) -> tuple[Attachment, Path]:
+        if found is None:
+            raise NotFound("No such file.")
+        return found, self.files / found.stored_name
 
     # -- sockets ------------------------------------------------------------------------
 
@@ -336,6 +438,22 @@ class ChatService:
             lambda c: messages.list_messages(c, session.id, after_seq, limit + 1)
         )
         return History(session, found[:limit], len(found) > limit)
+
+
+def _attach(tx: Transaction, session_id: int, staged: Staged | None) -> Attachment | None:
+    """Record a staged file in this transaction; its message is appended next."""
+    if staged is None:
+        return None
+    return attachments.insert_attachment(
+        tx.conn,
+        session_id,
+        staged.name,
+        staged.kind.content_type,
+        staged.size,
+        staged.sha256,
+        staged.stored_name,
+        tx.now,
+    )
 
 
 def _check_holder(session: Session, agent: Agent) -> None:

@@ -11,7 +11,17 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from chat.errors import NotFound
-from chat.models import Agent, Event, Message, SenderType, Session, SessionStatus, encode, now_iso
+from chat.models import (
+    Agent,
+    Attachment,
+    Event,
+    Message,
+    SenderType,
+    Session,
+    SessionStatus,
+    encode,
+    now_iso,
+)
 from chat.storage import events, messages, sessions
 
 
@@ -71,6 +81,7 @@ class Transaction:
         agent: Agent | None = None,
         sender_name: str | None = None,
         client_id: str | None = None,
+        attachment: Attachment | None = None,
     ) -> Posted:
         """Store a message with the session's next seq and emit chat.message.new.
 
@@ -85,6 +96,7 @@ class Transaction:
             content,
             client_id,
             self.now,
+            encode(attachment.view()) if attachment else None,
         )
         session = replace(
             session,

@@ -32,6 +32,8 @@
   const TYPING_IDLE = 3000;
   const TYPING_EXPIRE = 6000;
   const CONTENT_MAX = 4000;
+  const FILE_MAX = 10 * 1024 * 1024; // the server's default; it has the final say (413)
+  const FILE_TYPES = ".png,.jpg,.jpeg,.gif,.webp,.pdf,.txt,.csv,.log,.md,.docx,.xlsx";
 
   const config = readConfig(script);
   const store = storage(`switchboard:${config.origin}:`);
@@ -703,6 +705,116 @@
     if (state.outbox.length !== before) saveOutbox();
   }
 
+  // -- files -------------------------------------------------------------------------------
+
+  function fileUrl(attachment) {
+    return `${config.base}/api/v1/chat/public/session/${encodeURIComponent(state.key)}/files/${attachment.id}`;
+  }
+
+  function fileSize(bytes) {
+    if (bytes >= 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+    if (bytes >= 1024) return `${Math.round(bytes / 1024)} KB`;
+    return `${bytes} bytes`;
+  }
+
+  /** Send a file: one upload stores it and posts the message. Files are not kept in the
+   * stored outbox; a failed one stays on screen with Retry (same client_id) until the page goes. */
+  function sendFile(file) {
+    if (file.size > FILE_MAX) {
+      showNotice(`That file is too large: ${fileSize(FILE_MAX)} at most.`);
+      return;
+    }
+    if (!file.size) {
+      showNotice("That file is empty.");
+      return;
+    }
+    const item = { client_id: newClientId(), content: file.name, created_at: new Date().toISOString() };
+    const row = messageRow({ sender_type: "customer", content: file.name, created_at: item.created_at });
+    row.sbOrder = 1e12 + (pendingCounter += 1);
+    insertRow(row, true);
+    upload({ item, row, file });
+  }
+
+  async function upload(job) {
+    const { item, row, file } = job;
+    const label = row.querySelector(".state");
+    const retryButton = row.querySelector(".retry");
+    if (retryButton) retryButton.remove();
+    row.classList.remove("failed");
+    row.classList.add("sending");
+    label.textContent = "Uploading…";
+    label.removeAttribute("title");
+    try {
+      await ensureSession();
+      const message = await postFile(file, item.client_id, (done) => {
+        label.textContent = `Uploading… ${Math.floor(done * 100)}%`;
+      });
+      row.remove();
+      addMessage(message, { live: true });
+    } catch (error) {
+      if (error.status === 404) forgetSession();
+      row.classList.remove("sending");
+      row.classList.add("failed");
+      label.textContent = "Not sent";
+      label.setAttribute("title", error.message);
+      showNotice(error.message);
+      if (error.status !== 413 && error.status !== 422) {
+        const again = el("button", { type: "button", class: "retry", text: "Retry" });
+        again.addEventListener("click", () => upload(job));
+        row.querySelector(".meta").append(again);
+      }
+    }
+  }
+
+  /** POST the file with XMLHttpRequest: fetch cannot report upload progress. */
+  function postFile(file, clientId, progress) {
+    return new Promise((resolve, reject) => {
+      const form = new FormData();
+      form.append("session_key", state.key);
+      form.append("client_id", clientId);
+      form.append("file", file, file.name);
+      const xhr = new XMLHttpRequest();
+      xhr.open("POST", `${config.base}/api/v1/chat/public/attachments`);
+      xhr.responseType = "json";
+      xhr.upload.onprogress = (event) => {
+        if (event.lengthComputable) progress(event.loaded / event.total);
+      };
+      xhr.onload = () => {
+        const payload = xhr.response || {};
+        if (xhr.status >= 200 && xhr.status < 300 && payload.message) {
+          resolve(payload.message);
+          return;
+        }
+        const error = payload.error || {};
+        let message = error.message || "The file could not be sent. Please try again.";
+        if (xhr.status === 413 && !error.message) message = "That file is too large.";
+        reject(apiError(xhr.status, error.code || "internal", message));
+      };
+      xhr.onerror = () => reject(apiError(0, "network", "The file could not reach the chat server."));
+      xhr.send(form);
+    });
+  }
+
+  function attachmentBubble(message) {
+    const file = message.attachment;
+    const bubble = el("div", { class: "bubble has-file" });
+    const url = fileUrl(file);
+    if (file.content_type.startsWith("image/")) {
+      const link = el("a", { class: "image", href: url, target: "_blank", rel: "noopener" });
+      link.append(el("img", { src: url, alt: file.name, loading: "lazy" }));
+      bubble.append(link);
+    } else {
+      const link = el("a", { class: "file", href: url, target: "_blank", rel: "noopener" });
+      link.append(
+        el("span", { class: "file-name", text: file.name }),
+        el("span", { class: "file-size", text: fileSize(file.size) })
+      );
+      bubble.append(link);
+    }
+    if (message.content !== file.name) bubble.append(el("div", { class: "caption", text: message.content }));
+    return bubble;
+  }
+
   async function handOff() {
     ui.handoff.disabled = true;
     try {
@@ -830,7 +942,8 @@
     const row = el("div", { class: `row ${mine ? "mine" : system ? "system" : "theirs"}` });
     row.sbWho = senderKey(message);
     if (!system) row.append(el("div", { class: "who", text: senderLabel(message) }));
-    row.append(el("div", { class: "bubble", text: message.content }));
+    if (message.attachment && state.key) row.append(attachmentBubble(message));
+    else row.append(el("div", { class: "bubble", text: message.content }));
     const meta = el("div", { class: "meta" });
     if (mine) meta.append(el("span", { class: "state", text: "Sent" }));
     const time = el("time", { text: formatTime(message.created_at) });
@@ -1094,6 +1207,7 @@
     chat: { fill: true, d: ["M20 2H4a2 2 0 0 0-2 2v18l4-4h14a2 2 0 0 0 2-2V4a2 2 0 0 0-2-2zM7 9h10M7 13h6"] },
     close: { d: ["M6 6l12 12", "M18 6L6 18"] },
     down: { d: ["M6 9l6 6 6-6"] },
+    clip: { d: ["M21 11.5l-8.6 8.6a5 5 0 0 1-7.1-7.1l8.6-8.6a3.3 3.3 0 0 1 4.7 4.7l-8.6 8.6a1.7 1.7 0 0 1-2.4-2.4l7.9-7.9"] },
     send: { fill: true, d: ["M3.4 20.4l17.45-7.48a1 1 0 0 0 0-1.84L3.4 3.6a.99.99 0 0 0-1.39.91L2 9.12c0 .5.37.93.87.99L17 12 2.87 13.88c-.5.07-.87.5-.87 1l.01 4.61c0 .71.73 1.2 1.39.91z"] },
   };
 
@@ -1238,7 +1352,22 @@
     });
     const send = el("button", { type: "submit", class: "send", "aria-label": "Send", title: "Send" });
     send.append(icon("send"));
-    composer.append(input, send);
+    const fileInput = el("input", { type: "file", accept: FILE_TYPES, tabindex: "-1" });
+    fileInput.hidden = true;
+    const attach = el("button", {
+      type: "button",
+      class: "attach",
+      "aria-label": "Attach a file",
+      title: "Attach a file",
+    });
+    attach.append(icon("clip"));
+    attach.addEventListener("click", () => fileInput.click());
+    fileInput.addEventListener("change", () => {
+      const [file] = fileInput.files;
+      fileInput.value = "";
+      if (file) sendFile(file);
+    });
+    composer.append(attach, fileInput, input, send);
     composer.addEventListener("submit", (event) => {
       event.preventDefault();
       submit();
@@ -1501,6 +1630,20 @@ button:focus-visible, textarea:focus-visible, input:focus-visible, .log:focus-vi
   background: var(--sb-accent, #2563eb); color: var(--sb-accent-text, #fff);
 }
 .send:hover { filter: brightness(1.08); }
+.attach {
+  flex: none; width: 42px; height: 42px; border-radius: 50%; border: 1px solid var(--sb-line);
+  padding: 0; display: grid; place-items: center; background: #fff; color: var(--sb-muted);
+}
+.attach:hover { color: var(--sb-accent, #2563eb); border-color: var(--sb-accent, #2563eb); }
+.bubble.has-file { display: flex; flex-direction: column; gap: 6px; }
+.bubble .image img { display: block; max-width: 100%; max-height: 220px; border-radius: 10px;
+  background: var(--sb-soft); }
+.bubble .file { display: flex; flex-direction: column; color: inherit; text-decoration: none;
+  padding: 6px 10px; border-radius: 10px; background: rgb(255 255 255 / 22%);
+  border: 1px solid rgb(0 0 0 / 10%); }
+.bubble .file:hover .file-name { text-decoration: underline; }
+.file-name { font-weight: 600; }
+.file-size { font-size: 11.5px; opacity: .85; }
 .send .icon { width: 19px; height: 19px; margin-left: 2px; }
 
 .details { display: flex; flex-direction: column; gap: 4px; margin: 0; padding: 12px 16px 14px;

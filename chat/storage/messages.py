@@ -16,15 +16,27 @@ def insert_message(
     content: str,
     client_id: str | None,
     now: str,
+    attachment: str | None = None,
 ) -> Message:
     """Store a message with its session's next seq; a trigger advances the session's counters.
 
     The single writer runs one statement at a time, so seq stays gap-free."""
     rows = db.execute(
         "INSERT INTO messages (session_id, seq, sender_type, sender_name, agent_id, content,"
-        " client_id, created_at) VALUES (?, (SELECT last_seq + 1 FROM chat_sessions WHERE id = ?),"
-        " ?, ?, ?, ?, ?, ?) RETURNING *",
-        (session_id, session_id, sender_type.value, sender_name, agent_id, content, client_id, now),
+        " client_id, created_at, attachment)"
+        " VALUES (?, (SELECT last_seq + 1 FROM chat_sessions WHERE id = ?), ?, ?, ?, ?, ?, ?, ?)"
+        " RETURNING *",
+        (
+            session_id,
+            session_id,
+            sender_type.value,
+            sender_name,
+            agent_id,
+            content,
+            client_id,
+            now,
+            attachment,
+        ),
     ).fetchall()
     return Message.from_row(rows[0])
 

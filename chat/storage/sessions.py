@@ -11,7 +11,7 @@ SELECT s.*, a.name AS agent_name,
        m.id AS m_id, m.session_id AS m_session_id, m.seq AS m_seq,
        m.sender_type AS m_sender_type, m.sender_name AS m_sender_name,
        m.agent_id AS m_agent_id, m.content AS m_content, m.client_id AS m_client_id,
-       m.created_at AS m_created_at
+       m.created_at AS m_created_at, m.attachment AS m_attachment
 FROM chat_sessions AS s
 LEFT JOIN agents AS a ON a.id = s.assigned_agent_id
 LEFT JOIN messages AS m ON m.session_id = s.id AND m.seq = s.last_seq

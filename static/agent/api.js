@@ -76,3 +76,38 @@ export async function postMessage(sessionId, content, clientId) {
   const body = { session_id: sessionId, content, client_id: clientId };
   return (await request("POST", `${BASE}/messages`, body)).message;
 }
+
+/** Send a file as a message (multipart); idempotent on client_id like a message. */
+export async function uploadFile(sessionId, file, clientId) {
+  const form = new FormData();
+  form.append("file", file, file.name);
+  form.append("client_id", clientId);
+  let answer;
+  try {
+    answer = await fetch(`${BASE}/sessions/${sessionId}/attachments`, {
+      method: "POST",
+      credentials: "same-origin",
+      cache: "no-store",
+      headers: { Accept: "application/json" },
+      body: form,
+    });
+  } catch (_) {
+    throw new ApiError(0, "network", "The upload did not reach the server. Check your connection.");
+  }
+  let json = null;
+  try {
+    json = await answer.json();
+  } catch (_) {
+    json = null;
+  }
+  if (!answer.ok) {
+    const error = (json && json.error) || {};
+    throw new ApiError(answer.status, error.code || "internal", error.message || `The server answered ${answer.status}.`);
+  }
+  return json.message;
+}
+
+/** Where an agent reads a file: same origin, with the login cookie. */
+export function fileUrl(attachment) {
+  return `${BASE}/files/${attachment.id}`;
+}

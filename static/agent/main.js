@@ -349,8 +349,40 @@ class App {
     this.transmit(entry);
   }
 
+  /** Send a file: one upload that stores it and posts the message; Retry sends it again. */
+  sendFile(file) {
+    if (this.thread.input.disabled || this.openId == null || !file) return;
+    const entry = {
+      clientId: newClientId(),
+      sessionId: this.openId,
+      content: file.name,
+      file,
+      status: "sending",
+      error: "",
+      order: (this.pendingOrder += 1),
+      timer: null,
+    };
+    this.pending.set(entry.clientId, entry);
+    this.thread.hideNotice();
+    this.thread.showPending(entry);
+    this.transmit(entry);
+  }
+
+  async upload(entry) {
+    try {
+      const message = await api.uploadFile(entry.sessionId, entry.file, entry.clientId);
+      this.onAck({ client_id: entry.clientId, message });
+    } catch (error) {
+      if (this.pending.has(entry.clientId)) this.fail(entry, error.message);
+    }
+  }
+
   transmit(entry) {
     clearTimeout(entry.timer);
+    if (entry.file) {
+      this.upload(entry);
+      return;
+    }
     const frame = { session_id: entry.sessionId, content: entry.content, client_id: entry.clientId };
     this.socket.send("chat.message.send", frame);
     // Not acknowledged in time (or the socket is down): the same client_id over REST is safe.

@@ -12,12 +12,42 @@ import {
   statusBadge,
   timeElement,
 } from "./dom.js";
+import { fileUrl } from "./api.js";
 
 const NOTICE_FOR = 10000;
+// What the server accepts (it checks the content, this only narrows the file picker).
+const FILE_TYPES = ".png,.jpg,.jpeg,.gif,.webp,.pdf,.txt,.csv,.log,.md,.docx,.xlsx";
 
 function senderKey(message) {
   if (message.sender_type === "agent") return `agent:${message.agent_id}`;
   return message.sender_type === "system" ? null : message.sender_type;
+}
+
+function fileSize(bytes) {
+  if (bytes >= 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  if (bytes >= 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${bytes} bytes`;
+}
+
+/** A message's file: an image preview, or a link whose name is text; the caption below it. */
+function attachmentBubble(message) {
+  const file = message.attachment;
+  const bubble = el("div", { class: "msg-bubble has-file" });
+  const url = fileUrl(file);
+  if (file.content_type.startsWith("image/")) {
+    const link = el("a", { class: "msg-image", href: url, target: "_blank", rel: "noopener" });
+    link.append(el("img", { src: url, alt: file.name, loading: "lazy" }));
+    bubble.append(link);
+  } else {
+    const link = el("a", { class: "msg-file", href: url, download: file.name });
+    link.append(
+      el("span", { class: "msg-file-name", text: file.name }),
+      el("span", { class: "msg-file-size", text: fileSize(file.size) }),
+    );
+    bubble.append(link);
+  }
+  if (message.content !== file.name) bubble.append(el("div", { class: "msg-caption", text: message.content }));
+  return bubble;
 }
 
 function messageTime(iso) {
@@ -87,9 +117,24 @@ export class ThreadView {
     this.hold = el("p", { class: "composer-hold" });
     this.hold.hidden = true;
     this.sendButton = el("button", { type: "submit", class: "send-button" }, icon("send"), "Send");
+    this.fileInput = el("input", { type: "file", class: "composer-file", accept: FILE_TYPES, tabindex: "-1" });
+    this.fileInput.hidden = true;
+    this.attachButton = el(
+      "button",
+      { type: "button", class: "ghost-button attach-button", "aria-label": "Attach a file", title: "Attach a file" },
+      icon("clip"),
+    );
+    this.attachButton.addEventListener("click", () => this.fileInput.click());
+    this.fileInput.addEventListener("change", () => {
+      const [file] = this.fileInput.files;
+      this.fileInput.value = "";
+      if (file) this.app.sendFile(file);
+    });
     const bar = el(
       "div",
       { class: "composer-bar" },
+      this.attachButton,
+      this.fileInput,
       el("span", { class: "composer-hint", text: "Enter to send · Shift+Enter for a new line" }),
       this.sendButton,
     );
@@ -192,6 +237,7 @@ export class ThreadView {
     this.composer.classList.toggle("is-held", Boolean(hold));
     this.input.disabled = Boolean(hold);
     this.sendButton.disabled = Boolean(hold);
+    this.attachButton.disabled = Boolean(hold);
     this.input.placeholder = hold ? "" : `Reply to ${name}…`;
   }
 
@@ -268,7 +314,8 @@ export class ThreadView {
     else if (type === "ai") who = "AI assistant";
     else who = message.sender_name || "Agent";
     row.append(el("div", { class: "msg-who", text: who }));
-    row.append(el("div", { class: "msg-bubble", text: message.content }));
+    if (message.attachment) row.append(attachmentBubble(message));
+    else row.append(el("div", { class: "msg-bubble", text: message.content }));
     const meta = el("div", { class: "msg-meta" });
     if (pendingState) meta.append(el("span", { class: "msg-state", text: pendingState }));
     else meta.append(timeElement(message.created_at, messageTime(message.created_at), "msg-time"));
@@ -297,7 +344,7 @@ export class ThreadView {
   /** A message on its way: "Sending…", or why it failed with a Retry button. */
   showPending(entry) {
     let row = this.pendingRows.get(entry.clientId);
-    const label = entry.status === "failed" ? `Not sent: ${entry.error}` : "Sending…";
+    const label = entry.status === "failed" ? `Not sent: ${entry.error}` : entry.file ? "Uploading…" : "Sending…";
     const draft = {
       sender_type: "agent",
       agent_id: this.app.me.id,
