@@ -16,15 +16,18 @@ from chat.auth import hash_token, new_secret
 from chat.config import Settings
 from chat.errors import Conflict, Forbidden, NotFound
 from chat.hub import Hub
+from chat.hub.presence import PresenceBoard
 from chat.hub.typing import TypingRelay
 from chat.hub.viewing import ViewingRelay
-from chat.models import Agent, Event, Message, SenderType, Session, SessionStatus
+from chat.models import Agent, Event, Message, Presence, SenderType, Session, SessionStatus
 from chat.ratelimit import RateLimit
 from chat.storage import agents, events, messages, sessions
 from chat.storage.database import Database
 from chat.transaction import Changed, Posted, Transaction
 
 HANDOFF_NOTE = "Connecting you with a person. An agent will be with you shortly."
+# When no agent is Available at the moment of the handoff: no promise of a person soon.
+AWAY_NOTE = "Our team is away right now. We'll reply as soon as someone is back."
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +74,7 @@ class ChatService:
         self._address_sends = RateLimit(limits.address_messages_per_minute, 60)
         self.typists = TypingRelay(hub)
         self.viewers = ViewingRelay(hub)
+        self.presence = PresenceBoard(hub, settings.presence_grace)
         # Set by the app when the AI answers first; the service never imports the assistant.
         self.on_customer_message: Callable[[int], None] | None = None
         self.on_customer_typing: Callable[[int, bool], None] | None = None
@@ -122,6 +126,7 @@ class ChatService:
         self, session_id: int, content: str, client_id: str | None, address: str
     ) -> Posted:
         """The customer of `session_id` (already authenticated by its key) sends a message."""
+        note = self.handoff_note()
 
         def work(tx: Transaction) -> Posted:
             session = tx.session(session_id)
@@ -142,7 +147,7 @@ class ChatService:
                 sender_name=session.customer_name,
             )
             if posted.session.status is SessionStatus.BOT and wants_person(content):
-                changed = self._queue_for_person(tx, session_id, HANDOFF_NOTE)
+                changed = self._queue_for_person(tx, session_id, note)
                 posted.session = changed.session
             return posted
 
@@ -161,8 +166,14 @@ class ChatService:
     async def hand_off(self, session_key: str) -> Session:
         """The customer asks for a person: the session waits in the queue for an agent."""
         session_id = (await self.session_for_key(session_key)).id
-        out = await self._write(lambda tx: self._queue_for_person(tx, session_id, HANDOFF_NOTE))
+        note = self.handoff_note()
+        out = await self._write(lambda tx: self._queue_for_person(tx, session_id, note))
         return out.session
+
+    def handoff_note(self) -> str:
+        """What the customer is told when the conversation is queued for a person: a promise
+        only while someone is Available."""
+        return HANDOFF_NOTE if self.presence.agents_available else AWAY_NOTE
 
     def _queue_for_person(self, tx: Transaction, session_id: int, note: str) -> Changed:
         session = tx.session(session_id)
@@ -276,6 +287,19 @@ class ChatService:
             return Changed(session, tx.events)
 
         return (await self._write(work)).session
+
+    async def set_presence(self, agent: Agent, status: Presence) -> Agent:
+        """The agent chose Available or Busy: kept across restarts, shown to the others."""
+        stored = await self.db.write(
+            lambda conn: agents.update_agent_presence(conn, agent.id, status)
+        )
+        self.presence.choose(stored)
+        return stored
+
+    async def team_presence(self) -> list[dict[str, Any]]:
+        """Every active agent's presence, offline ones included."""
+        team = await self.db.read(agents.list_active_agents)
+        return [self.presence.entry(agent) for agent in team]
 
     # -- sockets ------------------------------------------------------------------------
 

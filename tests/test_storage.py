@@ -18,7 +18,8 @@ from chat.storage.database import Database, connect
 from chat.storage.migrate import MIGRATIONS, migrate, schema_version
 
 pytestmark = pytest.mark.anyio
-MIGRATION_COUNT = len(list(MIGRATIONS.glob("*.sql")))
+# The newest user_version, read from the folder (a branch may hold a gap until it is merged).
+MIGRATION_COUNT = max(int(p.name[:4]) for p in MIGRATIONS.glob("*.sql"))
 
 
 @pytest.fixture

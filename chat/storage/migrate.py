@@ -24,8 +24,10 @@ def load_migrations(folder: Path = MIGRATIONS) -> list[Migration]:
         number, _, name = path.stem.partition("_")
         found.append(Migration(int(number), name, path.read_text()))
     versions = [m.version for m in found]
-    if versions != list(range(1, len(found) + 1)):
-        raise RuntimeError(f"migrations must be numbered 1..n without gaps, found {versions}")
+    # Numbers only ever grow. A gap is allowed (a branch may hold 5 before 4 is merged), a
+    # repeated number is not: two files would both claim one user_version.
+    if len(set(versions)) != len(versions) or versions[:1] not in ([], [1]):
+        raise RuntimeError(f"migrations must be numbered from 1 without repeats, found {versions}")
     return found
 
 
