@@ -76,3 +76,8 @@ export async function postMessage(sessionId, content, clientId) {
   const body = { session_id: sessionId, content, client_id: clientId };
   return (await request("POST", `${BASE}/messages`, body)).message;
 }
+
+/** Choose Available or Busy; the team hears it over their sockets. */
+export async function setPresence(status) {
+  return request("POST", "/api/v1/agents/me/presence", { status });
+}
