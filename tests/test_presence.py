@@ -126,7 +126,7 @@ async def test_busy_and_available_reach_the_team_and_customers_hear_only_the_fli
 
 
 async def test_an_agent_goes_offline_only_after_the_grace_period(settings: Settings) -> None:
-    async with running(grace(settings, 1.5)) as server:
+    async with running(grace(settings, 3)) as server:
         pat, _, _ = await customer(server)
         alice, _, alice_auth = await agent(server, ALICE)
         bob, _, _ = await agent(server, BOB)

@@ -59,7 +59,7 @@ def test_a_status_change_shows_to_the_other_agent_live(
     )
     expect(alice_page.locator("#team-toggle")).to_have_text("Team · 0 available")
 
-    # Bob's choice is kept: a reload shows it still, and Alice sees no flap meanwhile.
+    # Bob's choice is kept on the server: his page shows it again after a reload.
     bob_page.reload()
     expect(my_status(bob_page)).to_have_value("busy")
     expect(teammate(bob_page, "Alice Agent")).to_contain_text("Available")
