@@ -208,6 +208,7 @@ def create_app(settings: Settings) -> Starlette:
                 yield
             finally:
                 expiry.cancel()
+                service.presence.close()
                 if assistant is not None:
                     await assistant.close()
                     await assistant.responder.aclose()

@@ -20,6 +20,10 @@ GAVE_UP = (
     "I couldn't find an answer to that either, so I'm fetching a person to help you. "
     "An agent will be with you shortly."
 )
+GAVE_UP_AWAY = (
+    "I couldn't find an answer to that either, so I've passed your question to our team. "
+    "They're away right now; we'll reply as soon as someone is back."
+)
 HISTORY = 50  # messages of context a reply is composed from
 
 
@@ -103,7 +107,8 @@ class Assistant:
         if session_id in self._due:
             return False  # a newer message arrived while composing: answer them all at once
         if not reply.answered and _missed_before(turns):
-            await self.service.ai_hand_off(session_id, GAVE_UP)
+            away = not self.service.presence.agents_available
+            await self.service.ai_hand_off(session_id, GAVE_UP_AWAY if away else GAVE_UP)
             return True
         posted = await self.service.post_ai_message(session_id, reply.text, AI_NAME, seen)
         return posted is not False

@@ -58,6 +58,7 @@ class Settings:
     gemini_base_url: str = ""
     ai_timeout: float = 8.0
     ai_reply_delay: float = 0.25  # quiet seconds before the AI answers, so a burst gets one reply
+    presence_grace: float = 30.0  # seconds after an agent's last socket closed: offline
     knowledge_dir: Path | None = None  # None: the articles shipped in data/knowledge
     login_ttl_hours: int = 12
     token_ttl_days: int = 30
@@ -124,6 +125,7 @@ class Settings:
             gemini_base_url=env.get("GEMINI_BASE_URL", ""),
             ai_timeout=float(env.get(ENV_PREFIX + "AI_TIMEOUT", "8")),
             ai_reply_delay=float(env.get(ENV_PREFIX + "AI_REPLY_DELAY", "0.25")),
+            presence_grace=float(env.get(ENV_PREFIX + "PRESENCE_GRACE", "30")),
             knowledge_dir=Path(env[ENV_PREFIX + "KNOWLEDGE_DIR"])
             if env.get(ENV_PREFIX + "KNOWLEDGE_DIR")
             else None,

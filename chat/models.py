@@ -32,6 +32,14 @@ class SenderType(StrEnum):
     SYSTEM = "system"
 
 
+class Presence(StrEnum):
+    """What an agent shows the team. They choose available or busy; offline is derived."""
+
+    AVAILABLE = "available"
+    BUSY = "busy"
+    OFFLINE = "offline"
+
+
 class Role(StrEnum):
     AGENT = "agent"
     ADMIN = "admin"
@@ -45,6 +53,7 @@ class Agent:
     role: Role
     password_hash: str
     is_active: bool
+    presence: Presence = Presence.AVAILABLE  # the status they chose: available or busy
 
     @classmethod
     def from_row(cls, row: Row) -> Agent:
@@ -55,6 +64,7 @@ class Agent:
             role=Role(row["role"]),
             password_hash=row["password_hash"],
             is_active=bool(row["is_active"]),
+            presence=Presence(row["presence"]),
         )
 
     @property

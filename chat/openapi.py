@@ -7,7 +7,7 @@ from typing import Any
 from chat.attachments import KINDS
 from chat.auth import COOKIE_NAME
 from chat.config import Limits, Settings
-from chat.models import Role, SenderType, SessionStatus
+from chat.models import Presence, Role, SenderType, SessionStatus
 from chat.validation import MAX_ID
 
 Schema = dict[str, Any]
@@ -83,6 +83,11 @@ def _views() -> dict[str, Schema]:
             name=text,
             email=text,
             role={"enum": [r.value for r in Role]},
+        ),
+        "AgentPresence": _object(
+            ["agent", "status"],
+            agent=_ref("AgentRef"),
+            status={"enum": [p.value for p in Presence]},
         ),
         "Message": _object(
             ["id", "session_id", "seq", "sender_type", "sender_name", "agent_id", "content"]
@@ -167,6 +172,11 @@ def _requests(limits: Limits) -> dict[str, Schema]:
             session_id=_int(),
             content=content,
             client_id=CLIENT_ID,
+        ),
+        "PresenceRequest": _object(
+            ["status"],
+            closed=False,
+            status={"enum": [Presence.AVAILABLE.value, Presence.BUSY.value]},
         ),
         "AssignRequest": _object([], closed=False, agent_id={"anyOf": [_int(), {"type": "null"}]}),
         "PublicAttachmentRequest": _object(
@@ -344,6 +354,13 @@ def _public_paths(limits: Limits) -> dict[str, Schema]:
                 parameters=[key, _param("file_id", "path", _int(), "The attachment's id.")],
             )
         },
+        "/api/v1/chat/public/availability": {
+            "get": _op(
+                "Whether at least one agent is online and Available (Busy does not count)",
+                {"200": _answer("Now.", agents_available={"type": "boolean"})},
+                "",
+            )
+        },
         "/api/v1/chat/public/handoff": {
             "post": _op(
                 "Ask for a person: the conversation is queued",
@@ -467,6 +484,34 @@ def _account_paths() -> dict[str, Schema]:
             )
         },
         "/api/v1/auth/me": {"get": _op("The caller", agent, "401", security=AGENT_AUTH)},
+        "/api/v1/agents/presence": {
+            "get": _op(
+                "Every active agent's status: what they chose while a socket of theirs is open,"
+                " `offline` once their last one has been closed for the grace period",
+                {
+                    "200": _answer(
+                        "The team.", agents={"type": "array", "items": _ref("AgentPresence")}
+                    )
+                },
+                "401",
+                security=AGENT_AUTH,
+            )
+        },
+        "/api/v1/agents/me/presence": {
+            "post": _op(
+                "Choose Available or Busy (422 for `offline`: it follows from your sockets);"
+                " kept across restarts. The answer's status is what others see now.",
+                {
+                    "200": {
+                        "description": "Chosen.",
+                        "content": {JSON: {"schema": _ref("AgentPresence")}},
+                    }
+                },
+                "400 401 403 413 422",
+                security=AGENT_AUTH,
+                requestBody=_body("PresenceRequest"),
+            )
+        },
         "/api/v1/agents/{agent_id}/deactivate": {
             "post": _op(
                 "Remove an agent (admins only, else 403; 409 for oneself)",

@@ -19,15 +19,27 @@ from chat.auth import hash_token, new_secret
 from chat.config import Settings
 from chat.errors import Conflict, Forbidden, NotFound
 from chat.hub import Hub
+from chat.hub.presence import PresenceBoard
 from chat.hub.typing import TypingRelay
 from chat.hub.viewing import ViewingRelay
-from chat.models import Agent, Attachment, Event, Message, SenderType, Session, SessionStatus
+from chat.models import (
+    Agent,
+    Attachment,
+    Event,
+    Message,
+    Presence,
+    SenderType,
+    Session,
+    SessionStatus,
+)
 from chat.ratelimit import RateLimit
 from chat.storage import agents, attachments, events, messages, sessions
 from chat.storage.database import Database
 from chat.transaction import Changed, Posted, Transaction
 
 HANDOFF_NOTE = "Connecting you with a person. An agent will be with you shortly."
+# When no agent is Available at the moment of the handoff: no promise of a person soon.
+AWAY_NOTE = "Our team is away right now. We'll reply as soon as someone is back."
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +87,7 @@ class ChatService:
         self.files = settings.data_dir / "files"
         self.typists = TypingRelay(hub)
         self.viewers = ViewingRelay(hub)
+        self.presence = PresenceBoard(hub, settings.presence_grace)
         # Set by the app when the AI answers first; the service never imports the assistant.
         self.on_customer_message: Callable[[int], None] | None = None
         self.on_customer_typing: Callable[[int, bool], None] | None = None
@@ -131,6 +144,7 @@ class ChatService:
         staged: Staged | None = None,
     ) -> Posted:
         """The customer of `session_id` (already authenticated by its key) sends a message."""
+        note = self.handoff_note()
 
         def work(tx: Transaction) -> Posted:
             session = tx.session(session_id)
@@ -152,7 +166,7 @@ class ChatService:
                 attachment=_attach(tx, session_id, staged),
             )
             if posted.session.status is SessionStatus.BOT and wants_person(content):
-                changed = self._queue_for_person(tx, session_id, HANDOFF_NOTE)
+                changed = self._queue_for_person(tx, session_id, note)
                 posted.session = changed.session
             return posted
 
@@ -171,8 +185,14 @@ class ChatService:
     async def hand_off(self, session_key: str) -> Session:
         """The customer asks for a person: the session waits in the queue for an agent."""
         session_id = (await self.session_for_key(session_key)).id
-        out = await self._write(lambda tx: self._queue_for_person(tx, session_id, HANDOFF_NOTE))
+        note = self.handoff_note()
+        out = await self._write(lambda tx: self._queue_for_person(tx, session_id, note))
         return out.session
+
+    def handoff_note(self) -> str:
+        """What the customer is told when the conversation is queued for a person: a promise
+        only while someone is Available."""
+        return HANDOFF_NOTE if self.presence.agents_available else AWAY_NOTE
 
     def _queue_for_person(self, tx: Transaction, session_id: int, note: str) -> Changed:
         session = tx.session(session_id)
@@ -378,6 +398,19 @@ class ChatService:
         if found is None:
             raise NotFound("No such file.")
         return found, self.files / found.stored_name
+
+    async def set_presence(self, agent: Agent, status: Presence) -> Agent:
+        """The agent chose Available or Busy: kept across restarts, shown to the others."""
+        stored = await self.db.write(
+            lambda conn: agents.update_agent_presence(conn, agent.id, status)
+        )
+        self.presence.choose(stored)
+        return stored
+
+    async def team_presence(self) -> list[dict[str, Any]]:
+        """Every active agent's presence, offline ones included."""
+        team = await self.db.read(agents.list_active_agents)
+        return [self.presence.entry(agent) for agent in team]
 
     # -- sockets ------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from chat.config import Limits
 from chat.errors import Invalid
-from chat.models import SessionStatus
+from chat.models import Presence, SessionStatus
 
 CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
@@ -110,3 +110,12 @@ def status(raw: str | None) -> SessionStatus | None:
         return SessionStatus(raw)
     except ValueError:
         raise Invalid("`status` must be one of bot, queued, active, closed.") from None
+
+
+def presence(value: Any) -> Presence:
+    """A status an agent may choose: available or busy (offline follows from their sockets)."""
+    if value == Presence.OFFLINE.value:
+        raise Invalid("`status` cannot be set to offline: you are offline once you close the app.")
+    if value not in (Presence.AVAILABLE.value, Presence.BUSY.value):
+        raise Invalid('`status` must be "available" or "busy".')
+    return Presence(value)

@@ -28,6 +28,7 @@
   const SILENCE_LIMIT = 60000; // no frame for this long: the socket is dead, reconnect
   const CONNECT_TIMEOUT = 15000;
   const POLL_EVERY = 10000; // REST catch-up while the socket is down and the panel is open
+  const AWAY_TEXT = "Our team is away right now. We'll reply as soon as someone is back.";
   const TYPING_THROTTLE = 2000;
   const TYPING_IDLE = 3000;
   const TYPING_EXPIRE = 6000;
@@ -120,6 +121,8 @@
     starting: null,
     catchingUp: null,
     lastPoll: 0,
+    agentsAvailable: null, // whether any agent is Available: null until the server says
+    availabilityAsked: 0,
   };
 
   const conn = {
@@ -522,6 +525,7 @@
         setLastEventId(head);
       }
       if (data.session) setSession(data.session);
+      if (typeof data.agents_available === "boolean") state.agentsAvailable = data.agents_available;
       updateHeader();
       flushOutbox();
       if (data.resync_required) resync();
@@ -550,6 +554,11 @@
     },
     "chat.typing"(data) {
       onTyping(data);
+    },
+    "chat.availability"(data) {
+      if (typeof data.agents_available !== "boolean") return;
+      state.agentsAvailable = data.agents_available;
+      updateHeader();
     },
     error(data) {
       const entry = data.client_id ? state.pending.get(data.client_id) : null;
@@ -1084,7 +1093,7 @@
       return conn.everReady || conn.attempt > 0 ? "Reconnecting…" : "Connecting…";
     }
     const session = state.session;
-    if (!session) return "We typically reply in a few minutes";
+    if (!session) return state.agentsAvailable === false ? "Our team is away" : "We typically reply in a few minutes";
     switch (session.status) {
       case "bot":
         return "AI assistant";
@@ -1107,12 +1116,42 @@
     const down = Boolean(state.key && !conn.ready);
     const status = down ? "down" : session ? session.status : "new";
     ui.subtitle.textContent = statusText();
+    const availability = availabilityText();
+    ui.availability.textContent = availability;
+    ui.availability.classList.toggle("away", availability === AWAY_TEXT);
     ui.panel.dataset.status = status;
     const agent = session && session.status === "active" ? session.assigned_agent : null;
     ui.avatar.textContent = initials(agent && agent.name ? agent.name : config.title);
     const person = !session || session.status === "bot";
     ui.handoff.hidden = !person || Boolean(ui.details && !state.key);
     ui.actions.hidden = ui.handoff.hidden;
+  }
+
+  /** While the conversation waits for a person (or could ask for one), say honestly whether
+   * anyone is there: no promise of a person when nobody is Available. */
+  function availabilityText() {
+    if (state.agentsAvailable == null || (state.key && !conn.ready)) return "";
+    const status = state.session ? state.session.status : "new";
+    if (status === "queued") {
+      return state.agentsAvailable ? "An agent will be with you shortly." : AWAY_TEXT;
+    }
+    if ((status === "bot" || status === "new") && !state.agentsAvailable) return AWAY_TEXT;
+    return "";
+  }
+
+  /** Before there is a socket, ask over REST whether anyone is there (at most twice a minute). */
+  async function askAvailability() {
+    if (state.key || Date.now() - state.availabilityAsked < 30000) return;
+    state.availabilityAsked = Date.now();
+    try {
+      const answer = await api("GET", "/api/v1/chat/public/availability");
+      if (typeof answer.agents_available === "boolean" && !conn.ready) {
+        state.agentsAvailable = answer.agents_available;
+        updateHeader();
+      }
+    } catch (_) {
+      /* unknown: say nothing rather than guess */
+    }
   }
 
   function initials(name) {
@@ -1138,6 +1177,7 @@
     ui.launcher.setAttribute("aria-label", open ? "Close chat" : "Open chat");
     ui.launcher.setAttribute("aria-expanded", String(open));
     if (open) {
+      askAvailability();
       state.unread = 0;
       scrollToBottom();
       if (focus) {
@@ -1258,7 +1298,10 @@
     const notice = el("p", { class: "notice", role: "alert" });
     notice.hidden = true;
     ui.notice = notice;
-    panel.append(buildHeader(), buildLog(), buildTyping(), notice, buildActions());
+    // A polite live region that stays in the tree (empty, not hidden), so changes are read out.
+    const availability = el("p", { class: "availability", role: "status", "aria-live": "polite" });
+    ui.availability = availability;
+    panel.append(buildHeader(), buildLog(), buildTyping(), availability, notice, buildActions());
     if (config.askDetails) panel.append(buildDetailsForm());
     panel.append(buildComposer(), el("p", { class: "foot", text: "Powered by Switchboard" }));
     root.append(panel, buildLauncher());
@@ -1601,6 +1644,10 @@ button:focus-visible, textarea:focus-visible, input:focus-visible, .log:focus-vi
 .dots i:nth-child(2) { animation-delay: .15s; }
 .dots i:nth-child(3) { animation-delay: .3s; }
 
+.availability { margin: 0; padding: 8px 16px; font-size: 12.5px; line-height: 1.4; color: #374151;
+  background: #f3f4f6; border-top: 1px solid #e5e7eb; }
+.availability.away { color: #92400e; background: #fffbeb; border-top-color: #fde68a; }
+.availability:empty { padding: 0; border: 0; }
 .notice { margin: 0; padding: 8px 16px; font-size: 12.5px; background: #fef2f2; color: #991b1b;
   border-top: 1px solid #fecaca; }
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from chat.ai.responder import NOT_SURE
-from chat.assistant import GAVE_UP
+from chat.assistant import GAVE_UP, GAVE_UP_AWAY
 from chat.config import Settings
 from chat.service import HANDOFF_NOTE
 from tests.conftest import ALICE
@@ -101,8 +101,14 @@ async def test_asking_for_a_person_hands_off_with_a_note(ai_settings: Settings) 
         assert messages_of(await sock.quiet(0.6), "ai") == []
 
 
-async def test_two_unanswerable_questions_in_a_row_fetch_a_person(ai_settings: Settings) -> None:
+@pytest.mark.parametrize("agent_online", [True, False])
+async def test_two_unanswerable_questions_in_a_row_fetch_a_person(
+    ai_settings: Settings, agent_online: bool
+) -> None:
     async with running(ai_settings) as server:
+        if agent_online:
+            agent = await server.agent_socket(await server.login(ALICE))
+            await agent.next("connection.ready")
         started, sock = await customer(server)
         await sock.send(
             "chat.message.send", content="can you recommend a good laptop?", client_id="u1"
@@ -111,7 +117,9 @@ async def test_two_unanswerable_questions_in_a_row_fetch_a_person(ai_settings: S
         assert messages_of(first, "ai")[0]["content"] == NOT_SURE
         await sock.send("chat.message.send", content="what's the weather in Paris?", client_id="u2")
         frames = await sock.until(lambda f: bool(messages_of([f], "system")))
-        assert messages_of(frames, "system")[0]["content"] == GAVE_UP
+        # A person is promised only while one is Available; otherwise the customer is told so.
+        expected = GAVE_UP if agent_online else GAVE_UP_AWAY
+        assert messages_of(frames, "system")[0]["content"] == expected
         assert any(
             f["type"] == "chat.session.updated" and f["data"]["session"]["status"] == "queued"
             for f in frames

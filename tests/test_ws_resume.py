@@ -45,7 +45,12 @@ async def test_missed_events_replay_once_in_order_then_live(settings: Settings) 
             "last_event_id": k + 50,
             "agent": ready["data"]["agent"],
             "viewing": [],
+            "presence": ready["data"]["presence"],
         }
+        # State, not log: the team as it is now (Alice came back within the grace period).
+        assert {"agent": {"id": 1, "name": "Alice Agent"}, "status": "available"} in ready["data"][
+            "presence"
+        ]
         await server.say(key, "live")
         live = await agent.next("chat.message.new")
         assert live["event_id"] == k + 51

@@ -13,7 +13,8 @@ class Delivery:
     """One frame, encoded once per audience, on its way to every process's sockets.
 
     `agent_frame` goes to every agent socket, `public_frame` to the sockets of the customer of
-    `session_id`; either may be None. `skip` names a socket that must not get it (its sender).
+    `session_id` (or, with `all_customers`, to every customer socket); either may be None.
+    `skip` names a socket that must not get it (its sender).
     """
 
     event_id: int | None
@@ -21,6 +22,7 @@ class Delivery:
     agent_frame: str | None
     public_frame: str | None
     skip: str | None = None
+    all_customers: bool = False
 
     def encode(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"))

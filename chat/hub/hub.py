@@ -173,7 +173,13 @@ class Hub:
             for sub in self._agents:
                 if sub.id != delivery.skip:
                     sub.offer(delivery.agent_frame, delivery.event_id)
-        if delivery.public_frame is not None and delivery.session_id is not None:
+        if delivery.public_frame is None:
+            return
+        if delivery.all_customers:
+            for subs in self._customers.values():
+                for sub in subs:
+                    sub.offer(delivery.public_frame, delivery.event_id)
+        elif delivery.session_id is not None:
             for sub in self._customers.get(delivery.session_id, ()):
                 if sub.id != delivery.skip:
                     sub.offer(delivery.public_frame, delivery.event_id)

@@ -137,6 +137,11 @@ async def public_handoff(request: Request) -> Response:
     return JSONResponse({"session": session.public_view()})
 
 
+async def public_availability(request: Request) -> Response:
+    """Whether any agent is Available now: a bool, nothing about who."""
+    return JSONResponse({"agents_available": service(request).presence.agents_available})
+
+
 # -- agents: a bearer token or the login cookie ----------------------------------------
 
 
@@ -177,6 +182,19 @@ async def deactivate_agent(request: Request) -> Response:
         raise Conflict("You cannot remove yourself.")
     agent = await request.app.state.accounts.deactivate(agent_id)
     return JSONResponse({"agent": agent.view()})
+
+
+async def team_presence(request: Request) -> Response:
+    await require_agent(request)
+    return JSONResponse({"agents": await service(request).team_presence()})
+
+
+async def set_presence(request: Request) -> Response:
+    """The caller chooses Available or Busy; `offline` is refused (it follows from sockets)."""
+    agent = await require_agent(request, unsafe=True)
+    body = await read_json(request)
+    stored = await service(request).set_presence(agent, validation.presence(body.get("status")))
+    return JSONResponse(service(request).presence.entry(stored))
 
 
 async def list_sessions(request: Request) -> Response:
@@ -246,10 +264,13 @@ routes: list[BaseRoute] = [
     Route(f"{PREFIX}/chat/public/message", public_message, methods=["POST"]),
     Route(f"{PREFIX}/chat/public/session/{{session_key}}", public_session, methods=["GET"]),
     Route(f"{PREFIX}/chat/public/handoff", public_handoff, methods=["POST"]),
+    Route(f"{PREFIX}/chat/public/availability", public_availability, methods=["GET"]),
     Route(f"{PREFIX}/auth/login", login, methods=["POST"]),
     Route(f"{PREFIX}/auth/logout", logout, methods=["POST"]),
     Route(f"{PREFIX}/auth/me", me, methods=["GET"]),
     Route(f"{PREFIX}/agents/{{agent_id}}/deactivate", deactivate_agent, methods=["POST"]),
+    Route(f"{PREFIX}/agents/presence", team_presence, methods=["GET"]),
+    Route(f"{PREFIX}/agents/me/presence", set_presence, methods=["POST"]),
     Route(f"{PREFIX}/chat/sessions", list_sessions, methods=["GET"]),
     Route(f"{PREFIX}/chat/sessions/{{session_id}}", get_session, methods=["GET"]),
     Route(f"{PREFIX}/chat/sessions/{{session_id}}/messages", session_messages, methods=["GET"]),

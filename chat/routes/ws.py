@@ -68,8 +68,19 @@ async def agent_socket(websocket: WebSocket) -> None:
         await _refuse(websocket, TOO_MANY)
         return
     await websocket.accept()
+    service: ChatService = websocket.app.state.service
     sub = hub.subscribe(agent_id=agent.id, credential=credential)
-    about = {"agent": agent.view(), "viewing": websocket.app.state.service.viewers.current()}
+    service.presence.connect(agent, sub.id)
+    try:
+        about = {
+            "agent": agent.view(),
+            "viewing": service.viewers.current(),
+            "presence": await service.team_presence(),
+        }
+    except BaseException:
+        hub.unsubscribe(sub)
+        service.presence.disconnect(agent.id)
+        raise
     await _serve(websocket, sub, Viewer(agent=agent), about)
 
 
@@ -86,7 +97,11 @@ async def customer_socket(websocket: WebSocket) -> None:
         return
     await websocket.accept()
     sub = hub.subscribe(session_id=session.id)
-    await _serve(websocket, sub, Viewer(session=session), {"session": session.public_view()})
+    about = {
+        "session": session.public_view(),
+        "agents_available": service.presence.agents_available,
+    }
+    await _serve(websocket, sub, Viewer(session=session), about)
 
 
 async def _serve(
@@ -104,6 +119,8 @@ async def _serve(
         hub.unsubscribe(sub)
         service.typists.forget(sub.id)
         service.viewers.forget(sub.id)
+        if viewer.agent is not None:
+            service.presence.disconnect(viewer.agent.id)
     if code is not None and websocket.application_state is WebSocketState.CONNECTED:
         with anyio.move_on_after(CLOSE_WAIT):
             try:
@@ -231,6 +248,9 @@ async def _handle(
         named = data.get("session_id")
         session_id = None if named is None else validation.positive_id(named, "session_id")
         service.viewers.update(sub.id, viewer.agent.ref(), session_id)
+    elif kind == "agent.presence.set" and viewer.agent is not None:
+        status = validation.presence(data.get("status"))
+        await service.set_presence(viewer.agent, status)
     elif kind == "chat.typing":
         is_typing = data.get("is_typing")
         if not isinstance(is_typing, bool):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from chat.models import Agent, Role
+from chat.models import Agent, Presence, Role
 
 
 def insert_agent(
@@ -37,6 +37,11 @@ def list_agents(db: sqlite3.Connection) -> list[Agent]:
     return [Agent.from_row(row) for row in rows]
 
 
+def list_active_agents(db: sqlite3.Connection) -> list[Agent]:
+    rows = db.execute("SELECT * FROM agents WHERE is_active = 1 ORDER BY id").fetchall()
+    return [Agent.from_row(row) for row in rows]
+
+
 def count_agents(db: sqlite3.Connection) -> int:
     rows = db.execute("SELECT count(*) FROM agents").fetchall()
     row = rows[0] if rows else None
@@ -49,3 +54,10 @@ def update_agent_password(db: sqlite3.Connection, agent_id: int, password_hash: 
 
 def deactivate_agent(db: sqlite3.Connection, agent_id: int) -> None:
     db.execute("UPDATE agents SET is_active = 0 WHERE id = ?", (agent_id,))
+
+
+def update_agent_presence(db: sqlite3.Connection, agent_id: int, presence: Presence) -> Agent:
+    rows = db.execute(
+        "UPDATE agents SET presence = ? WHERE id = ? RETURNING *", (presence.value, agent_id)
+    ).fetchall()
+    return Agent.from_row(rows[0])

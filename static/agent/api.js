@@ -111,3 +111,8 @@ export async function uploadFile(sessionId, file, clientId) {
 export function fileUrl(attachment) {
   return `${BASE}/files/${attachment.id}`;
 }
+
+/** Choose Available or Busy; the team hears it over their sockets. */
+export async function setPresence(status) {
+  return request("POST", "/api/v1/agents/me/presence", { status });
+}

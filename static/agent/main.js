@@ -10,6 +10,7 @@ import { cleanContent, displayName, newClientId } from "./dom.js";
 import { ConversationList, FILTERS } from "./list.js";
 import { Presence } from "./presence.js";
 import { LiveSocket } from "./socket.js";
+import { Team } from "./team.js";
 import { ThreadView } from "./thread.js";
 
 const TITLE = "Chat · Switchboard";
@@ -34,6 +35,7 @@ class App {
     this.pendingOrder = 0;
     this.drafts = new Map(); // session id → unsent text
     this.presence = new Presence(this);
+    this.team = new Team(this.me);
     this.list = new ConversationList(this);
     this.thread = new ThreadView(this);
     this.alerts = new Alerts({ onOpen: (id) => this.open(id) });
@@ -65,6 +67,7 @@ class App {
   async onReady(data) {
     this.touched.clear();
     this.presence.resetViewers(data.viewing);
+    this.team.reset(data.presence);
     this.socket.send("chat.viewing", { session_id: this.openId });
     if (!data.resumed) await this.resync();
     for (const entry of this.pending.values()) {
@@ -145,6 +148,9 @@ class App {
         break;
       case "chat.viewing":
         this.presence.onViewing(data);
+        break;
+      case "agent.presence":
+        this.team.onPresence(data);
         break;
       case "chat.message.ack":
         this.onAck(data);
