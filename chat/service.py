@@ -20,6 +20,7 @@ from chat.hub.typing import TypingRelay
 from chat.hub.viewing import ViewingRelay
 from chat.models import Agent, Event, Message, SenderType, Session, SessionStatus
 from chat.ratelimit import RateLimit
+from chat.receipts import ReadReceipts
 from chat.storage import agents, events, messages, sessions
 from chat.storage.database import Database
 from chat.transaction import Changed, Posted, Transaction
@@ -71,6 +72,7 @@ class ChatService:
         self._address_sends = RateLimit(limits.address_messages_per_minute, 60)
         self.typists = TypingRelay(hub)
         self.viewers = ViewingRelay(hub)
+        self.receipts = ReadReceipts(db, self._write)
         # Set by the app when the AI answers first; the service never imports the assistant.
         self.on_customer_message: Callable[[int], None] | None = None
         self.on_customer_typing: Callable[[int, bool], None] | None = None

@@ -231,6 +231,9 @@ async def _handle(
         named = data.get("session_id")
         session_id = None if named is None else validation.positive_id(named, "session_id")
         service.viewers.update(sub.id, viewer.agent.ref(), session_id)
+    elif kind == "chat.read":
+        seq = validation.read_seq(data.get("seq"))
+        await service.receipts.mark(_target_session(viewer, data), seq, viewer.agent)
     elif kind == "chat.typing":
         is_typing = data.get("is_typing")
         if not isinstance(is_typing, bool):
