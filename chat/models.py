@@ -162,6 +162,8 @@ class Session:
     human_replied: bool
     created_at: str
     updated_at: str
+    customer_read_seq: int
+    agent_read_seq: int
 
     @classmethod
     def from_row(cls, row: Row) -> Session:
@@ -182,11 +184,17 @@ class Session:
             human_replied=bool(row["human_replied"]),
             created_at=row["created_at"],
             updated_at=row["updated_at"],
+            customer_read_seq=row["customer_read_seq"],
+            agent_read_seq=row["agent_read_seq"],
         )
 
     @property
     def assigned_agent_id(self) -> int | None:
         return self.assigned_agent["id"] if self.assigned_agent else None
+
+    @property
+    def last_seq(self) -> int:
+        return self.last_message.seq if self.last_message else 0
 
     def agent_view(self) -> dict[str, Any]:
         return {
@@ -200,6 +208,8 @@ class Session:
             "last_message": self.last_message.view() if self.last_message else None,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
+            "customer_read_seq": self.customer_read_seq,
+            "agent_read_seq": self.agent_read_seq,
         }
 
     def public_view(self) -> dict[str, Any]:
@@ -210,6 +220,8 @@ class Session:
             "assigned_agent": self.assigned_agent,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
+            "customer_read_seq": self.customer_read_seq,
+            "agent_read_seq": self.agent_read_seq,
         }
 
 

@@ -60,6 +60,15 @@ TIME = {
     "pattern": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$",
 }
 CLIENT_ID = {"type": ["string", "null"], "pattern": "^[A-Za-z0-9_-]{1,64}$"}
+READ_SEQ = {
+    **_int(0),
+    "description": "The seq of the newest message read; above the newest it is clamped.",
+}
+# Read receipts: the seq of the newest message each side has read (0: none yet).
+READ_MARKS: dict[str, Schema] = {
+    "customer_read_seq": {**_int(0), "description": "Read by the customer up to this seq."},
+    "agent_read_seq": {**_int(0), "description": "Read by an agent up to this seq."},
+}
 
 
 def _views() -> dict[str, Schema]:
@@ -112,7 +121,7 @@ def _views() -> dict[str, Schema]:
         ),
         "Session": _object(
             ["id", "status", "customer_name", "customer_email", "page_url", "assigned_agent"]
-            + ["message_count", "last_message", "created_at", "updated_at"],
+            + ["message_count", "last_message", "created_at", "updated_at", *READ_MARKS],
             id=_int(),
             status=status,
             customer_name=nullable_text,
@@ -123,14 +132,16 @@ def _views() -> dict[str, Schema]:
             last_message={"anyOf": [_ref("Message"), {"type": "null"}]},
             created_at=TIME,
             updated_at=TIME,
+            **READ_MARKS,
         ),
         "PublicSession": _object(
-            ["id", "status", "assigned_agent", "created_at", "updated_at"],
+            ["id", "status", "assigned_agent", "created_at", "updated_at", *READ_MARKS],
             id=_int(),
             status=status,
             assigned_agent=agent_ref,
             created_at=TIME,
             updated_at=TIME,
+            **READ_MARKS,
         ),
     }
 
@@ -160,6 +171,13 @@ def _requests(limits: Limits) -> dict[str, Schema]:
         "HandoffRequest": _object(
             ["session_key"], closed=False, session_key={"type": "string", "minLength": 1}
         ),
+        "PublicReadRequest": _object(
+            ["session_key", "seq"],
+            closed=False,
+            session_key={"type": "string", "minLength": 1},
+            seq=READ_SEQ,
+        ),
+        "ReadRequest": _object(["seq"], closed=False, seq=READ_SEQ),
         "LoginRequest": _object(
             ["email", "password"],
             closed=False,
@@ -369,6 +387,14 @@ def _public_paths(limits: Limits) -> dict[str, Schema]:
                 requestBody=_body("HandoffRequest"),
             )
         },
+        "/api/v1/chat/public/read": {
+            "post": _op(
+                "The customer has read up to `seq`; a mark only moves forward (chat.read)",
+                {"200": _answer("The conversation.", session=_ref("PublicSession"))},
+                "400 404 413 422",
+                requestBody=_body("PublicReadRequest"),
+            )
+        },
     }
 
 
@@ -450,6 +476,17 @@ def _agent_paths(limits: Limits) -> dict[str, Schema]:
                 security=AGENT_AUTH,
                 parameters=[session_id],
                 requestBody=_body("AssignRequest", required=False),
+            )
+        },
+        f"{base}/read": {
+            "post": _op(
+                "The agents have read up to `seq` (any agent may say so); a mark only moves"
+                " forward (chat.read)",
+                one,
+                "400 401 403 404 413 422",
+                security=AGENT_AUTH,
+                parameters=[session_id],
+                requestBody=_body("ReadRequest"),
             )
         },
         f"{base}/close": {

@@ -33,6 +33,7 @@ from chat.models import (
     SessionStatus,
 )
 from chat.ratelimit import RateLimit
+from chat.receipts import ReadReceipts
 from chat.storage import agents, attachments, events, messages, sessions
 from chat.storage.database import Database
 from chat.transaction import Changed, Posted, Transaction
@@ -88,6 +89,7 @@ class ChatService:
         self.typists = TypingRelay(hub)
         self.viewers = ViewingRelay(hub)
         self.presence = PresenceBoard(hub, settings.presence_grace)
+        self.receipts = ReadReceipts(db, self._write)
         # Set by the app when the AI answers first; the service never imports the assistant.
         self.on_customer_message: Callable[[int], None] | None = None
         self.on_customer_typing: Callable[[int, bool], None] | None = None

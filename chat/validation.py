@@ -86,6 +86,13 @@ def positive_id(value: Any, field: str) -> int:
     return value
 
 
+def read_seq(value: Any) -> int:
+    """A read mark: the seq of a message, or 0 for none (larger ones are clamped later)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_ID:
+        raise Invalid("`seq` must be a whole number from 0 up.")
+    return value
+
+
 def optional_id(body: Mapping[str, Any], field: str) -> int | None:
     value = body.get(field)
     return None if value is None else positive_id(value, field)

@@ -123,6 +123,11 @@
     lastPoll: 0,
     agentsAvailable: null, // whether any agent is Available: null until the server says
     availabilityAsked: 0,
+    agentReadSeq: 0, // the agents have read up to this seq: "Seen" under our last message to it
+    customerReadSeq: 0, // we have read up to this seq, as the server knows it
+    readSent: 0, // the newest seq we told the server we read on this connection
+    seenRow: null,
+    readCheck: false,
   };
 
   const conn = {
@@ -355,6 +360,8 @@
     disconnect();
     state.session = null;
     state.historyLoaded = false;
+    state.agentReadSeq = state.customerReadSeq = state.readSent = 0;
+    state.seenRow = null;
     for (const row of state.rows.values()) row.remove();
     state.rows.clear();
     recountSeqs();
@@ -526,8 +533,10 @@
       }
       if (data.session) setSession(data.session);
       if (typeof data.agents_available === "boolean") state.agentsAvailable = data.agents_available;
+      state.readSent = state.customerReadSeq; // a mark sent on the last socket may be lost
       updateHeader();
       flushOutbox();
+      scheduleReadCheck();
       if (data.resync_required) resync();
       else if (!data.resumed || !state.historyLoaded) catchUp();
     },
@@ -559,6 +568,10 @@
       if (typeof data.agents_available !== "boolean") return;
       state.agentsAvailable = data.agents_available;
       updateHeader();
+    },
+    "chat.read"(data) {
+      if (data.reader === "agent") noteReadMarks(null, data.seq);
+      else if (data.reader === "customer") noteReadMarks(data.seq, null);
     },
     error(data) {
       const entry = data.client_id ? state.pending.get(data.client_id) : null;
@@ -1034,6 +1047,71 @@
       }
     }
     if (live && message.seq > state.contiguousSeq + 1) catchUp(); // a gap: fetch what we missed
+    if (message.sender_type !== "customer") scheduleReadCheck();
+    else if (message.seq <= state.agentReadSeq) renderSeen();
+  }
+
+  // -- read receipts -------------------------------------------------------------------------
+
+  /** Take the read marks the server told us about; they only move forward. */
+  function noteReadMarks(customerSeq, agentSeq) {
+    if (Number.isSafeInteger(customerSeq) && customerSeq > state.customerReadSeq) {
+      state.customerReadSeq = customerSeq;
+      state.readSent = Math.max(state.readSent, customerSeq);
+    }
+    if (Number.isSafeInteger(agentSeq) && agentSeq > state.agentReadSeq) {
+      state.agentReadSeq = agentSeq;
+      renderSeen();
+    }
+  }
+
+  /** "Seen" replaces "Sent" under our latest message an agent has read, and only there. */
+  function renderSeen() {
+    let target = null;
+    for (const row of state.rows.values()) {
+      const ours = row.classList.contains("mine");
+      if (ours && row.sbOrder <= state.agentReadSeq && (!target || row.sbOrder > target.sbOrder)) {
+        target = row;
+      }
+    }
+    if (target === state.seenRow) return;
+    const before = state.seenRow;
+    if (before && !before.classList.contains("sending") && !before.classList.contains("failed")) {
+      before.classList.remove("seen");
+      before.querySelector(".state").textContent = "Sent";
+    }
+    state.seenRow = target;
+    if (target) {
+      target.classList.add("seen");
+      target.querySelector(".state").textContent = "Seen";
+    }
+  }
+
+  function scheduleReadCheck() {
+    if (state.readCheck || !ui) return;
+    state.readCheck = true;
+    requestAnimationFrame(() => {
+      state.readCheck = false;
+      markRead();
+    });
+  }
+
+  /** Tell the agents we have read their newest message, once it is really in front of us:
+   * the panel is open, the page is visible and that message is scrolled into view. */
+  function markRead() {
+    if (!state.open || document.visibilityState !== "visible" || !socketUsable()) return;
+    let newest = null;
+    for (const row of state.rows.values()) {
+      if (!row.classList.contains("mine") && (!newest || row.sbOrder > newest.sbOrder)) newest = row;
+    }
+    if (!newest || newest.sbOrder <= state.readSent || !onScreen(newest)) return;
+    if (sendFrame("chat.read", { seq: newest.sbOrder })) state.readSent = newest.sbOrder;
+  }
+
+  function onScreen(row) {
+    const box = row.getBoundingClientRect();
+    const view = ui.log.getBoundingClientRect();
+    return box.height > 0 && box.bottom > view.top && box.top < view.bottom;
   }
 
   function recountSeqs() {
@@ -1085,6 +1163,7 @@
   function setSession(session) {
     if (!session || typeof session !== "object" || !session.status) return;
     state.session = session;
+    noteReadMarks(session.customer_read_seq, session.agent_read_seq);
     updateHeader();
   }
 
@@ -1180,6 +1259,7 @@
       askAvailability();
       state.unread = 0;
       scrollToBottom();
+      scheduleReadCheck();
       if (focus) {
         const target = ui.details && !ui.details.hidden ? ui.detailsName : ui.input;
         setTimeout(() => target.focus({ preventScroll: true }), 60);
@@ -1442,6 +1522,8 @@
       }
     });
     window.addEventListener("storage", adoptSessionFromOtherTab);
+    document.addEventListener("visibilitychange", scheduleReadCheck);
+    ui.log.addEventListener("scroll", scheduleReadCheck, { passive: true });
     if (window.visualViewport) {
       // On phones the on-screen keyboard shrinks the visual viewport: keep the panel inside it.
       const fit = () => {
@@ -1633,6 +1715,7 @@ button:focus-visible, textarea:focus-visible, input:focus-visible, .log:focus-vi
 .row:hover .meta, .row:last-child .meta, .mine .meta { display: flex; }
 .system .meta { display: none !important; }
 .failed .state { color: var(--sb-danger); font-weight: 600; }
+.seen .state { color: var(--sb-text); font-weight: 600; }
 .retry { border: 0; background: none; padding: 0; color: var(--sb-accent, #2563eb);
   font-weight: 600; font-size: 11.5px; text-decoration: underline; }
 

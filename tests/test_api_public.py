@@ -19,6 +19,8 @@ from chat.config import Settings
 PUBLIC = "/api/v1/chat/public"
 JSON = {"content-type": "application/json"}
 PUBLIC_VIEW = {"id", "status", "assigned_agent", "created_at", "updated_at"}
+# Read receipts: how far the customer and the agents have read (no emails, nothing internal).
+PUBLIC_VIEW |= {"customer_read_seq", "agent_read_seq"}
 TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 
 

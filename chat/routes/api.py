@@ -142,6 +142,16 @@ async def public_availability(request: Request) -> Response:
     return JSONResponse({"agents_available": service(request).presence.agents_available})
 
 
+async def public_read(request: Request) -> Response:
+    """The customer has read the conversation up to `seq`."""
+    body = await read_json(request)
+    key = validation.session_key(body.get("session_key"))
+    seq = validation.read_seq(body.get("seq"))
+    session = await service(request).session_for_key(key)
+    session = await service(request).receipts.mark(session.id, seq, None)
+    return JSONResponse({"session": session.public_view()})
+
+
 # -- agents: a bearer token or the login cookie ----------------------------------------
 
 
@@ -251,6 +261,15 @@ async def close(request: Request) -> Response:
     return JSONResponse({"session": session.agent_view()})
 
 
+async def read(request: Request) -> Response:
+    """The agent side has read the conversation up to `seq`: any agent may say so."""
+    agent = await require_agent(request, unsafe=True)
+    body = await read_json(request)
+    seq = validation.read_seq(body.get("seq"))
+    session = await service(request).receipts.mark(_session_id(request), seq, agent)
+    return JSONResponse({"session": session.agent_view()})
+
+
 async def _has_body(request: Request) -> bool:
     """Whether a POST whose body is optional sent one."""
     length = request.headers.get("content-length")
@@ -265,6 +284,7 @@ routes: list[BaseRoute] = [
     Route(f"{PREFIX}/chat/public/session/{{session_key}}", public_session, methods=["GET"]),
     Route(f"{PREFIX}/chat/public/handoff", public_handoff, methods=["POST"]),
     Route(f"{PREFIX}/chat/public/availability", public_availability, methods=["GET"]),
+    Route(f"{PREFIX}/chat/public/read", public_read, methods=["POST"]),
     Route(f"{PREFIX}/auth/login", login, methods=["POST"]),
     Route(f"{PREFIX}/auth/logout", logout, methods=["POST"]),
     Route(f"{PREFIX}/auth/me", me, methods=["GET"]),
@@ -277,4 +297,5 @@ routes: list[BaseRoute] = [
     Route(f"{PREFIX}/chat/messages", agent_message, methods=["POST"]),
     Route(f"{PREFIX}/chat/sessions/{{session_id}}/assign", assign, methods=["POST"]),
     Route(f"{PREFIX}/chat/sessions/{{session_id}}/close", close, methods=["POST"]),
+    Route(f"{PREFIX}/chat/sessions/{{session_id}}/read", read, methods=["POST"]),
 ]

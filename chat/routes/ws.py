@@ -251,6 +251,9 @@ async def _handle(
     elif kind == "agent.presence.set" and viewer.agent is not None:
         status = validation.presence(data.get("status"))
         await service.set_presence(viewer.agent, status)
+    elif kind == "chat.read":
+        seq = validation.read_seq(data.get("seq"))
+        await service.receipts.mark(_target_session(viewer, data), seq, viewer.agent)
     elif kind == "chat.typing":
         is_typing = data.get("is_typing")
         if not isinstance(is_typing, bool):

@@ -76,3 +76,18 @@ def update_session_status(
 
 def mark_human_replied(db: sqlite3.Connection, session_id: int) -> None:
     db.execute("UPDATE chat_sessions SET human_replied = 1 WHERE id = ?", (session_id,))
+
+
+READ_MARKS = {"customer": "customer_read_seq", "agent": "agent_read_seq"}
+
+
+def advance_read_mark(db: sqlite3.Connection, session_id: int, reader: str, seq: int) -> int | None:
+    """Move `reader`'s read mark forward to `seq`, clamped to the newest message; the new mark,
+    or None when that would not move it forward (nothing is written then)."""
+    column = READ_MARKS[reader]
+    rows = db.execute(
+        f"UPDATE chat_sessions SET {column} = min(?, last_seq)"
+        f" WHERE id = ? AND {column} < min(?, last_seq) RETURNING {column}",
+        (seq, session_id, seq),
+    ).fetchall()
+    return int(rows[0][0]) if rows else None

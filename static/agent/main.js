@@ -15,6 +15,25 @@ import { ThreadView } from "./thread.js";
 
 const TITLE = "Chat · Switchboard";
 const ACK_TIMEOUT = 10000; // a send the socket did not acknowledge goes over REST
+/** Unread after a (re)load, from the agents' read mark: the messages after it, unless an agent
+ * wrote last (then someone has read it). AI and system messages count too: the list does not
+ * know which of the messages after the mark are the customer's. */
+function unreadFromMark(session) {
+  const last = session.last_message;
+  if (!last || last.sender_type === "agent") return 0;
+  return Math.max(0, last.seq - (session.agent_read_seq || 0));
+}
+
+/** A session view made before a chat.read we already took must not move its marks back. */
+function keepMarks(known, session) {
+  if (!known) return session;
+  const kept = { ...session };
+  for (const mark of ["agent_read_seq", "customer_read_seq"]) {
+    if (known[mark] > session[mark]) kept[mark] = known[mark];
+  }
+  return kept;
+}
+
 const LIVE_TEXT = {
   connecting: "Connecting…",
   live: "Live",
@@ -27,9 +46,15 @@ class App {
     this.me = initial.agent;
     this.sessions = new Map(initial.sessions.map((s) => [s.id, s]));
     this.unread = new Map();
+    for (const session of initial.sessions) {
+      const count = unreadFromMark(session);
+      if (count) this.unread.set(session.id, count);
+    }
+    this.readSent = new Map(); // session id → the newest seq this connection said we read
     this.touched = new Set(); // sessions changed by live events since the last connection.ready
     this.filter = "all";
     this.openId = null;
+    this.loadedId = null; // the open conversation once its messages are loaded
     this.messages = new Map(); // the open conversation's messages: id → message
     this.pending = new Map(); // client_id → {clientId, sessionId, content, status, error, order, timer}
     this.pendingOrder = 0;
@@ -66,6 +91,7 @@ class App {
 
   async onReady(data) {
     this.touched.clear();
+    this.readSent.clear(); // a chat.read sent on the last socket may not have arrived
     this.presence.resetViewers(data.viewing);
     this.team.reset(data.presence);
     this.socket.send("chat.viewing", { session_id: this.openId });
@@ -73,6 +99,7 @@ class App {
     for (const entry of this.pending.values()) {
       if (entry.status === "sending") this.transmit(entry);
     }
+    this.markRead();
   }
 
   /** Reload the list (and the open conversation) over REST: the server's word replaces ours,
@@ -85,17 +112,17 @@ class App {
       return; // the next connection.ready tries again
     }
     const next = new Map();
-    for (const session of fresh) {
+    for (let session of fresh) {
       const known = this.sessions.get(session.id);
       if (known && this.touched.has(session.id) && known.updated_at > session.updated_at) {
         next.set(session.id, known);
         continue;
       }
-      const grown = session.message_count - (known ? known.message_count : 0);
-      const last = session.last_message;
-      if (grown > 0 && last && last.sender_type === "customer" && !this.watching(session.id)) {
-        this.unread.set(session.id, (this.unread.get(session.id) || 0) + (known ? grown : 1));
-      }
+      // The server's read mark replaces our count; a mark only moves forward.
+      session = keepMarks(known, session);
+      const count = this.watching(session.id) ? 0 : unreadFromMark(session);
+      if (count) this.unread.set(session.id, count);
+      else this.unread.delete(session.id);
       next.set(session.id, session);
     }
     for (const id of this.touched) {
@@ -152,6 +179,9 @@ class App {
       case "agent.presence":
         this.team.onPresence(data);
         break;
+      case "chat.read":
+        this.onRead(data);
+        break;
       case "chat.message.ack":
         this.onAck(data);
         break;
@@ -168,6 +198,7 @@ class App {
     if (!session || !Number.isSafeInteger(session.id)) return false;
     const known = this.sessions.get(session.id);
     if (known && known.updated_at > session.updated_at) return false;
+    session = keepMarks(known, session);
     this.sessions.set(session.id, session);
     this.touched.add(session.id);
     this.list.render();
@@ -191,13 +222,49 @@ class App {
     if (message.client_id && this.pending.has(message.client_id)) this.settle(message.client_id);
     this.presence.stopTyper(message.session_id, message.sender_type, message.sender_name);
     if (!this.upsert(session)) this.list.render();
-    if (this.openId === message.session_id) this.showMessage(message);
+    if (this.openId === message.session_id) {
+      this.showMessage(message);
+      this.markRead();
+    }
     this.updateTitle();
     if (fromCustomer) {
       const known = session || this.sessions.get(message.session_id);
       const name = displayName(known || { id: message.session_id });
       this.alerts.attention(name, message.content, message.session_id);
     }
+  }
+
+  /** Someone read a conversation: the customer ("Seen" under our side's messages) or an agent
+   * (the team's unread count for it shrinks). Reading is not activity: updated_at stays. */
+  onRead(data) {
+    const session = this.sessions.get(data.session_id);
+    const seq = data.seq;
+    if (!session || !Number.isSafeInteger(seq)) return;
+    const mark = data.reader === "agent" ? "agent_read_seq" : "customer_read_seq";
+    if (!(seq > session[mark])) return;
+    const updated = { ...session, [mark]: seq };
+    this.sessions.set(session.id, updated);
+    if (mark === "agent_read_seq" && this.unread.has(session.id)) {
+      const left = Math.min(this.unread.get(session.id), unreadFromMark(updated));
+      if (left > 0) this.unread.set(session.id, left);
+      else this.unread.delete(session.id);
+      this.list.render();
+      this.updateTitle();
+    }
+    if (this.openId === session.id) this.thread.showSeen(updated.customer_read_seq);
+  }
+
+  /** Tell the server (and so the customer) that the open conversation has been read up to
+   * its newest message, while this window is visible. */
+  markRead() {
+    const id = this.openId;
+    if (id == null || document.hidden || this.loadedId !== id) return;
+    let newest = 0;
+    for (const message of this.messages.values()) newest = Math.max(newest, message.seq);
+    const session = this.sessions.get(id);
+    const known = Math.max((session && session.agent_read_seq) || 0, this.readSent.get(id) || 0);
+    if (newest <= known) return;
+    if (this.socket.send("chat.read", { session_id: id, seq: newest })) this.readSent.set(id, newest);
   }
 
   onJoined(data) {
@@ -230,6 +297,7 @@ class App {
     if (this.openId !== id) {
       this.presence.stopTyping();
       this.openId = id;
+      this.loadedId = null;
       this.messages = new Map();
       this.thread.mount(session);
       this.thread.input.value = this.drafts.get(id) || "";
@@ -265,6 +333,8 @@ class App {
     if (this.openId !== id) return;
     for (const message of found) this.showMessage(message);
     this.thread.loaded();
+    this.loadedId = id;
+    this.markRead();
   }
 
   showMessage(message) {
@@ -279,6 +349,7 @@ class App {
 
   onVisibility() {
     if (document.hidden || this.openId == null) return;
+    this.markRead();
     if (this.unread.delete(this.openId)) {
       this.list.render();
       this.updateTitle();
@@ -419,7 +490,10 @@ class App {
     const message = data.message;
     if (!data.client_id) return;
     this.settle(data.client_id);
-    if (message && this.openId === message.session_id) this.showMessage(message);
+    if (message && this.openId === message.session_id) {
+      this.showMessage(message);
+      this.markRead();
+    }
   }
 
   settle(clientId) {

@@ -65,6 +65,8 @@ export class ThreadView {
     this.rows = new Map(); // message id → row
     this.pendingRows = new Map(); // client_id → row
     this.noticeTimer = null;
+    this.readSeq = 0; // the customer has read up to this seq
+    this.seenRow = null;
   }
 
   /** Build the view for one conversation; messages arrive later through add(). */
@@ -72,6 +74,8 @@ export class ThreadView {
     this.sessionId = session.id;
     this.rows.clear();
     this.pendingRows.clear();
+    this.readSeq = 0;
+    this.seenRow = null;
     this.head = el("header", { class: "thread-head" });
     this.notice = el("div", { class: "thread-notice", role: "alert" });
     this.notice.hidden = true;
@@ -226,6 +230,29 @@ export class ThreadView {
     this.log.setAttribute("aria-label", `Messages with ${name}`);
     this.updateComposer(session, { holder, mine, admin, closed, name });
     this.renderDetails(session, name);
+    this.showSeen(session.customer_read_seq);
+  }
+
+  /** "Seen" under our side's (an agent's or the AI's) latest message the customer has read. */
+  showSeen(readSeq) {
+    if (Number.isSafeInteger(readSeq) && readSeq > this.readSeq) this.readSeq = readSeq;
+    let target = null;
+    for (const row of this.rows.values()) {
+      const ours = row.sbType === "agent" || row.sbType === "ai";
+      if (ours && row.sbOrder <= this.readSeq && (!target || row.sbOrder > target.sbOrder)) {
+        target = row;
+      }
+    }
+    if (target === this.seenRow) return;
+    if (this.seenRow) {
+      const old = this.seenRow.querySelector(".msg-seen");
+      if (old) old.remove();
+    }
+    this.seenRow = target;
+    if (target) {
+      const seen = el("span", { class: "msg-seen", text: "Seen", title: "The customer has seen this" });
+      target.querySelector(".msg-meta").append(seen);
+    }
   }
 
   updateComposer(session, { holder, mine, admin, closed, name }) {
@@ -290,8 +317,10 @@ export class ThreadView {
     const pinned = this.isNearBottom();
     const row = this.messageRow(message);
     row.sbOrder = message.seq;
+    row.sbType = message.sender_type;
     this.rows.set(message.id, row);
     this.insert(row);
+    if (message.seq <= this.readSeq) this.showSeen();
     const ours = message.sender_type === "agent" && message.agent_id === this.app.me.id;
     if (pinned || ours) this.scrollToBottom();
   }

@@ -124,12 +124,14 @@ def test_unread_conversations_count_in_the_title(
     ben = customer(quiet_server, "Ben", "First from Ben")
     alice = person()
     page = log_in(alice, quiet_server, ALICE)
-    expect(page).to_have_title("Chat · Switchboard")
+    # No agent has read either conversation yet (the stored read mark says so).
+    expect(page).to_have_title("(2) Chat · Switchboard")
     conversation(page, "Ann").click()
+    expect(page).to_have_title("(1) Chat · Switchboard")
 
     say(quiet_server, ben["session_key"], "Hello from Ben")
     say(quiet_server, ben["session_key"], "Anyone?")
-    expect(conversation(page, "Ben")).to_contain_text("2 unread")
+    expect(conversation(page, "Ben")).to_contain_text("3 unread")
     expect(page).to_have_title("(1) Chat · Switchboard")
 
     say(quiet_server, ann["session_key"], "Ann again, in the open conversation")

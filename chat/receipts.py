@@ -1,0 +1,58 @@
+"""Read receipts: how far each side of a conversation has read, stored and sent as `chat.read`."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from typing import Any
+
+from chat.errors import NotFound
+from chat.models import Agent, Session
+from chat.storage import sessions
+from chat.storage.database import Database
+from chat.transaction import Changed, Transaction
+
+Write = Callable[[Callable[[Transaction], Any]], Awaitable[Any]]
+
+
+class ReadReceipts:
+    """One read mark per side (the customer, the agents together); a mark only moves forward."""
+
+    def __init__(self, db: Database, write: Write) -> None:
+        self.db = db
+        self._write = write
+
+    async def mark(self, session_id: int, seq: int, agent: Agent | None) -> Session:
+        """`agent` (the customer when None) has read the conversation up to message `seq`.
+
+        The mark is clamped to the newest message. A mark that would not move forward writes
+        and sends nothing, so clients may repeat themselves cheaply."""
+        reader = "customer" if agent is None else "agent"
+        session = await self.db.read(lambda c: sessions.get_session(c, session_id))
+        if session is None:
+            raise NotFound("No such conversation.")
+        if min(seq, session.last_seq) <= _mark_of(session, reader):
+            return session
+
+        def work(tx: Transaction) -> Changed:
+            session = tx.session(session_id)
+            mark = sessions.advance_read_mark(tx.conn, session_id, reader, seq)
+            if mark is None:
+                return Changed(session)  # another request moved it as far already
+            session = replace(session, **{sessions.READ_MARKS[reader]: mark})
+            data = {
+                "session_id": session_id,
+                "reader": reader,
+                "seq": mark,
+                "agent": agent.ref() if agent else None,
+                "read_at": tx.now,
+            }
+            # The customer hears "Seen", not which agent looked.
+            tx.emit("chat.read", session_id, data, {**data, "agent": None})
+            return Changed(session, tx.events)
+
+        return (await self._write(work)).session
+
+
+def _mark_of(session: Session, reader: str) -> int:
+    return session.customer_read_seq if reader == "customer" else session.agent_read_seq
