@@ -7,7 +7,7 @@ the log; the events are published to the hub only once that transaction has comm
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +20,7 @@ from chat.hub.typing import TypingRelay
 from chat.hub.viewing import ViewingRelay
 from chat.models import Agent, Event, Message, SenderType, Session, SessionStatus
 from chat.ratelimit import RateLimit
-from chat.storage import agents, events, messages, sessions
+from chat.storage import agents, events, messages, search, sessions
 from chat.storage.database import Database
 from chat.transaction import Changed, Posted, Transaction
 
@@ -276,6 +276,41 @@ class ChatService:
             return Changed(session, tx.events)
 
         return (await self._write(work)).session
+
+    async def search(
+        self,
+        words: list[str] | None,
+        customer: str | None,
+        status: SessionStatus | None,
+        limit: int,
+    ) -> list[search.Found]:
+        """Conversations holding all `words` (newest match first), or, with no words, those
+        of the customers whose name or email contains `customer` (latest activity first)."""
+        if words:
+            return await self.db.read(
+                lambda c: search.search_sessions(c, words, customer, status, limit)
+            )
+        assert customer is not None
+        found = await self.db.read(
+            lambda c: search.list_sessions_by_customer(c, customer, status, limit)
+        )
+        return [search.Found(session, []) for session in found]
+
+    async def transcript_pages(self, session: Session, size: int) -> AsyncIterator[list[Message]]:
+        """Every message the conversation had when `session` was read, `size` at a time: a
+        huge conversation is never held in memory whole."""
+        after = 0
+        while after < session.message_count:
+            count = min(size, session.message_count - after)
+            page = await self.db.read(
+                lambda c, after=after, count=count: messages.list_messages(
+                    c, session.id, after, count
+                )
+            )
+            if not page:
+                return
+            yield page
+            after = page[-1].seq
 
     # -- sockets ------------------------------------------------------------------------
 
