@@ -224,7 +224,8 @@ def test_a_query_without_words_is_refused(
 
 def test_neither_words_nor_customer_is_refused(client: TestClient, agent: dict[str, str]) -> None:
     assert_error(client.get(SEARCH, headers=agent), 422, "invalid_request")
-    assert_error(client.get(SEARCH, params={"customer": " "}, headers=agent), 422, "invalid_request")
+    blank = client.get(SEARCH, params={"customer": " "}, headers=agent)
+    assert_error(blank, 422, "invalid_request")
 
 
 @pytest.mark.parametrize(
