@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,7 @@ from chat.config import Settings
 from chat.storage.database import connect
 from chat.storage.migrate import migrate
 from chat.storage.search import match_expression, search_words
-from tests.conftest import assert_error, login, start
+from tests.conftest import ROOT, assert_error, login, start
 
 SEARCH = "/api/v1/chat/search"
 
@@ -318,3 +320,16 @@ async def test_a_database_from_before_search_gets_its_messages_indexed(
         assert result["session"]["customer_name"] == "Old Timer"
         assert result["session"]["message_count"] == 1
         assert result["matches"][0]["message"]["content"] == "my gramophone is broken"
+
+
+def test_the_search_benchmark_runs(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.search", "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "search rare word" in done.stdout and "(1 found)" in done.stdout
+    assert "export 1,000 messages as csv" in done.stdout
