@@ -37,6 +37,10 @@ class Limits:
     history_max: int = 1000
     sessions_default: int = 100
     sessions_max: int = 500
+    search_default: int = 20  # conversations per search
+    search_max: int = 100
+    search_query_max: int = 20_000  # characters of `q`; FTS5 syntax in it is only separators
+    search_words_max: int = 32  # distinct words of `q`, all of which a message must hold
 
 
 @dataclass(frozen=True, slots=True)

@@ -134,6 +134,27 @@ def _views() -> dict[str, Schema]:
             updated_at=TIME,
             **READ_MARKS,
         ),
+        "SearchResult": _object(
+            ["session", "matches"],
+            session=_ref("Session"),
+            matches={
+                "type": "array",
+                "maxItems": 3,
+                "items": _object(
+                    ["message", "snippet", "snippet_parts"],
+                    message=_ref("Message"),
+                    snippet={"type": "string", "description": "Plain text around the match."},
+                    snippet_parts={
+                        "type": "array",
+                        "description": "The snippet cut where the matched words start and"
+                        " end; `match` marks them. Render as text, never as markup.",
+                        "items": _object(
+                            ["text", "match"], text={"type": "string"}, match={"type": "boolean"}
+                        ),
+                    },
+                ),
+            },
+        ),
         "PublicSession": _object(
             ["id", "status", "assigned_agent", "created_at", "updated_at", *READ_MARKS],
             id=_int(),
@@ -379,6 +400,13 @@ def _public_paths(limits: Limits) -> dict[str, Schema]:
                 "",
             )
         },
+        "/api/v1/chat/public/session/{session_key}/transcript": {
+            "get": _transcript_op(
+                "The customer's own conversation as a file: the public view, no email",
+                key,
+                "PublicSession",
+            )
+        },
         "/api/v1/chat/public/handoff": {
             "post": _op(
                 "Ask for a person: the conversation is queued",
@@ -467,6 +495,12 @@ def _agent_paths(limits: Limits) -> dict[str, Schema]:
                 parameters=[_param("file_id", "path", _int(), "The attachment's id.")],
             )
         },
+        f"{base}/transcript": {
+            "get": _transcript_op(
+                "A conversation as a file (txt, json or csv)", session_id, "Session", AGENT_AUTH
+            )
+        },
+        "/api/v1/chat/search": {"get": _search_op(limits)},
         f"{base}/assign": {
             "post": _op(
                 "Assign to the caller, or (admins only, else 403) to `agent_id`"
@@ -499,6 +533,75 @@ def _agent_paths(limits: Limits) -> dict[str, Schema]:
             )
         },
     }
+
+
+def _search_op(limits: Limits) -> Schema:
+    results = {"type": "array", "items": _ref("SearchResult")}
+    limit = {**_int(1, BIG_QUERY_INT), "default": limits.search_default}
+    return _op(
+        "Conversations holding every word of `q` in one message (newest match first; the last"
+        " word may be unfinished), and/or whose customer's name or email contains `customer`"
+        " (latest activity first). One of the two is required (else 422); `q` with no word in"
+        " it is 422.",
+        {"200": _answer("The conversations found.", results=results)},
+        "401 422",
+        security=AGENT_AUTH,
+        parameters=[
+            _param(
+                "q",
+                "query",
+                {"type": "string", "maxLength": limits.search_query_max},
+                f"Words (at most {limits.search_words_max} different ones); anything but"
+                " letters, digits and marks only separates them (FTS5 syntax is not run).",
+            ),
+            _param(
+                "customer",
+                "query",
+                {"type": "string", "maxLength": limits.email_max, "pattern": ONE_LINE},
+                "Part of the customer's name or email (case-insensitive for ASCII).",
+            ),
+            _param("status", "query", {"enum": [s.value for s in SessionStatus]}),
+            _param("limit", "query", limit, f"Conversations; capped at {limits.search_max}."),
+        ],
+    )
+
+
+def _transcript_op(
+    summary: str, whose: Schema, view: str, security: list[dict[str, list[str]]] | None = None
+) -> Schema:
+    disposition = {
+        "required": True,
+        "description": 'attachment; filename="conversation-<id>.<format>"',
+        "schema": {"type": "string", "pattern": '^attachment; filename="conversation-[0-9]+'},
+    }
+    transcript = _object(
+        ["session", "messages"],
+        session=_ref(view),
+        messages={"type": "array", "items": _ref("Message")},
+    )
+    text = {"type": "string"}
+    return _op(
+        summary,
+        {
+            "200": {
+                "description": "txt: a header, then `[time] Name (sender_type): content`; json:"
+                " the session and its messages; csv: seq,time,sender_type,sender_name,content"
+                " with a UTF-8 BOM, cells that start with = + - @ prefixed with `'`.",
+                "headers": {"Content-Disposition": disposition},
+                "content": {
+                    "text/plain": {"schema": text},
+                    JSON: {"schema": transcript},
+                    "text/csv": {"schema": text},
+                },
+            }
+        },
+        "401 404 422" if security else "404 422",
+        security=security or [],
+        parameters=[
+            whose,
+            _param("format", "query", {"enum": ["txt", "json", "csv"], "default": "txt"}),
+        ],
+    )
 
 
 def _account_paths() -> dict[str, Schema]:

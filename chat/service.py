@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -34,7 +34,7 @@ from chat.models import (
 )
 from chat.ratelimit import RateLimit
 from chat.receipts import ReadReceipts
-from chat.storage import agents, attachments, events, messages, sessions
+from chat.storage import agents, attachments, events, messages, search, sessions
 from chat.storage.database import Database
 from chat.transaction import Changed, Posted, Transaction
 
@@ -413,6 +413,41 @@ class ChatService:
         """Every active agent's presence, offline ones included."""
         team = await self.db.read(agents.list_active_agents)
         return [self.presence.entry(agent) for agent in team]
+
+    async def search(
+        self,
+        words: list[str] | None,
+        customer: str | None,
+        status: SessionStatus | None,
+        limit: int,
+    ) -> list[search.Found]:
+        """Conversations holding all `words` (newest match first), or, with no words, those
+        of the customers whose name or email contains `customer` (latest activity first)."""
+        if words:
+            return await self.db.read(
+                lambda c: search.search_sessions(c, words, customer, status, limit)
+            )
+        assert customer is not None
+        found = await self.db.read(
+            lambda c: search.list_sessions_by_customer(c, customer, status, limit)
+        )
+        return [search.Found(session, []) for session in found]
+
+    async def transcript_pages(self, session: Session, size: int) -> AsyncIterator[list[Message]]:
+        """Every message the conversation had when `session` was read, `size` at a time: a
+        huge conversation is never held in memory whole."""
+        after = 0
+        while after < session.message_count:
+            count = min(size, session.message_count - after)
+            page = await self.db.read(
+                lambda c, after=after, count=count: messages.list_messages(
+                    c, session.id, after, count
+                )
+            )
+            if not page:
+                return
+            yield page
+            after = page[-1].seq
 
     # -- sockets ------------------------------------------------------------------------
 

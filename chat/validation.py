@@ -10,6 +10,7 @@ from typing import Any
 from chat.config import Limits
 from chat.errors import Invalid
 from chat.models import Presence, SessionStatus
+from chat.storage.search import search_words
 
 CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
@@ -126,3 +127,25 @@ def presence(value: Any) -> Presence:
     if value not in (Presence.AVAILABLE.value, Presence.BUSY.value):
         raise Invalid('`status` must be "available" or "busy".')
     return Presence(value)
+
+
+def search_query(raw: str | None, limits: Limits) -> list[str] | None:
+    """The words to search for; None when `q` is absent or blank. 422 when it holds no word."""
+    if raw is None or not raw.strip():
+        return None
+    if len(raw) > limits.search_query_max:
+        raise Invalid(f"`q` is longer than {limits.search_query_max} characters.")
+    words = search_words(raw)
+    if not words:
+        raise Invalid("`q` holds no words to search for.")
+    if len(words) > limits.search_words_max:
+        raise Invalid(f"`q` has more than {limits.search_words_max} different words.")
+    return words
+
+
+def transcript_format(raw: str | None) -> str:
+    if raw is None or raw == "":
+        return "txt"
+    if raw not in ("txt", "json", "csv"):
+        raise Invalid("`format` must be one of txt, json, csv.")
+    return raw

@@ -1198,6 +1198,7 @@
     const availability = availabilityText();
     ui.availability.textContent = availability;
     ui.availability.classList.toggle("away", availability === AWAY_TEXT);
+    ui.download.hidden = !state.key;
     ui.panel.dataset.status = status;
     const agent = session && session.status === "active" ? session.assigned_agent : null;
     ui.avatar.textContent = initials(agent && agent.name ? agent.name : config.title);
@@ -1230,6 +1231,37 @@
       }
     } catch (_) {
       /* unknown: say nothing rather than guess */
+    }
+  }
+
+  /** Save the conversation as a text file. Fetched, then saved from a Blob: the link that is
+   * clicked holds no session key, so the key never lands in the browser's download list. */
+  async function downloadTranscript() {
+    const key = state.key;
+    if (!key || ui.download.disabled) return;
+    ui.download.disabled = true;
+    try {
+      const path = `/api/v1/chat/public/session/${encodeURIComponent(key)}/transcript?format=txt`;
+      let response;
+      try {
+        response = await fetch(config.base + path, { credentials: "omit", cache: "no-store" });
+      } catch (_) {
+        throw new Error("We could not reach the chat server.");
+      }
+      if (!response.ok) throw new Error("The transcript could not be downloaded.");
+      const blob = await response.blob();
+      const id = state.session && Number.isSafeInteger(state.session.id) ? state.session.id : "";
+      const url = URL.createObjectURL(blob);
+      const link = el("a", { href: url, download: `conversation${id ? `-${id}` : ""}.txt` });
+      link.hidden = true;
+      ui.root.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10000);
+    } catch (error) {
+      showNotice(`${error.message} Please try again.`);
+    } finally {
+      ui.download.disabled = false;
     }
   }
 
@@ -1328,6 +1360,7 @@
     close: { d: ["M6 6l12 12", "M18 6L6 18"] },
     down: { d: ["M6 9l6 6 6-6"] },
     clip: { d: ["M21 11.5l-8.6 8.6a5 5 0 0 1-7.1-7.1l8.6-8.6a3.3 3.3 0 0 1 4.7 4.7l-8.6 8.6a1.7 1.7 0 0 1-2.4-2.4l7.9-7.9"] },
+    download: { d: ["M12 4v11", "M7 10l5 5 5-5", "M5 20h14"] },
     send: { fill: true, d: ["M3.4 20.4l17.45-7.48a1 1 0 0 0 0-1.84L3.4 3.6a.99.99 0 0 0-1.39.91L2 9.12c0 .5.37.93.87.99L17 12 2.87 13.88c-.5.07-.87.5-.87 1l.01 4.61c0 .71.73 1.2 1.39.91z"] },
   };
 
@@ -1418,11 +1451,20 @@
     const subtitle = el("span", { class: "status", role: "status" });
     subtitleLine.append(el("span", { class: "dot", "aria-hidden": "true" }), subtitle);
     titles.append(el("h2", { class: "title", text: config.title }), subtitleLine);
+    const download = el("button", {
+      type: "button",
+      class: "download",
+      "aria-label": "Download transcript",
+      title: "Download transcript",
+    });
+    download.append(icon("download"));
+    download.hidden = !state.key;
+    download.addEventListener("click", downloadTranscript);
     const close = el("button", { type: "button", class: "close", "aria-label": "Close chat" });
     close.append(icon("close"));
     close.addEventListener("click", () => setOpen(false));
-    head.append(avatar, titles, close);
-    Object.assign(ui, { avatar, subtitle });
+    head.append(avatar, titles, download, close);
+    Object.assign(ui, { avatar, subtitle, download });
     return head;
   }
 
@@ -1685,6 +1727,12 @@ button:focus-visible, textarea:focus-visible, input:focus-visible, .log:focus-vi
   place-items: center; background: rgb(255 255 255 / 16%); color: inherit;
 }
 .close:hover { background: rgb(255 255 255 / 28%); }
+.download {
+  display: grid; flex: none; width: 36px; height: 36px; border-radius: 50%; border: 0; padding: 0;
+  place-items: center; background: transparent; color: inherit;
+}
+.download:hover { background: rgb(255 255 255 / 22%); }
+.download:disabled { opacity: .6; cursor: progress; }
 
 .log {
   flex: 1; overflow-y: auto; overscroll-behavior: contain; padding: 16px 14px 8px;

@@ -19,8 +19,6 @@ from chat.storage.migrate import MIGRATIONS, migrate, schema_version
 
 pytestmark = pytest.mark.anyio
 MIGRATION_COUNT = len(list(MIGRATIONS.glob("*.sql")))
-# The newest number, read from the folder: numbers may skip while parallel features hold theirs.
-NEWEST_MIGRATION = max(int(p.stem.partition("_")[0]) for p in MIGRATIONS.glob("*.sql"))
 
 
 @pytest.fixture
@@ -61,10 +59,10 @@ async def test_an_empty_database_gets_every_migration(tmp_path: Path) -> None:
     await database.close()
     conn = await connect(tmp_path / "new" / "chat.db", "FULL")
     try:
-        assert await schema_version(conn) == NEWEST_MIGRATION
+        assert await schema_version(conn) == MIGRATION_COUNT
         expected = {"agents", "auth_tokens", "chat_sessions", "messages", "events"}
         assert expected <= await tables(conn)
-        assert await migrate(conn) == NEWEST_MIGRATION  # a second run changes nothing
+        assert await migrate(conn) == MIGRATION_COUNT  # a second run changes nothing
     finally:
         await conn.close()
 
@@ -80,8 +78,8 @@ async def test_an_older_database_is_brought_up_to_date_keeping_its_data(tmp_path
             " VALUES ('old@example.com', 'Old', 'admin', 'h', ?)",
             (now_iso(),),
         )
-        assert await migrate(conn) == NEWEST_MIGRATION
-        assert await schema_version(conn) == NEWEST_MIGRATION
+        assert await migrate(conn) == MIGRATION_COUNT
+        assert await schema_version(conn) == MIGRATION_COUNT
         assert "chat_sessions" in await tables(conn)
     finally:
         await conn.close()

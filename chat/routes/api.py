@@ -7,13 +7,17 @@ import re
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
-from chat import validation
+from chat import transcripts, validation
 from chat.auth import API, COOKIE, COOKIE_NAME, Accounts, bearer_token, require_agent
 from chat.errors import BadRequest, Conflict, Forbidden, Invalid, NotFound, PayloadTooLarge
+from chat.models import Session
 from chat.service import ChatService, History, Posted
+from chat.storage.search import Found
+
+TRANSCRIPT_PAGE = 500  # messages read from the database at a time while a transcript streams
 
 PATH_ID = re.compile(r"[0-9]{1,19}")
 
@@ -131,6 +135,23 @@ async def public_session(request: Request) -> Response:
     return JSONResponse(_history(history, public=True))
 
 
+async def public_transcript(request: Request) -> Response:
+    """The customer's own conversation as a file: the public view, no email, nothing internal."""
+    fmt = validation.transcript_format(request.query_params.get("format"))
+    session = await service(request).session_for_key(request.path_params["session_key"])
+    return _transcript(request, session, fmt, public=True)
+
+
+def _transcript(request: Request, session: Session, fmt: str, public: bool) -> Response:
+    pages = service(request).transcript_pages(session, TRANSCRIPT_PAGE)
+    name = transcripts.filename(session, fmt)
+    return StreamingResponse(
+        transcripts.render(session, fmt, public, pages),
+        media_type=transcripts.MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
 async def public_handoff(request: Request) -> Response:
     body = await read_json(request)
     session = await service(request).hand_off(validation.session_key(body.get("session_key")))
@@ -234,6 +255,44 @@ async def session_messages(request: Request) -> Response:
     return JSONResponse(body)
 
 
+async def session_transcript(request: Request) -> Response:
+    await require_agent(request)
+    fmt = validation.transcript_format(request.query_params.get("format"))
+    session = await service(request).get_session(_session_id(request))
+    return _transcript(request, session, fmt, public=False)
+
+
+async def search(request: Request) -> Response:
+    """Conversations by the words of their messages (`q`) and/or their customer (`customer`)."""
+    await require_agent(request)
+    limits = request.app.state.settings.limits
+    query = request.query_params
+    words = validation.search_query(query.get("q"), limits)
+    customer = validation.text(query.get("customer"), "customer", limits.email_max, required=False)
+    if words is None and customer is None:
+        raise Invalid("Give `q` (words to find), `customer` (a name or email), or both.")
+    status = validation.status(query.get("status"))
+    limit = validation.query_int(
+        query.get("limit"), "limit", limits.search_default, 1, limits.search_max
+    )
+    found = await service(request).search(words, customer, status, limit)
+    return JSONResponse({"results": [_found(f) for f in found]})
+
+
+def _found(found: Found) -> dict[str, Any]:
+    return {
+        "session": found.session.agent_view(),
+        "matches": [
+            {
+                "message": hit.message.view(),
+                "snippet": hit.snippet,
+                "snippet_parts": [{"text": p.text, "match": p.match} for p in hit.parts],
+            }
+            for hit in found.hits
+        ],
+    }
+
+
 async def agent_message(request: Request) -> Response:
     agent = await require_agent(request, unsafe=True)
     body = await read_json(request)
@@ -285,6 +344,11 @@ routes: list[BaseRoute] = [
     Route(f"{PREFIX}/chat/public/handoff", public_handoff, methods=["POST"]),
     Route(f"{PREFIX}/chat/public/availability", public_availability, methods=["GET"]),
     Route(f"{PREFIX}/chat/public/read", public_read, methods=["POST"]),
+    Route(
+        f"{PREFIX}/chat/public/session/{{session_key}}/transcript",
+        public_transcript,
+        methods=["GET"],
+    ),
     Route(f"{PREFIX}/auth/login", login, methods=["POST"]),
     Route(f"{PREFIX}/auth/logout", logout, methods=["POST"]),
     Route(f"{PREFIX}/auth/me", me, methods=["GET"]),
@@ -295,6 +359,8 @@ routes: list[BaseRoute] = [
     Route(f"{PREFIX}/chat/sessions/{{session_id}}", get_session, methods=["GET"]),
     Route(f"{PREFIX}/chat/sessions/{{session_id}}/messages", session_messages, methods=["GET"]),
     Route(f"{PREFIX}/chat/messages", agent_message, methods=["POST"]),
+    Route(f"{PREFIX}/chat/search", search, methods=["GET"]),
+    Route(f"{PREFIX}/chat/sessions/{{session_id}}/transcript", session_transcript, methods=["GET"]),
     Route(f"{PREFIX}/chat/sessions/{{session_id}}/assign", assign, methods=["POST"]),
     Route(f"{PREFIX}/chat/sessions/{{session_id}}/close", close, methods=["POST"]),
     Route(f"{PREFIX}/chat/sessions/{{session_id}}/read", read, methods=["POST"]),

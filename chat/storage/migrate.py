@@ -24,10 +24,8 @@ def load_migrations(folder: Path = MIGRATIONS) -> list[Migration]:
         number, _, name = path.stem.partition("_")
         found.append(Migration(int(number), name, path.read_text()))
     versions = [m.version for m in found]
-    # Numbers must be unique and start at 1; a gap is allowed while features built in parallel
-    # hold their numbers (issue #9 reserves 0004-0007), and closes when they are merged.
-    if len(set(versions)) != len(versions) or (versions and versions[0] != 1):
-        raise RuntimeError(f"migrations must be numbered uniquely from 1, found {versions}")
+    if versions != list(range(1, len(found) + 1)):
+        raise RuntimeError(f"migrations must be numbered 1..n without gaps, found {versions}")
     return found
 
 

@@ -116,3 +116,27 @@ export function fileUrl(attachment) {
 export async function setPresence(status) {
   return request("POST", "/api/v1/agents/me/presence", { status });
 }
+
+/** Conversations for what the agent typed: whose customer it names first, then those whose
+ * messages hold its words. Either search may refuse the text (422: no words to search for). */
+export async function search(text, limit = 50) {
+  const value = encodeURIComponent(text);
+  const asked = await Promise.allSettled([
+    request("GET", `${BASE}/search?customer=${value}&limit=${limit}`),
+    request("GET", `${BASE}/search?q=${value}&limit=${limit}`),
+  ]);
+  const failed = asked.filter((a) => a.status === "rejected" && a.reason.status !== 422);
+  if (failed.length === asked.length) throw failed[0].reason;
+  // One entry per conversation, in the order first met; matching messages win over none.
+  const merged = new Map();
+  for (const answer of asked) {
+    const found = answer.status === "fulfilled" ? answer.value.results : [];
+    for (const result of Array.isArray(found) ? found : []) {
+      const known = merged.get(result.session.id);
+      if (!known || (!known.matches.length && result.matches.length)) {
+        merged.set(result.session.id, result);
+      }
+    }
+  }
+  return [...merged.values()];
+}

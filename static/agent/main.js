@@ -9,6 +9,7 @@ import { Alerts } from "./alerts.js";
 import { cleanContent, displayName, newClientId } from "./dom.js";
 import { ConversationList, FILTERS } from "./list.js";
 import { Presence } from "./presence.js";
+import { SearchBox } from "./search.js";
 import { LiveSocket } from "./socket.js";
 import { Team } from "./team.js";
 import { ThreadView } from "./thread.js";
@@ -63,6 +64,7 @@ class App {
     this.team = new Team(this.me);
     this.list = new ConversationList(this);
     this.thread = new ThreadView(this);
+    this.search = new SearchBox(this);
     this.alerts = new Alerts({ onOpen: (id) => this.open(id) });
     this.liveBox = document.getElementById("live-status");
     this.socket = new LiveSocket({
@@ -313,6 +315,7 @@ class App {
     }
     this.unread.delete(id);
     this.list.render();
+    this.search.markOpen();
     this.updateTitle();
     if (focus) this.thread.focusComposer();
   }

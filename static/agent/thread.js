@@ -105,9 +105,28 @@ export class ThreadView {
     this.typingText = el("span", { class: "typing-text" });
     this.typing.append(this.typingDots, this.typingText);
     this.composer = this.buildComposer();
+    this.exportMenu = this.buildExportMenu(session.id);
     this.root.replaceChildren(this.head, this.notice, this.log, this.typing, this.composer);
     this.root.classList.add("has-thread");
     this.update(session);
+  }
+
+  /** Plain links to the transcript: the browser downloads it with the login cookie. */
+  buildExportMenu(id) {
+    const menu = el("details", { class: "export-menu" });
+    const list = el("div", { class: "export-list" });
+    const formats = [
+      ["txt", "Text"],
+      ["json", "JSON"],
+      ["csv", "CSV"],
+    ];
+    for (const [format, label] of formats) {
+      const href = `/api/v1/chat/sessions/${id}/transcript?format=${format}`;
+      list.append(el("a", { href, download: `conversation-${id}.${format}`, text: label }));
+    }
+    list.addEventListener("click", () => menu.removeAttribute("open"));
+    menu.append(el("summary", { class: "ghost-button", text: "Export" }), list);
+    return menu;
   }
 
   buildComposer() {
@@ -215,6 +234,7 @@ export class ThreadView {
       shut.addEventListener("click", () => this.app.close(session.id, shut));
       actions.append(shut);
     }
+    actions.append(this.exportMenu); // the same element each time: an open menu stays open
     // The header is rebuilt: keep the focus on the same action if it is still there.
     const active = document.activeElement;
     const focusedAction = this.head.contains(active) ? active.textContent : null;

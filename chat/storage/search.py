@@ -1,0 +1,162 @@
+"""Search over conversations: the FTS5 expression built from what an agent typed, and its SQL."""
+
+from __future__ import annotations
+
+import sqlite3
+import unicodedata
+from collections.abc import Generator
+from contextlib import closing
+from dataclasses import dataclass
+
+from chat.models import Message, Session, SessionStatus
+from chat.storage.sessions import SESSION_SELECT
+
+PREFIX_MIN = 2  # a last word shorter than this is matched whole: "a"* would match everything
+MATCHES_PER_SESSION = 3
+# snippet() wraps each matched term in these; content never holds them (control characters are
+# refused at the door), so they split the snippet into plain text and matches safely.
+OPEN, CLOSE = "\x02", "\x03"
+SNIPPET_TOKENS = 12
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    text: str
+    match: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    message: Message
+    parts: tuple[Part, ...]
+
+    @property
+    def snippet(self) -> str:
+        return "".join(part.text for part in self.parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    session: Session
+    hits: list[Hit]
+
+
+def _word_char(char: str) -> bool:
+    return unicodedata.category(char)[0] in "LNM" or unicodedata.category(char) == "Co"
+
+
+def search_words(text: str) -> list[str]:
+    """The words of `text` in order, each once (case-insensitively): runs of letters, digits and
+    their combining marks. Everything else (quotes, `*`, `^`, `:`, parentheses) separates words,
+    so FTS5 syntax in the text is never syntax to FTS5."""
+    words: list[str] = []
+    seen: set[str] = set()
+    run: list[str] = []
+    for char in text + " ":
+        if _word_char(char):
+            run.append(char)
+            continue
+        word, run = "".join(run), []
+        # A run of marks alone holds no token; as a phrase it would match nothing at all.
+        if any(unicodedata.category(c)[0] != "M" for c in word) and word.casefold() not in seen:
+            seen.add(word.casefold())
+            words.append(word)
+    return words
+
+
+def match_expression(words: list[str]) -> str:
+    """An FTS5 MATCH expression: every word as a quoted string, ANDed; the last one may be the
+    start of a word (the agent is still typing it)."""
+    quoted = ['"' + word.replace('"', '""') + '"' for word in words]
+    if len(words[-1]) >= PREFIX_MIN:
+        quoted[-1] += "*"
+    return " AND ".join(quoted)
+
+
+def like_pattern(text: str) -> str:
+    """A LIKE pattern matching `text` anywhere, its own % and _ taken literally (ESCAPE '\\')."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _filters(customer: str | None, status: SessionStatus | None) -> tuple[str, list[object]]:
+    where, args = [], []
+    if customer is not None:
+        where.append("(s.customer_name LIKE ? ESCAPE '\\' OR s.customer_email LIKE ? ESCAPE '\\')")
+        args += [like_pattern(customer)] * 2
+    if status is not None:
+        where.append("s.status = ?")
+        args.append(status.value)
+    return "".join(f" AND {w}" for w in where), args
+
+
+def iter_hits(
+    db: sqlite3.Connection, match: str, customer: str | None, status: SessionStatus | None
+) -> Generator[Hit, None, None]:
+    """Every matching message with its snippet, newest first, read lazily: the caller stops as
+    soon as it has enough conversations. The snippet is made while FTS5 stands on the row
+    (cheap); looking a row up again later costs a read of the word's whole posting list."""
+    extra, args = _filters(customer, status)
+    cursor = db.execute(
+        f"SELECT m.*, snippet(messages_fts, 0, '{OPEN}', '{CLOSE}', '…', {SNIPPET_TOKENS})"
+        " AS snippet FROM messages_fts"
+        " JOIN messages AS m ON m.id = messages_fts.rowid"
+        " JOIN chat_sessions AS s ON s.id = m.session_id"
+        f" WHERE messages_fts MATCH ?{extra} ORDER BY messages_fts.rowid DESC",
+        (match, *args),
+    )
+    try:
+        while rows := cursor.fetchmany(64):
+            yield from (Hit(Message.from_row(r), split_snippet(r["snippet"])) for r in rows)
+    finally:
+        cursor.close()  # ends the statement (and its read snapshot) when the caller stops early
+
+
+def split_snippet(marked: str) -> tuple[Part, ...]:
+    parts: list[Part] = []
+    for index, piece in enumerate(marked.split(OPEN)):
+        matched, _, rest = piece.partition(CLOSE) if index else ("", "", piece)
+        parts += [Part(matched, True)] if matched else []
+        parts += [Part(rest, False)] if rest else []
+    return tuple(parts)
+
+
+def list_sessions_by_ids(db: sqlite3.Connection, ids: list[int]) -> dict[int, Session]:
+    marks = ",".join("?" * len(ids))
+    rows = db.execute(f"{SESSION_SELECT} WHERE s.id IN ({marks})", ids).fetchall()
+    return {row["id"]: Session.from_row(row) for row in rows}
+
+
+def list_sessions_by_customer(
+    db: sqlite3.Connection, customer: str, status: SessionStatus | None, limit: int
+) -> list[Session]:
+    """Conversations whose customer's name or email contains `customer`, latest activity first."""
+    extra, args = _filters(customer, status)
+    rows = db.execute(
+        f"{SESSION_SELECT} WHERE 1{extra} ORDER BY s.updated_at DESC, s.id DESC LIMIT ?",
+        (*args, limit),
+    ).fetchall()
+    return [Session.from_row(row) for row in rows]
+
+
+def search_sessions(
+    db: sqlite3.Connection,
+    words: list[str],
+    customer: str | None,
+    status: SessionStatus | None,
+    limit: int,
+) -> list[Found]:
+    """Conversations holding every word, by their newest matching message, newest first; each
+    with up to MATCHES_PER_SESSION of its newest matches met before `limit` were found."""
+    chosen: dict[int, list[Hit]] = {}
+    with closing(iter_hits(db, match_expression(words), customer, status)) as hits:
+        for hit in hits:
+            found = chosen.get(hit.message.session_id)
+            if found is None:
+                if len(chosen) == limit:
+                    break
+                chosen[hit.message.session_id] = [hit]
+            elif len(found) < MATCHES_PER_SESSION:
+                found.append(hit)
+    sessions = list_sessions_by_ids(db, list(chosen)) if chosen else {}
+    return [Found(sessions[session_id], found) for session_id, found in chosen.items()]
