@@ -12,6 +12,7 @@ import logging
 import time
 
 from chat.ai.responder import NOT_SURE, Responder, Turn
+from chat.models import Message
 from chat.service import ChatService
 
 log = logging.getLogger("chat.ai")
@@ -102,7 +103,7 @@ class Assistant:
         seen = history[-1].seq if history else 0
         self._due.pop(session_id, None)
         self._set_typing(session_id, True)
-        turns = [Turn(m.sender_type.value, m.content) for m in history]
+        turns = [_turn(m) for m in history]
         reply = await self.responder.reply(turns)
         if session_id in self._due:
             return False  # a newer message arrived while composing: answer them all at once
@@ -117,6 +118,15 @@ class Assistant:
         self.service.typists.update(
             f"ai-{session_id}", session_id, "ai", AI_NAME, is_typing, to_customer=True
         )
+
+
+def _turn(message: Message) -> Turn:
+    """What the responder reads of a message: a file is named as one, not read as a question."""
+    if message.attachment is None:
+        return Turn(message.sender_type.value, message.content)
+    name = message.view()["attachment"]["name"]
+    said = "" if message.content == name else f" {message.content}"
+    return Turn(message.sender_type.value, f"[sent a file: {name}]{said}")
 
 
 def _missed_before(turns: list[Turn]) -> bool:

@@ -144,8 +144,10 @@ class ChatService:
         client_id: str | None,
         address: str,
         staged: Staged | None = None,
+        wake_ai: bool = True,
     ) -> Posted:
-        """The customer of `session_id` (already authenticated by its key) sends a message."""
+        """The customer of `session_id` (already authenticated by its key) sends a message;
+        `wake_ai` False when it holds nothing to answer (a file without a caption)."""
         note = self.handoff_note()
 
         def work(tx: Transaction) -> Posted:
@@ -176,7 +178,7 @@ class ChatService:
         if posted.created:
             self._session_sends.record(str(session_id))
             self._address_sends.record(address)
-            if self._ai_may_answer(posted.session) and self.on_customer_message:
+            if wake_ai and self._ai_may_answer(posted.session) and self.on_customer_message:
                 self.on_customer_message(session_id)
         return posted
 
@@ -342,7 +344,12 @@ class ChatService:
             source,
             name,
             lambda staged: self.post_as_customer(
-                session_id, caption or staged.name, client_id, address, staged
+                session_id,
+                caption or staged.name,
+                client_id,
+                address,
+                staged,
+                wake_ai=caption is not None,
             ),
         )
 

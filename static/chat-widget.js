@@ -1200,6 +1200,8 @@
     ui.availability.classList.toggle("away", availability === AWAY_TEXT);
     ui.download.hidden = !state.key;
     ui.panel.dataset.status = status;
+    // A grey dot while nobody is there to take the conversation (an agent already in it is).
+    ui.panel.toggleAttribute("data-away", state.agentsAvailable === false && status !== "active");
     const agent = session && session.status === "active" ? session.assigned_agent : null;
     ui.avatar.textContent = initials(agent && agent.name ? agent.name : config.title);
     const person = !session || session.status === "bot";
@@ -1566,6 +1568,14 @@
     window.addEventListener("storage", adoptSessionFromOtherTab);
     document.addEventListener("visibilitychange", scheduleReadCheck);
     ui.log.addEventListener("scroll", scheduleReadCheck, { passive: true });
+    // An image preview that loads late grows the log: if the reader was at the newest message
+    // before it grew, keep them there (load does not bubble, so listen while it descends).
+    ui.log.addEventListener("load", (event) => {
+      const grown = event.target instanceof HTMLImageElement ? event.target.offsetHeight : 0;
+      const log = ui.log;
+      if (log.scrollHeight - grown - log.scrollTop - log.clientHeight < 80) scrollToBottom();
+      scheduleReadCheck();
+    }, true);
     if (window.visualViewport) {
       // On phones the on-screen keyboard shrinks the visual viewport: keep the panel inside it.
       const fit = () => {
@@ -1721,6 +1731,7 @@ button:focus-visible, textarea:focus-visible, input:focus-visible, .log:focus-vi
   box-shadow: 0 0 0 2px rgb(255 255 255 / 35%); }
 [data-status="queued"] .dot { background: #fbbf24; }
 [data-status="closed"] .dot { background: #9ca3af; }
+[data-away] .dot { background: #9ca3af; }
 [data-status="down"] .dot { background: #fbbf24; animation: sb-pulse 1.2s ease-in-out infinite; }
 .close {
   display: none; flex: none; width: 36px; height: 36px; border-radius: 50%; border: 0; padding: 0;

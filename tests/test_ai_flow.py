@@ -12,6 +12,7 @@ from chat.config import Settings
 from chat.service import HANDOFF_NOTE
 from tests.conftest import ALICE
 from tests.sockets import Server, Socket, running
+from tests.test_attachments import png
 
 pytestmark = pytest.mark.anyio
 
@@ -149,3 +150,32 @@ async def test_the_ai_is_silent_once_a_person_has_it(ai_settings: Settings, how:
         assert messages_of(await sock.quiet(0.8), "ai") == []
         history = await server.http.get(f"/api/v1/chat/public/session/{key}")
         assert "ai" not in [m["sender_type"] for m in history.json()["messages"]]
+
+
+async def test_a_file_alone_wakes_no_ai_and_a_caption_is_answered(ai_settings: Settings) -> None:
+    """A screenshot without words is not a question: the AI says nothing (no "not sure" about a
+    file name); a caption is answered, and the file shows in what the AI reads as a file."""
+    async with running(ai_settings) as server:
+        started, sock = await customer(server)
+        key = started["session_key"]
+        upload = "/api/v1/chat/public/attachments"
+        alone = await server.http.post(
+            upload, data={"session_key": key}, files={"file": ("office-plan.png", png())}
+        )
+        assert alone.status_code == 201, alone.text
+        frames = await sock.quiet(within=1.0)  # ten times the AI's pause
+        assert messages_of(frames, "ai") == []
+        assert not [f for f in frames if f["type"] == "chat.typing"]
+        asked = await server.http.post(
+            upload,
+            data={"session_key": key, "caption": "how much is the office plan?"},
+            files={"file": ("plan.png", png())},
+        )
+        assert asked.status_code == 201, asked.text
+        frames = await sock.until(
+            lambda f: (
+                f["type"] == "chat.message.new" and f["data"]["message"]["sender_type"] == "ai"
+            )
+        )
+        assert "$99" in messages_of(frames, "ai")[0]["content"]
+        await sock.close()

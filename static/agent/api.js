@@ -11,7 +11,9 @@ export class ApiError extends Error {
 async function request(method, path, body) {
   const init = { method, credentials: "same-origin", cache: "no-store", headers: {} };
   init.headers.Accept = "application/json";
-  if (body !== undefined) {
+  if (body instanceof FormData) {
+    init.body = body; // multipart: the browser writes the Content-Type with its boundary
+  } else if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
@@ -82,29 +84,8 @@ export async function uploadFile(sessionId, file, clientId) {
   const form = new FormData();
   form.append("file", file, file.name);
   form.append("client_id", clientId);
-  let answer;
-  try {
-    answer = await fetch(`${BASE}/sessions/${sessionId}/attachments`, {
-      method: "POST",
-      credentials: "same-origin",
-      cache: "no-store",
-      headers: { Accept: "application/json" },
-      body: form,
-    });
-  } catch (_) {
-    throw new ApiError(0, "network", "The upload did not reach the server. Check your connection.");
-  }
-  let json = null;
-  try {
-    json = await answer.json();
-  } catch (_) {
-    json = null;
-  }
-  if (!answer.ok) {
-    const error = (json && json.error) || {};
-    throw new ApiError(answer.status, error.code || "internal", error.message || `The server answered ${answer.status}.`);
-  }
-  return json.message;
+  const path = `${BASE}/sessions/${sessionId}/attachments`;
+  return (await request("POST", path, form)).message;
 }
 
 /** Where an agent reads a file: same origin, with the login cookie. */

@@ -96,6 +96,10 @@ export class ThreadView {
       if (this.pinned) this.scrollToBottom();
     });
     this.resizeWatch.observe(this.log);
+    // An image preview that loads late grows the log: keep the newest message in view.
+    this.log.addEventListener("load", () => {
+      if (this.pinned) this.scrollToBottom();
+    }, true);
     this.loading = el("p", { class: "log-loading", text: "Loading messages…" });
     this.log.append(this.loading);
     // The live region stays in place (an element that appears is not always announced).
