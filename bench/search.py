@@ -104,7 +104,7 @@ async def time_export(path: Path, session_id: int, fmt: str) -> dict[str, float]
         service = ChatService(database, Hub(), Settings(ai_enabled=False))
         began = time.perf_counter()
         session = await service.get_session(session_id)
-        pages = service.transcript_pages(session, TRANSCRIPT_PAGE)
+        pages = service.archive.transcript_pages(session, TRANSCRIPT_PAGE)
         size = 0
         async for piece in render(session, fmt, False, pages):
             size += len(piece.encode())

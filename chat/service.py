@@ -6,15 +6,14 @@ the log; the events are published to the hub only once that transaction has comm
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from chat.ai.responder import wants_person
-from chat.attachments import Staged, stage
+from chat.archive import Archive
+from chat.attachments import Staged
 from chat.auth import hash_token, new_secret
 from chat.config import Settings
 from chat.errors import Conflict, Forbidden, NotFound
@@ -34,9 +33,10 @@ from chat.models import (
 )
 from chat.ratelimit import RateLimit
 from chat.receipts import ReadReceipts
-from chat.storage import agents, attachments, events, messages, search, sessions
+from chat.storage import agents, attachments, events, messages, sessions
 from chat.storage.database import Database
 from chat.transaction import Changed, Posted, Transaction
+from chat.uploads import Uploads
 
 HANDOFF_NOTE = "Connecting you with a person. An agent will be with you shortly."
 # When no agent is Available at the moment of the handoff: no promise of a person soon.
@@ -85,11 +85,12 @@ class ChatService:
         self._starts = RateLimit(limits.starts_per_minute, 60)
         self._session_sends = RateLimit(limits.messages_per_minute, 60)
         self._address_sends = RateLimit(limits.address_messages_per_minute, 60)
-        self.files = settings.data_dir / "files"
         self.typists = TypingRelay(hub)
         self.viewers = ViewingRelay(hub)
         self.presence = PresenceBoard(hub, settings.presence_grace)
         self.receipts = ReadReceipts(db, self._write)
+        self.uploads = Uploads(self)
+        self.archive = Archive(db)
         # Set by the app when the AI answers first; the service never imports the assistant.
         self.on_customer_message: Callable[[int], None] | None = None
         self.on_customer_typing: Callable[[int, bool], None] | None = None
@@ -181,6 +182,12 @@ class ChatService:
             if wake_ai and self._ai_may_answer(posted.session) and self.on_customer_message:
                 self.on_customer_message(session_id)
         return posted
+
+    def check_send_rate(self, session_id: int, address: str) -> None:
+        """Refuse a send over the rate limits before any costly work (checked again when it is
+        stored, where a retry of a stored message is still answered)."""
+        self._session_sends.check(str(session_id), "You are sending messages too fast.")
+        self._address_sends.check(address, "Too many messages from this address; please wait.")
 
     async def public_history(self, session_key: str, after_seq: int, limit: int) -> History:
         session = await self.session_for_key(session_key)
@@ -323,90 +330,7 @@ class ChatService:
 
         return (await self._write(work)).session
 
-    # -- files --------------------------------------------------------------------------
-
-    async def post_customer_file(
-        self,
-        session_key: str,
-        source: BinaryIO,
-        name: str,
-        caption: str | None,
-        client_id: str | None,
-        address: str,
-    ) -> Posted:
-        """The customer sends a file: stored and posted as one message (its caption, or the
-        file's name), idempotent on client_id like any message."""
-        session_id = (await self.session_for_key(session_key)).id
-        # Checked again in the transaction; here so that a flood is refused before disk work.
-        self._session_sends.check(str(session_id), "You are sending messages too fast.")
-        self._address_sends.check(address, "Too many messages from this address; please wait.")
-        return await self._post_file(
-            source,
-            name,
-            lambda staged: self.post_as_customer(
-                session_id,
-                caption or staged.name,
-                client_id,
-                address,
-                staged,
-                wake_ai=caption is not None,
-            ),
-        )
-
-    async def post_agent_file(
-        self,
-        agent: Agent,
-        session_id: int,
-        source: BinaryIO,
-        name: str,
-        caption: str | None,
-        client_id: str | None,
-    ) -> Posted:
-        """An agent sends a file, under the same rules as a reply."""
-        await self.get_session(session_id)
-        return await self._post_file(
-            source,
-            name,
-            lambda staged: self.post_agent_message(
-                agent, session_id, caption or staged.name, client_id, staged
-            ),
-        )
-
-    async def _post_file(
-        self, source: BinaryIO, name: str, post: Callable[[Staged], Awaitable[Posted]]
-    ) -> Posted:
-        """Write the file to disk (fsynced, renamed), then commit the message that carries it.
-
-        A write that fails was rolled back, and a retry stored nothing new: the file goes. A
-        cancelled caller keeps it, since its transaction may still commit: at worst an orphan
-        file, never a message without its file."""
-        limit = self.settings.limits.attachment_max_bytes
-        staged = await asyncio.to_thread(stage, source, name, self.files, limit)
-        try:
-            posted = await post(staged)
-        except Exception:
-            staged.discard()
-            raise
-        if not posted.created:
-            staged.discard()
-        return posted
-
-    async def file_for_agent(self, attachment_id: int) -> tuple[Attachment, Path]:
-        found = await self.db.read(lambda c: attachments.get_attachment(c, attachment_id))
-        return self._on_disk(found)
-
-    async def file_for_customer(
-        self, session_key: str, attachment_id: int
-    ) -> tuple[Attachment, Path]:
-        """A file of the key's own conversation; any other is not found."""
-        session_id = (await self.session_for_key(session_key)).id
-        found = await self.db.read(lambda c: attachments.get_attachment(c, attachment_id))
-        return self._on_disk(found if found and found.session_id == session_id else None)
-
-    def _on_disk(self, found: Attachment | None) -> tuple[Attachment, Path]:
-        if found is None:
-            raise NotFound("No such file.")
-        return found, self.files / found.stored_name
+    # -- presence -------------------------------------------------------------------------
 
     async def set_presence(self, agent: Agent, status: Presence) -> Agent:
         """The agent chose Available or Busy: kept across restarts, shown to the others."""
@@ -420,41 +344,6 @@ class ChatService:
         """Every active agent's presence, offline ones included."""
         team = await self.db.read(agents.list_active_agents)
         return [self.presence.entry(agent) for agent in team]
-
-    async def search(
-        self,
-        words: list[str] | None,
-        customer: str | None,
-        status: SessionStatus | None,
-        limit: int,
-    ) -> list[search.Found]:
-        """Conversations holding all `words` (newest match first), or, with no words, those
-        of the customers whose name or email contains `customer` (latest activity first)."""
-        if words:
-            return await self.db.read(
-                lambda c: search.search_sessions(c, words, customer, status, limit)
-            )
-        assert customer is not None
-        found = await self.db.read(
-            lambda c: search.list_sessions_by_customer(c, customer, status, limit)
-        )
-        return [search.Found(session, []) for session in found]
-
-    async def transcript_pages(self, session: Session, size: int) -> AsyncIterator[list[Message]]:
-        """Every message the conversation had when `session` was read, `size` at a time: a
-        huge conversation is never held in memory whole."""
-        after = 0
-        while after < session.message_count:
-            count = min(size, session.message_count - after)
-            page = await self.db.read(
-                lambda c, after=after, count=count: messages.list_messages(
-                    c, session.id, after, count
-                )
-            )
-            if not page:
-                return
-            yield page
-            after = page[-1].seq
 
     # -- sockets ------------------------------------------------------------------------
 

@@ -143,7 +143,7 @@ async def public_transcript(request: Request) -> Response:
 
 
 def _transcript(request: Request, session: Session, fmt: str, public: bool) -> Response:
-    pages = service(request).transcript_pages(session, TRANSCRIPT_PAGE)
+    pages = service(request).archive.transcript_pages(session, TRANSCRIPT_PAGE)
     name = transcripts.filename(session, fmt)
     return StreamingResponse(
         transcripts.render(session, fmt, public, pages),
@@ -275,7 +275,7 @@ async def search(request: Request) -> Response:
     limit = validation.query_int(
         query.get("limit"), "limit", limits.search_default, 1, limits.search_max
     )
-    found = await service(request).search(words, customer, status, limit)
+    found = await service(request).archive.search(words, customer, status, limit)
     return JSONResponse({"results": [_found(f) for f in found]})
 
 
