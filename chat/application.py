@@ -197,6 +197,8 @@ def create_app(settings: Settings) -> Starlette:
             if settings.demo_data:
                 await accounts.ensure_demo_agents()
             service = ChatService(db, hub, settings)
+            if swept := await service.uploads.sweep():
+                log.info("removed %d file(s) that no message carries", swept)
             app.state.db = db
             app.state.accounts = accounts
             app.state.hub = hub

@@ -4,6 +4,7 @@ service's own customer and agent sends (same transaction, rules, rate limits and
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -16,6 +17,11 @@ from chat.transaction import Posted
 
 if TYPE_CHECKING:
     from chat.service import ChatService
+
+
+# A file nobody refers to is swept only once it is this old: an upload staged by another process
+# (or still committing) is never mistaken for debris.
+SWEEP_AGE = 3600
 
 
 class Uploads:
@@ -105,3 +111,21 @@ class Uploads:
         if found is None:
             raise NotFound("No such file.")
         return found, self.folder / found.stored_name
+
+    async def sweep(self, older_than: float = SWEEP_AGE) -> int:
+        """Remove what a crash or a cancelled upload left behind: half-written `.upload-*` files
+        and files no message carries, once they are `older_than` seconds old. Run at start."""
+        if not self.folder.is_dir():
+            return 0
+        kept = await self.service.db.read(attachments.list_stored_names)
+        return await asyncio.to_thread(_sweep, self.folder, kept, time.time() - older_than)
+
+
+def _sweep(folder: Path, kept: set[str], before: float) -> int:
+    removed = 0
+    for path in folder.iterdir():
+        if path.name in kept or not path.is_file() or path.stat().st_mtime > before:
+            continue
+        path.unlink(missing_ok=True)
+        removed += 1
+    return removed

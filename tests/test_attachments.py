@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
 import sqlite3
 import struct
+import time
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -272,6 +274,34 @@ async def test_chat_message_new_carries_the_attachment_on_real_sockets(
         assert replayed["data"]["message"] == frame["data"]["message"]
         for socket in (agent, customer, again):
             await socket.close()
+
+
+def test_a_restart_sweeps_old_debris_and_keeps_every_file_a_message_carries(
+    make_client, settings: Settings
+) -> None:
+    """What a crash mid-upload leaves (a half-written temp file, a file whose message never
+    committed) is removed at the next start once it is an hour old; nothing a message carries is."""
+    first = make_client()
+    key = start(first, name="Pat")["session_key"]
+    assert upload(first, key, "kept.png", png()).status_code == 201
+    [kept] = files_on_disk(settings)
+    folder = kept.parent
+    old, fresh = time.time() - 2 * 3600, time.time()
+    debris = [folder / ".upload-0123abcd", folder / "89abcdef0123456789abcdef01234567"]
+    for path in debris:
+        path.write_bytes(b"left by a crash")
+        os.utime(path, (old, old))
+    os.utime(kept, (old, old))  # old, but a message carries it
+    young = folder / "fedcba9876543210fedcba9876543210"
+    young.write_bytes(b"another process may be committing it")
+    os.utime(young, (fresh, fresh))
+    first.__exit__(None, None, None)
+
+    again = make_client()
+    assert files_on_disk(settings) == sorted([kept, young])
+    [message] = again.get(f"/api/v1/chat/public/session/{key}").json()["messages"]
+    served = again.get(f"/api/v1/chat/public/session/{key}/files/{message['attachment']['id']}")
+    assert served.status_code == 200 and served.content == png()
 
 
 # -- bad input -----------------------------------------------------------------------------

@@ -28,3 +28,8 @@ def insert_attachment(
 def get_attachment(db: sqlite3.Connection, attachment_id: int) -> Attachment | None:
     rows = db.execute("SELECT * FROM attachments WHERE id = ?", (attachment_id,)).fetchall()
     return Attachment.from_row(rows[0]) if rows else None
+
+
+def list_stored_names(db: sqlite3.Connection) -> set[str]:
+    """The on-disk names of every file a message carries: what a sweep of the folder keeps."""
+    return {row[0] for row in db.execute("SELECT stored_name FROM attachments").fetchall()}
