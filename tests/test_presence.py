@@ -16,6 +16,7 @@ from tests.sockets import Server, Socket, running
 from tests.test_auth_pages import log_in
 
 pytestmark = pytest.mark.anyio
+BOB_NAME = "Bob Agent"
 TEAM = {"Admin": "offline", "Alice Agent": "offline", "Bob Agent": "offline"}
 
 
@@ -265,3 +266,25 @@ def test_presence_needs_an_agent_and_a_cookie_needs_our_origin(client: TestClien
     assert_error(evil, 403, "forbidden")
     own = client.post(url, json={"status": "busy"}, headers={"origin": "http://testserver"})
     assert own.status_code == 200 and own.json()["agent"]["name"] == "Alice Agent"
+
+
+async def test_a_removed_agent_leaves_the_team_at_once(settings: Settings) -> None:
+    """Deactivating Bob tells the others straight away (no grace period) that he is gone."""
+    async with running(grace(settings, 30)) as server:
+        alice, _, _ = await agent(server, ALICE)
+        bob, ready, _ = await agent(server, BOB)
+        assert await presence_of(alice, "Bob Agent") == "available"
+        bob_id = next(e["agent"]["id"] for e in ready["presence"] if e["agent"]["name"] == BOB_NAME)
+        admin = {"Authorization": f"Bearer {await server.login('admin@callcenter.com')}"}
+        removed = await server.http.post(f"/api/v1/agents/{bob_id}/deactivate", headers=admin)
+        assert removed.status_code == 200, removed.text
+        frame = await alice.next("agent.presence", timeout=5)  # long before the 30 s grace
+        assert frame["data"] == {
+            "agent": {"id": bob_id, "name": BOB_NAME},
+            "status": "offline",
+            "removed": True,
+        }
+        assert await bob.closed_with() == 4401
+        listed = await server.http.get("/api/v1/agents/presence", headers=admin)
+        assert BOB_NAME not in team(listed.json()["agents"])
+        assert await alice.quiet(0.5) == []  # Bob's closing socket announces nothing more

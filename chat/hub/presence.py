@@ -70,6 +70,15 @@ class PresenceBoard:
         self._online[agent.id] = (agent.ref(), agent.presence)
         self._announce(agent.ref(), agent.presence)
 
+    def remove(self, agent: Agent) -> None:
+        """`agent` was removed from the team: the others drop them from their lists at once."""
+        self._sockets.pop(agent.id, None)
+        timer = self._timers.pop(agent.id, None)
+        if timer is not None:
+            timer.cancel()
+        self._online.pop(agent.id, None)
+        self._announce(agent.ref(), Presence.OFFLINE, removed=True)
+
     def close(self) -> None:
         """Cancel every grace timer (the app is shutting down)."""
         for timer in self._timers.values():
@@ -84,8 +93,13 @@ class PresenceBoard:
         if online is not None:
             self._announce(online[0], Presence.OFFLINE)
 
-    def _announce(self, ref: dict[str, Any], status: Presence, skip: str | None = None) -> None:
-        frame = ephemeral_frame("agent.presence", {"agent": ref, "status": status.value})
+    def _announce(
+        self, ref: dict[str, Any], status: Presence, skip: str | None = None, removed: bool = False
+    ) -> None:
+        data: dict[str, Any] = {"agent": ref, "status": status.value}
+        if removed:
+            data["removed"] = True
+        frame = ephemeral_frame("agent.presence", data)
         self.hub.publish_ephemeral(Delivery(None, None, frame, None, skip))
         available = any(chosen is Presence.AVAILABLE for _, chosen in self._online.values())
         if available != self._available:

@@ -212,6 +212,7 @@ async def deactivate_agent(request: Request) -> Response:
     if agent_id == caller.id:
         raise Conflict("You cannot remove yourself.")
     agent = await request.app.state.accounts.deactivate(agent_id)
+    service(request).presence.remove(agent)
     return JSONResponse({"agent": agent.view()})
 
 

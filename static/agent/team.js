@@ -56,7 +56,8 @@ export class Team {
       if (data.status !== "offline") this.showMine(data.status);
       return;
     }
-    this.members.set(agent.id, { agent: { id: agent.id, name: String(agent.name || "") }, status: data.status });
+    if (data.removed === true) this.members.delete(agent.id); // removed from the team by an admin
+    else this.members.set(agent.id, { agent: { id: agent.id, name: String(agent.name || "") }, status: data.status });
     if (!quiet) this.render();
   }
 
