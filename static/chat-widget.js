@@ -525,6 +525,7 @@
       conn.ready = true;
       conn.everReady = true;
       conn.attempt = 0;
+      retryStalledFiles();
       const head = data.last_event_id;
       if (data.resync_required) {
         setLastEventId(Number.isSafeInteger(head) ? head : null);
@@ -740,7 +741,8 @@
   }
 
   /** Send a file: one upload stores it and posts the message. Files are not kept in the
-   * stored outbox; a failed one stays on screen with Retry (same client_id) until the page goes. */
+   * stored outbox; one that could not reach the server is sent again by itself when the
+   * connection comes back (same client_id, so at most once), or with its Retry button. */
   function sendFile(file) {
     if (file.size > FILE_MAX) {
       showNotice(`That file is too large: ${fileSize(FILE_MAX)} at most.`);
@@ -757,11 +759,18 @@
     upload({ item, row, file });
   }
 
+  const stalledFiles = new Set(); // uploads that failed for want of a server: retried on ready
+
+  function retryStalledFiles() {
+    for (const job of [...stalledFiles]) upload(job);
+  }
+
   async function upload(job) {
     const { item, row, file } = job;
     const label = row.querySelector(".state");
     const retryButton = row.querySelector(".retry");
     if (retryButton) retryButton.remove();
+    stalledFiles.delete(job);
     row.classList.remove("failed");
     row.classList.add("sending");
     label.textContent = "Uploading…";
@@ -780,6 +789,7 @@
       label.textContent = "Not sent";
       label.setAttribute("title", error.message);
       showNotice(error.message);
+      if (error.status === 0 || error.status >= 500) stalledFiles.add(job); // not its fault
       if (error.status !== 413 && error.status !== 422) {
         const again = el("button", { type: "button", class: "retry", text: "Retry" });
         again.addEventListener("click", () => upload(job));

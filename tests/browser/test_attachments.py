@@ -3,6 +3,7 @@ a file from the agent shows in the widget, and refusals are explained to the cus
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Person
 from tests.browser.test_agent_page import conversation, log_in, messages
-from tests.browser.test_widget import open_widget, session_key
+from tests.browser.test_widget import open_widget, say, session_key
 from tests.browser.test_widget_cross_origin import company_site  # noqa: F401 - a fixture
 from tests.conftest import ALICE, LiveServer, serving
 from tests.test_attachments import PDF, png
@@ -97,3 +98,31 @@ def test_the_widget_explains_a_refused_file_and_keeps_the_conversation(
         ).json()
         assert [m["attachment"]["name"] for m in history["messages"]] == ["fine.txt"]
         assert visitor.dialogs == []
+
+
+def test_a_file_sent_while_the_server_is_down_goes_by_itself_once_it_is_back(
+    quiet_server: LiveServer, person: Callable[..., Person]
+) -> None:
+    """The customer attaches a file during an outage: it shows "Not sent", then is uploaded on
+    its own when the widget reconnects, and is stored exactly once."""
+    page = person().page
+    open_widget(page, quiet_server.url)
+    say(page, "Here comes my receipt")
+    key = session_key(page, quiet_server.url)
+    expect(page.locator(".row").filter(has_text="Here comes my receipt")).not_to_have_class(
+        re.compile("sending")
+    )
+
+    quiet_server.stop()
+    widget_upload(page, "receipt.txt", b"Order 1234, paid", "text/plain")
+    failed = page.locator(".row.failed").filter(has_text="receipt.txt")
+    expect(failed.locator(".state")).to_have_text("Not sent")
+
+    quiet_server.start()
+    expect(page.locator(".bubble .file").filter(has_text="receipt.txt")).to_be_visible(
+        timeout=20_000
+    )
+    expect(page.locator(".row.failed")).to_have_count(0)
+    history = httpx.get(f"{quiet_server.url}/api/v1/chat/public/session/{key}").json()
+    files = [m["attachment"]["name"] for m in history["messages"] if m["attachment"]]
+    assert files == ["receipt.txt"]
