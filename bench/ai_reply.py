@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from bench.client import client_id_of, frame_type, open_socket, send_frame
-from bench.server import RunningServer
+from bench.server import AppProcess
 from bench.stats import summary
 
 QUESTIONS = [
@@ -20,7 +20,7 @@ QUESTIONS = [
 ]
 
 
-async def run(server: RunningServer, conversations: int) -> dict[str, Any]:
+async def run(server: AppProcess, conversations: int) -> dict[str, Any]:
     timings = []
     async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
         for n in range(conversations):

@@ -21,11 +21,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -39,7 +36,7 @@ from websockets.exceptions import ConnectionClosed
 from bench.client import login, send_frame
 from bench.crash_check import FIGURES, check_round
 from bench.crash_clients import Conversation, Tally, Watcher, read_only
-from bench.server import LOAD_LIMITS, ROOT, free_port
+from bench.server import ROOT, AppProcess, free_port, load_env
 
 RESULTS = ROOT / "bench" / "results"
 SESSIONS = 8  # conversations; each has a REST sender, a socket sender and a listener
@@ -48,65 +45,29 @@ KILL_DELAY = (0.05, 0.5)  # seconds of traffic before the kill is armed
 PUBLIC = "/api/v1/chat/public"
 
 
-class Server:
+class Server(AppProcess):
     """`python app.py --no-ai` on one database and port, killed and started again each round."""
 
     def __init__(self, folder: Path) -> None:
-        self.database = folder / "chat.db"
-        self.log = folder / "server.log"
-        self.port = free_port()
-        self.process: subprocess.Popen[bytes] | None = None
+        super().__init__(
+            folder / "chat.db",
+            free_port(),
+            load_env("crash-bench"),
+            folder / "server.log",
+            ready_within=30,
+            stop_within=15,
+        )
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}"
-
-    async def start(self) -> None:
+    async def launch(self) -> None:
         """Start on the same port; another port only if someone took it while we were down."""
         for _ in range(3):
-            if await self._start_once():
+            try:
+                await asyncio.to_thread(self.start, "--no-ai")
                 return
-            self.port = free_port()
+            except RuntimeError:
+                self.stop()
+                self.port = free_port()
         raise RuntimeError(f"the server would not start: {self.log.read_text()[-2000:]}")
-
-    async def _start_once(self) -> bool:
-        args = [sys.executable, str(ROOT / "app.py"), "--no-ai", "--port", str(self.port)]
-        args += ["--database", str(self.database)]
-        env = {**os.environ, **LOAD_LIMITS, "SWITCHBOARD_SECRET_KEY": "crash-bench"}
-        with self.log.open("ab") as out:
-            self.process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=out)
-        deadline = time.monotonic() + 30
-        async with httpx.AsyncClient(timeout=1) as http:
-            while time.monotonic() < deadline and self.process.poll() is None:
-                try:
-                    if (await http.get(self.url + "/healthz")).status_code == 200:
-                        return True
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.05)
-        self.stop()
-        return False
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown code runs; only what was committed can survive."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-
-    def stop(self) -> None:
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.process = None
 
 
 class Killer:
@@ -209,7 +170,7 @@ class CrashRun:
         self.contents = random.Random(seed + 1)  # padding, so messages vary in size
 
     async def setup(self, sessions: int) -> None:
-        await self.server.start()
+        await self.server.launch()
         async with httpx.AsyncClient(base_url=self.server.url, timeout=30) as http:
             token = await login(http)
             for index in range(sessions):
@@ -234,7 +195,7 @@ class CrashRun:
         await self._traffic_until_killed(tally)
         for watcher in self.watchers:
             await watcher.closed(10)
-        await self.server.start()
+        await self.server.launch()
         assert self.agent is not None
         result = await check_round(self.server, self.conversations, self.agent, tally)
         result["seconds"] = round(time.monotonic() - began, 2)

@@ -9,12 +9,12 @@ from typing import Any
 import httpx
 
 from bench.client import open_many, start_sessions
-from bench.server import RunningServer
+from bench.server import AppProcess
 
 PER_SESSION = 10  # sockets per conversation: the default cap, as tabs of one customer
 
 
-async def run(server: RunningServer, steps: list[int]) -> dict[str, Any]:
+async def run(server: AppProcess, steps: list[int]) -> dict[str, Any]:
     async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
         keys = await start_sessions(http, max(steps) // PER_SESSION + 1)
     await asyncio.sleep(0.5)

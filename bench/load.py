@@ -20,7 +20,7 @@ from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
 from bench.client import client_id_of, frame_type, login, open_many, send_frame, start_sessions
-from bench.server import RunningServer
+from bench.server import AppProcess
 from bench.stats import summary
 
 CONTENT = "Hi! I ordered a grinder last week and wonder when it ships. Order {n}."
@@ -95,7 +95,7 @@ async def _send_open_loop(
 
 
 async def run(
-    server: RunningServer, customers: int, agents: int, rate: float, seconds: float
+    server: AppProcess, customers: int, agents: int, rate: float, seconds: float
 ) -> dict[str, Any]:
     async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
         token = await login(http)
@@ -129,7 +129,7 @@ async def run(
 
 
 def _report(
-    server: RunningServer,
+    server: AppProcess,
     tally: Tally,
     sent: int,
     cpu: float,
@@ -163,7 +163,7 @@ def _report(
     }
 
 
-def _stored_counts(server: RunningServer) -> dict[str, int]:
+def _stored_counts(server: AppProcess) -> dict[str, int]:
     with sqlite3.connect(f"file:{server.database}?mode=ro", uri=True) as db:
         rows = db.execute(
             "SELECT client_id, count(*) FROM messages WHERE client_id IS NOT NULL"
@@ -172,7 +172,7 @@ def _stored_counts(server: RunningServer) -> dict[str, int]:
     return {cid: n for cid, n in rows}
 
 
-def _seq_gaps(server: RunningServer) -> int:
+def _seq_gaps(server: AppProcess) -> int:
     """Sessions whose messages are not numbered exactly 1..n."""
     with sqlite3.connect(f"file:{server.database}?mode=ro", uri=True) as db:
         return db.execute(

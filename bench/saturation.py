@@ -15,7 +15,7 @@ from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
 from bench.client import frame_type, login, open_many, send_frame, start_sessions
-from bench.server import RunningServer
+from bench.server import AppProcess
 from bench.stats import summary
 
 CONTENT = "Could you tell me whether the Office plan includes filters? Message {n}."
@@ -46,7 +46,7 @@ async def _sender(ws: ClientConnection, who: int, until: float, acks: list[float
 
 
 async def run(
-    server: RunningServer,
+    server: AppProcess,
     agents: int,
     step_seconds: float,
     max_senders: int,

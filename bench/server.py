@@ -42,10 +42,19 @@ def free_port() -> int:
 
 
 @dataclass
-class RunningServer:
-    process: subprocess.Popen[bytes]
-    port: int
+class AppProcess:
+    """`python app.py` (or another server script) in a subprocess on 127.0.0.1, on a database it
+    keeps across restarts; its output is appended to `log`. The benchmark, the crash harness and
+    the tests all start their servers through this one class."""
+
     database: Path
+    port: int
+    env: dict[str, str]
+    log: Path
+    ready_within: float = 20  # seconds start() waits for /healthz
+    stop_within: float = 10  # seconds stop() waits after SIGTERM before SIGKILL
+    script: Sequence[str] = ("app.py",)
+    process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
@@ -55,16 +64,71 @@ class RunningServer:
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}"
 
+    def start(self, *flags: str, cpu: int | None = None) -> None:
+        """Start and wait until /healthz answers; pinned to `cpu` if given."""
+        args = [
+            sys.executable,
+            *[str(ROOT / s) if s.endswith(".py") else s for s in self.script],
+            "--port",
+            str(self.port),
+            "--database",
+            str(self.database),
+            *flags,
+        ]
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=out, stderr=out)
+        if cpu is not None and hasattr(os, "sched_setaffinity"):
+            os.sched_setaffinity(self.process.pid, {cpu})
+        deadline = time.monotonic() + self.ready_within
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log.read_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=1) as answer:
+                    if answer.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError(f"server did not start in {self.ready_within:g} s")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown code runs; only what was committed can survive."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+
+    def stop(self, kill: bool = False) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            if kill:
+                self.process.kill()
+            else:
+                self.process.terminate()
+        try:
+            self.process.wait(timeout=self.stop_within)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
     def rss_kib(self) -> int:
+        assert self.process is not None
         for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
         return 0
 
     def cpu_seconds(self) -> float:
+        assert self.process is not None
         fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
         ticks = os.sysconf("SC_CLK_TCK")
         return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def load_env(secret: str) -> dict[str, str]:
+    """The environment of a measured server: this one's, the load limits, a fixed secret."""
+    return {**os.environ, **LOAD_LIMITS, "SWITCHBOARD_SECRET_KEY": secret}
 
 
 @contextmanager
@@ -73,48 +137,20 @@ def app_server(
     env: dict[str, str] | None = None,
     cpu: int | None = None,
     script: Sequence[str] = ("app.py",),
-) -> Iterator[RunningServer]:
+) -> Iterator[AppProcess]:
     """The app (or another server script) on a fresh database; pinned to `cpu` if given."""
     raise_file_limit()
     folder = Path(tempfile.mkdtemp(prefix="switchboard-bench-"))
-    port = free_port()
-    database = folder / "chat.db"
-    args = [
-        sys.executable,
-        *[str(ROOT / s) if s.endswith(".py") else s for s in script],
-        "--port",
-        str(port),
-        "--database",
-        str(database),
-        *flags,
-    ]
-    environment = {**os.environ, **LOAD_LIMITS, "SWITCHBOARD_SECRET_KEY": "bench", **(env or {})}
-    log = (folder / "server.log").open("wb")
-    process = subprocess.Popen(args, cwd=ROOT, env=environment, stdout=log, stderr=log)
-    if cpu is not None and hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(process.pid, {cpu})
-    server = RunningServer(process, port, database)
+    server = AppProcess(
+        folder / "chat.db",
+        free_port(),
+        {**load_env("bench"), **(env or {})},
+        folder / "server.log",
+        ready_within=30,
+        script=script,
+    )
     try:
-        _wait_ready(server)
+        server.start(*flags, cpu=cpu)
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
-
-
-def _wait_ready(server: RunningServer, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError("the server exited during start-up")
-        try:
-            with urllib.request.urlopen(server.url + "/healthz", timeout=1) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("the server did not start in time")
+        server.stop()

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +14,7 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from bench.server import free_port
+from bench.server import AppProcess, free_port
 from chat.application import create_app
 from chat.config import Limits, Settings
 
@@ -95,61 +92,8 @@ def assert_error(answer: Any, status: int, code: str) -> dict:
     return body["error"]
 
 
-@dataclass
-class LiveServer:
-    """`python app.py` in a subprocess on 127.0.0.1, on a database it keeps across restarts."""
-
-    database: Path
-    port: int
-    env: dict[str, str]
-    log: Path
-    process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}"
-
-    def start(self, *extra: str) -> None:
-        args = [
-            sys.executable,
-            str(ROOT / "app.py"),
-            "--port",
-            str(self.port),
-            "--database",
-            str(self.database),
-            *extra,
-        ]
-        with self.log.open("ab") as out:
-            self.process = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=out, stderr=out)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited: {self.log.read_text()[-2000:]}")
-            try:
-                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.05)
-        raise RuntimeError("server did not start in 20 s")
-
-    def stop(self, kill: bool = False) -> None:
-        if self.process is None:
-            return
-        if kill:
-            self.process.kill()
-        else:
-            self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.process = None
+# `python app.py` in a subprocess on 127.0.0.1, on a database it keeps across restarts.
+LiveServer = AppProcess
 
 
 @contextmanager
