@@ -81,6 +81,17 @@ async def open_many(
     return opened
 
 
+async def agents_and_keys(
+    base_url: str, ws_url: str, agents: int, customers: int
+) -> tuple[list[ClientConnection], list[str]]:
+    """`agents` sockets of the demo agent, and the session keys of `customers` new conversations."""
+    async with httpx.AsyncClient(base_url=base_url, timeout=60) as http:
+        token = await login(http)
+        keys = await start_sessions(http, customers)
+    agent_ws = await open_many([f"{ws_url}/ws"] * agents, {"Authorization": f"Bearer {token}"})
+    return agent_ws, keys
+
+
 def send_frame(content: str, client_id: str, **extra: Any) -> str:
     return json.dumps(
         {"type": "chat.message.send", "data": {"content": content, "client_id": client_id, **extra}}

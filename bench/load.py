@@ -15,11 +15,16 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
-from bench.client import client_id_of, frame_type, login, open_many, send_frame, start_sessions
+from bench.client import (
+    agents_and_keys,
+    client_id_of,
+    frame_type,
+    open_many,
+    send_frame,
+)
 from bench.server import AppProcess
 from bench.stats import summary
 
@@ -97,12 +102,7 @@ async def _send_open_loop(
 async def run(
     server: AppProcess, customers: int, agents: int, rate: float, seconds: float
 ) -> dict[str, Any]:
-    async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
-        token = await login(http)
-        keys = await start_sessions(http, customers)
-    agent_ws = await open_many(
-        [f"{server.ws_url}/ws"] * agents, {"Authorization": f"Bearer {token}"}
-    )
+    agent_ws, keys = await agents_and_keys(server.url, server.ws_url, agents, customers)
     customer_ws = await open_many([f"{server.ws_url}/ws/public/{k}" for k in keys])
     tally = Tally()
     tally.delivered = [{} for _ in agent_ws]

@@ -10,11 +10,10 @@ import asyncio
 import time
 from typing import Any
 
-import httpx
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
-from bench.client import frame_type, login, open_many, send_frame, start_sessions
+from bench.client import agents_and_keys, frame_type, open_many, send_frame
 from bench.server import AppProcess
 from bench.stats import summary
 
@@ -52,12 +51,7 @@ async def run(
     max_senders: int,
     p99_bound_ms: float = 50.0,
 ) -> dict[str, Any]:
-    async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
-        token = await login(http)
-        keys = await start_sessions(http, max_senders)
-    agent_ws = await open_many(
-        [f"{server.ws_url}/ws"] * agents, {"Authorization": f"Bearer {token}"}
-    )
+    agent_ws, keys = await agents_and_keys(server.url, server.ws_url, agents, max_senders)
     delivered = [0]
     drains = [asyncio.create_task(_drain(ws, delivered)) for ws in agent_ws]
     senders_ws = await open_many([f"{server.ws_url}/ws/public/{k}" for k in keys])
