@@ -122,9 +122,10 @@ class Assistant:
 
 def _turn(message: Message) -> Turn:
     """What the responder reads of a message: a file is named as one, not read as a question."""
-    if message.attachment is None:
+    attachment = message.attachment_view()
+    if attachment is None:
         return Turn(message.sender_type.value, message.content)
-    name = message.view()["attachment"]["name"]
+    name = attachment["name"]
     said = "" if message.content == name else f" {message.content}"
     return Turn(message.sender_type.value, f"[sent a file: {name}]{said}")
 

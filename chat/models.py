@@ -134,6 +134,10 @@ class Message:
             attachment=row[p + "attachment"],
         )
 
+    def attachment_view(self) -> dict[str, Any] | None:
+        """The file this message carries ({"id", "name", "content_type", "size"}), if any."""
+        return json.loads(self.attachment) if self.attachment else None
+
     def view(self) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -145,7 +149,7 @@ class Message:
             "content": self.content,
             "client_id": self.client_id,
             "created_at": self.created_at,
-            "attachment": json.loads(self.attachment) if self.attachment else None,
+            "attachment": self.attachment_view(),
         }
 
 
