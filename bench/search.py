@@ -23,10 +23,11 @@ from chat.hub import Hub
 from chat.models import SenderType, SessionStatus, now_iso
 from chat.routes.api import TRANSCRIPT_PAGE
 from chat.service import ChatService
+from chat.service.transcripts import render
 from chat.storage import messages, sessions
 from chat.storage.database import Database
-from chat.storage.search import search_sessions, search_words
-from chat.transcripts import render
+from chat.storage.search import search_sessions
+from chat.words import search_words
 
 WORDS = (
     "order refund parcel invoice coffee machine espresso grinder warranty delivery address"

@@ -20,7 +20,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chat.ai.gemini import build_responder
 from chat.ai.knowledge import KnowledgeBase
-from chat.assistant import Assistant
 from chat.auth import Accounts
 from chat.config import Settings
 from chat.errors import ChatError, Conflict, Forbidden, Invalid, NotFound, Unauthorized
@@ -29,6 +28,7 @@ from chat.hub.backplane import backplane_for
 from chat.redact import redact
 from chat.routes import api, docs, files, pages, ws
 from chat.service import ChatService
+from chat.service.assistant import Assistant
 from chat.storage.database import Database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -197,7 +197,7 @@ def create_app(settings: Settings) -> Starlette:
             if settings.demo_data:
                 await accounts.ensure_demo_agents()
             service = ChatService(db, hub, settings)
-            if swept := await service.uploads.sweep():
+            if swept := await service.sweep_files():
                 log.info("removed %d file(s) that no message carries", swept)
             app.state.db = db
             app.state.accounts = accounts

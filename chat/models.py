@@ -279,3 +279,25 @@ def ephemeral_frame(type_: str, data: Mapping[str, Any]) -> str:
 
 def encode(data: Mapping[str, Any]) -> str:
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    text: str
+    match: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    message: Message
+    parts: tuple[Part, ...]
+
+    @property
+    def snippet(self) -> str:
+        return "".join(part.text for part in self.parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    session: Session
+    hits: list[Hit]

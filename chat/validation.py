@@ -10,7 +10,7 @@ from typing import Any
 from chat.config import Limits
 from chat.errors import Invalid
 from chat.models import Presence, SessionStatus
-from chat.storage.search import search_words
+from chat.words import search_words
 
 CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")

@@ -7,9 +7,9 @@ from dataclasses import replace
 import pytest
 
 from chat.ai.responder import NOT_SURE
-from chat.assistant import GAVE_UP, GAVE_UP_AWAY
 from chat.config import Settings
 from chat.service import HANDOFF_NOTE
+from chat.service.assistant import GAVE_UP, GAVE_UP_AWAY
 from tests.conftest import ALICE
 from tests.sockets import Server, Socket, running
 from tests.test_attachments import png

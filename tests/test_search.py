@@ -19,7 +19,8 @@ from chat.application import create_app
 from chat.config import Settings
 from chat.storage.database import connect
 from chat.storage.migrate import migrate
-from chat.storage.search import match_expression, search_words
+from chat.storage.search import match_expression
+from chat.words import search_words
 from tests.conftest import ROOT, assert_error, login, start
 
 SEARCH = "/api/v1/chat/search"

@@ -9,7 +9,7 @@ import json
 import pytest
 from starlette.testclient import TestClient
 
-from chat.transcripts import safe_cell
+from chat.service.transcripts import safe_cell
 from tests.conftest import assert_error, login, start
 
 EMAIL = "dana@example.com"

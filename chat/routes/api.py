@@ -10,12 +10,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
-from chat import transcripts, validation
+from chat import validation
 from chat.auth import API, COOKIE, COOKIE_NAME, Accounts, bearer_token, require_agent
 from chat.errors import BadRequest, Conflict, Forbidden, Invalid, NotFound, PayloadTooLarge
-from chat.models import Session
-from chat.service import ChatService, History, Posted
-from chat.storage.search import Found
+from chat.models import Found, Session
+from chat.service import ChatService, History, Posted, transcripts
 
 TRANSCRIPT_PAGE = 500  # messages read from the database at a time while a transcript streams
 

@@ -92,7 +92,7 @@ async def public_attachment(request: Request) -> Response:
     limits: Limits = request.app.state.settings.limits
     upload = await _upload(request, limits)
     try:
-        posted = await service(request).uploads.post_customer_file(
+        posted = await service(request).post_customer_file(
             validation.session_key(upload.fields.get("session_key")),
             upload.file.file,
             upload.file.filename or "",
@@ -111,7 +111,7 @@ async def agent_attachment(request: Request) -> Response:
     session_id = _session_id(request)
     upload = await _upload(request, limits)
     try:
-        posted = await service(request).uploads.post_agent_file(
+        posted = await service(request).post_agent_file(
             agent,
             session_id,
             upload.file.file,
@@ -130,13 +130,13 @@ def _file_id(request: Request) -> int:
 
 async def agent_file(request: Request) -> Response:
     await require_agent(request)
-    found, path = await service(request).uploads.file_for_agent(_file_id(request))
+    found, path = await service(request).agent_file(_file_id(request))
     return _file(found, path, public=False)
 
 
 async def public_file(request: Request) -> Response:
     key = request.path_params["session_key"]
-    found, path = await service(request).uploads.file_for_customer(key, _file_id(request))
+    found, path = await service(request).customer_file(key, _file_id(request))
     return _file(found, path, public=True)
 
 

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
-import unicodedata
 from collections.abc import Generator
 from contextlib import closing
-from dataclasses import dataclass
 
-from chat.models import Message, Session, SessionStatus
+from chat.models import Found, Hit, Message, Part, Session, SessionStatus
 from chat.storage.sessions import SESSION_SELECT
 
 PREFIX_MIN = 2  # a last word shorter than this is matched whole: "a"* would match everything
@@ -17,51 +15,6 @@ MATCHES_PER_SESSION = 3
 # refused at the door), so they split the snippet into plain text and matches safely.
 OPEN, CLOSE = "\x02", "\x03"
 SNIPPET_TOKENS = 12
-
-
-@dataclass(frozen=True, slots=True)
-class Part:
-    text: str
-    match: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Hit:
-    message: Message
-    parts: tuple[Part, ...]
-
-    @property
-    def snippet(self) -> str:
-        return "".join(part.text for part in self.parts)
-
-
-@dataclass(frozen=True, slots=True)
-class Found:
-    session: Session
-    hits: list[Hit]
-
-
-def _word_char(char: str) -> bool:
-    return unicodedata.category(char)[0] in "LNM" or unicodedata.category(char) == "Co"
-
-
-def search_words(text: str) -> list[str]:
-    """The words of `text` in order, each once (case-insensitively): runs of letters, digits and
-    their combining marks. Everything else (quotes, `*`, `^`, `:`, parentheses) separates words,
-    so FTS5 syntax in the text is never syntax to FTS5."""
-    words: list[str] = []
-    seen: set[str] = set()
-    run: list[str] = []
-    for char in text + " ":
-        if _word_char(char):
-            run.append(char)
-            continue
-        word, run = "".join(run), []
-        # A run of marks alone holds no token; as a phrase it would match nothing at all.
-        if any(unicodedata.category(c)[0] != "M" for c in word) and word.casefold() not in seen:
-            seen.add(word.casefold())
-            words.append(word)
-    return words
 
 
 def match_expression(words: list[str]) -> str:

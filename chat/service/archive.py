@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from chat.models import Message, Session, SessionStatus
+from chat.models import Found, Message, Session, SessionStatus
 from chat.storage import messages, search
 from chat.storage.database import Database
 
@@ -21,7 +21,7 @@ class Archive:
         customer: str | None,
         status: SessionStatus | None,
         limit: int,
-    ) -> list[search.Found]:
+    ) -> list[Found]:
         """Conversations holding all `words` (newest match first), or, with no words, those
         of the customers whose name or email contains `customer` (latest activity first)."""
         if words:
@@ -32,7 +32,7 @@ class Archive:
         found = await self.db.read(
             lambda c: search.list_sessions_by_customer(c, customer, status, limit)
         )
-        return [search.Found(session, []) for session in found]
+        return [Found(session, []) for session in found]
 
     async def transcript_pages(self, session: Session, size: int) -> AsyncIterator[list[Message]]:
         """Every message the conversation had when `session` was read, `size` at a time: a

@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO
 
 from chat.ai.responder import wants_person
-from chat.archive import Archive
 from chat.attachments import Staged
 from chat.auth import hash_token, new_secret
 from chat.config import Settings
@@ -32,11 +32,12 @@ from chat.models import (
     SessionStatus,
 )
 from chat.ratelimit import RateLimit
-from chat.receipts import ReadReceipts
+from chat.service.archive import Archive
+from chat.service.receipts import ReadReceipts
+from chat.service.transaction import Changed, Posted, Transaction
+from chat.service.uploads import Uploads
 from chat.storage import agents, attachments, events, messages, sessions
 from chat.storage.database import Database
-from chat.transaction import Changed, Posted, Transaction
-from chat.uploads import Uploads
 
 HANDOFF_NOTE = "Connecting you with a person. An agent will be with you shortly."
 # When no agent is Available at the moment of the handoff: no promise of a person soon.
@@ -89,7 +90,7 @@ class ChatService:
         self.viewers = ViewingRelay(hub)
         self.presence = PresenceBoard(hub, settings.presence_grace)
         self.receipts = ReadReceipts(db, self._write)
-        self.uploads = Uploads(self)
+        self.uploads = Uploads(db, settings.data_dir / "files", limits.attachment_max_bytes)
         self.archive = Archive(db)
         # Set by the app when the AI answers first; the service never imports the assistant.
         self.on_customer_message: Callable[[int], None] | None = None
@@ -137,6 +138,37 @@ class ChatService:
     ) -> Posted:
         session_id = (await self.session_for_key(session_key)).id
         return await self.post_as_customer(session_id, content, client_id, address)
+
+    async def post_customer_file(
+        self,
+        session_key: str,
+        source: BinaryIO,
+        name: str,
+        caption: str | None,
+        client_id: str | None,
+        address: str,
+    ) -> Posted:
+        """The customer sends a file: stored and posted as one message (its caption, or the
+        file's name), idempotent on client_id like any message. A file alone wakes no AI."""
+        session_id = (await self.session_for_key(session_key)).id
+        self.check_send_rate(session_id, address)  # before any disk work
+        return await self.uploads.post_file(
+            source,
+            name,
+            lambda staged: self.post_as_customer(
+                session_id,
+                caption or staged.name,
+                client_id,
+                address,
+                staged,
+                wake_ai=caption is not None,
+            ),
+        )
+
+    async def customer_file(self, session_key: str, attachment_id: int) -> tuple[Attachment, Path]:
+        """A file of the key's own conversation; any other is not found."""
+        session_id = (await self.session_for_key(session_key)).id
+        return await self.uploads.find(attachment_id, session_id)
 
     async def post_as_customer(
         self,
@@ -269,6 +301,32 @@ class ChatService:
 
     async def history(self, session_id: int, after_seq: int, limit: int) -> History:
         return await self._history(await self.get_session(session_id), after_seq, limit)
+
+    async def post_agent_file(
+        self,
+        agent: Agent,
+        session_id: int,
+        source: BinaryIO,
+        name: str,
+        caption: str | None,
+        client_id: str | None,
+    ) -> Posted:
+        """An agent sends a file, under the same rules as a reply."""
+        await self.get_session(session_id)
+        return await self.uploads.post_file(
+            source,
+            name,
+            lambda staged: self.post_agent_message(
+                agent, session_id, caption or staged.name, client_id, staged
+            ),
+        )
+
+    async def sweep_files(self) -> int:
+        """Remove upload debris a crash left behind; run at start."""
+        return await self.uploads.sweep()
+
+    async def agent_file(self, attachment_id: int) -> tuple[Attachment, Path]:
+        return await self.uploads.find(attachment_id)
 
     async def post_agent_message(
         self,

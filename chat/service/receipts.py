@@ -8,9 +8,9 @@ from typing import Any
 
 from chat.errors import NotFound
 from chat.models import Agent, Session
+from chat.service.transaction import Changed, Transaction
 from chat.storage import sessions
 from chat.storage.database import Database
-from chat.transaction import Changed, Transaction
 
 Write = Callable[[Callable[[Transaction], Any]], Awaitable[Any]]
 

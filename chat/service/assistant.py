@@ -13,7 +13,7 @@ import time
 
 from chat.ai.responder import NOT_SURE, Responder, Turn
 from chat.models import Message
-from chat.service import ChatService
+from chat.service.conversations import ChatService
 
 log = logging.getLogger("chat.ai")
 AI_NAME = "AI assistant"

@@ -1,0 +1,12 @@
+"""The use cases: conversations, files, receipts, search and transcripts, the AI's turn."""
+
+from chat.service.conversations import (
+    AWAY_NOTE,
+    HANDOFF_NOTE,
+    ChatService,
+    History,
+    Posted,
+    Viewer,
+)
+
+__all__ = ["AWAY_NOTE", "HANDOFF_NOTE", "ChatService", "History", "Posted", "Viewer"]

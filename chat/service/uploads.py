@@ -1,0 +1,82 @@
+"""Attachments on disk: a file is staged (fsynced, renamed) before the message that carries it
+commits, and swept when a crash left it behind."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import BinaryIO
+
+from chat.attachments import Staged, stage
+from chat.errors import NotFound
+from chat.models import Attachment
+from chat.service.transaction import Posted
+from chat.storage import attachments
+from chat.storage.database import Database
+
+# A file nobody refers to is swept only once it is this old: an upload staged by another process
+# (or still committing) is never mistaken for debris.
+SWEEP_AGE = 3600
+
+
+class Uploads:
+    """The bytes of attachments, kept in `folder` (beside the database): staged before the
+    message that carries them commits, found again by id, swept when nothing refers to them."""
+
+    def __init__(self, db: Database, folder: Path, max_bytes: int) -> None:
+        self.db = db
+        self.folder = folder
+        self.max_bytes = max_bytes
+
+    async def post_file(
+        self, source: BinaryIO, name: str, post: Callable[[Staged], Awaitable[Posted]]
+    ) -> Posted:
+        """Write the file to disk (fsynced, renamed), then commit the message that carries it.
+
+        A write that fails was rolled back, and a retry stored nothing new: the file goes. A
+        cancelled caller keeps it, since its transaction may still commit: at worst an orphan
+        file, never a message without its file."""
+        staged = await asyncio.to_thread(stage, source, name, self.folder, self.max_bytes)
+        try:
+            posted = await post(staged)
+        except Exception:
+            staged.discard()
+            raise
+        if not posted.created:
+            staged.discard()
+        return posted
+
+    async def find(
+        self, attachment_id: int, session_id: int | None = None
+    ) -> tuple[Attachment, Path]:
+        """The file and where its bytes are; with `session_id`, only a file of that conversation
+        (any other is not found)."""
+        found = await self.db.read(lambda c: attachments.get_attachment(c, attachment_id))
+        if found is not None and session_id not in (None, found.session_id):
+            found = None
+        return self._on_disk(found)
+
+    def _on_disk(self, found: Attachment | None) -> tuple[Attachment, Path]:
+        if found is None:
+            raise NotFound("No such file.")
+        return found, self.folder / found.stored_name
+
+    async def sweep(self, older_than: float = SWEEP_AGE) -> int:
+        """Remove what a crash or a cancelled upload left behind: half-written `.upload-*` files
+        and files no message carries, once they are `older_than` seconds old. Run at start."""
+        if not self.folder.is_dir():
+            return 0
+        kept = await self.db.read(attachments.list_stored_names)
+        return await asyncio.to_thread(_sweep, self.folder, kept, time.time() - older_than)
+
+
+def _sweep(folder: Path, kept: set[str], before: float) -> int:
+    removed = 0
+    for path in folder.iterdir():
+        if path.name in kept or not path.is_file() or path.stat().st_mtime > before:
+            continue
+        path.unlink(missing_ok=True)
+        removed += 1
+    return removed
