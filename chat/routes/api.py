@@ -15,7 +15,6 @@ from chat.auth import API, COOKIE, COOKIE_NAME, Accounts, bearer_token, require_
 from chat.errors import BadRequest, Conflict, Forbidden, Invalid, NotFound, PayloadTooLarge
 from chat.models import Found, Session
 from chat.service import ChatService, History, Posted, transcripts
-import chat.storage  # noqa: E402,F401,I001 (a deliberate layering break, reverted next commit)
 
 TRANSCRIPT_PAGE = 500  # messages read from the database at a time while a transcript streams
 
