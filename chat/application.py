@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from chat.ai.gemini import build_responder
 from chat.ai.knowledge import KnowledgeBase
 from chat.auth import Accounts
+from chat.codec import Codec
 from chat.config import Settings
 from chat.errors import ChatError, Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from chat.hub import Hub
@@ -236,5 +237,7 @@ def create_app(settings: Settings) -> Starlette:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.codec = Codec(settings.limits)
+    app.state.documents = {}
     app.state.templates = Jinja2Templates(directory=ROOT / "templates")
     return app

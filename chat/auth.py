@@ -14,7 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.requests import HTTPConnection
 
-from chat import validation
+from chat.codec import Codec
 from chat.config import Settings
 from chat.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from chat.hub import Hub
@@ -22,6 +22,7 @@ from chat.models import Agent, Role, now_iso
 from chat.ratelimit import RateLimit
 from chat.storage import agents, tokens
 from chat.storage.database import Database
+from chat.wire import Text
 
 # OWASP's recommended minimum for argon2id: 19 MiB of memory, 2 passes, 1 lane.
 PASSWORDS = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
@@ -137,12 +138,12 @@ class Accounts:
         return agent
 
     async def create_agent(self, email: str, name: str, password: str, role: Role) -> Agent:
-        limits = self.settings.limits
-        address = validation.email(email, limits)
+        codec = Codec(self.settings.limits)
+        address = codec.text(email, "email", Text("email_max", required=False, email=True))
         if address is None:
             raise Invalid("An agent needs an email address.")
         email = address.lower()
-        name = validation.text(name, "name", limits.name_max, required=True) or ""
+        name = codec.text(name, "name", Text("name_max")) or ""
         if len(password) < 8:
             raise Invalid("The password must have at least 8 characters.")
         hashed = await asyncio.to_thread(PASSWORDS.hash, password)

@@ -1,4 +1,4 @@
-"""Frozen dataclasses for what we store, and the JSON views the contract defines."""
+"""Frozen dataclasses for what we store; their views on the wire are in chat/wire.py."""
 
 from __future__ import annotations
 
@@ -71,12 +71,6 @@ class Agent:
     def is_admin(self) -> bool:
         return self.role is Role.ADMIN
 
-    def view(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "email": self.email, "role": self.role.value}
-
-    def ref(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name}
-
 
 @dataclass(frozen=True, slots=True)
 class Attachment:
@@ -94,15 +88,6 @@ class Attachment:
     @classmethod
     def from_row(cls, row: Row) -> Attachment:
         return cls(**{name: row[name] for name in cls.__slots__})  # type: ignore[attr-defined]
-
-    def view(self) -> dict[str, Any]:
-        """What a message carries: never the stored name or the hash."""
-        return {
-            "id": self.id,
-            "name": self.name,
-            "content_type": self.content_type,
-            "size": self.size,
-        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,20 +122,6 @@ class Message:
     def attachment_view(self) -> dict[str, Any] | None:
         """The file this message carries ({"id", "name", "content_type", "size"}), if any."""
         return json.loads(self.attachment) if self.attachment else None
-
-    def view(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "session_id": self.session_id,
-            "seq": self.seq,
-            "sender_type": self.sender_type.value,
-            "sender_name": self.sender_name,
-            "agent_id": self.agent_id,
-            "content": self.content,
-            "client_id": self.client_id,
-            "created_at": self.created_at,
-            "attachment": self.attachment_view(),
-        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,34 +171,6 @@ class Session:
     def last_seq(self) -> int:
         return self.last_message.seq if self.last_message else 0
 
-    def agent_view(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "status": self.status.value,
-            "customer_name": self.customer_name,
-            "customer_email": self.customer_email,
-            "page_url": self.page_url,
-            "assigned_agent": self.assigned_agent,
-            "message_count": self.message_count,
-            "last_message": self.last_message.view() if self.last_message else None,
-            "created_at": self.created_at,
-            "updated_at": self.updated_at,
-            "customer_read_seq": self.customer_read_seq,
-            "agent_read_seq": self.agent_read_seq,
-        }
-
-    def public_view(self) -> dict[str, Any]:
-        """What the customer may see: no emails, nothing internal."""
-        return {
-            "id": self.id,
-            "status": self.status.value,
-            "assigned_agent": self.assigned_agent,
-            "created_at": self.created_at,
-            "updated_at": self.updated_at,
-            "customer_read_seq": self.customer_read_seq,
-            "agent_read_seq": self.agent_read_seq,
-        }
-
 
 @dataclass(frozen=True, slots=True)
 class Event:
@@ -266,19 +209,6 @@ class Event:
             f'{{"type":{json.dumps(self.type)},"data":{data},'
             f'"event_id":{self.id},"ts":"{self.created_at}"}}'
         )
-
-
-def ephemeral_frame(type_: str, data: Mapping[str, Any]) -> str:
-    """A frame that is not stored: typing, acks, errors, pong."""
-    return json.dumps(
-        {"type": type_, "data": data, "event_id": None, "ts": now_iso()},
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
-
-
-def encode(data: Mapping[str, Any]) -> str:
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 
 @dataclass(frozen=True, slots=True)

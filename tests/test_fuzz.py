@@ -18,7 +18,7 @@ from websockets.exceptions import ConnectionClosed
 
 from chat.application import create_app
 from chat.config import Settings
-from chat.validation import MAX_ID
+from chat.wire import MAX_ID
 from tests.conftest import ADMIN, ALICE, BOB, PASSWORD, ROOMY, login
 from tests.sockets import Server, Socket, running
 

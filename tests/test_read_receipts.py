@@ -13,7 +13,7 @@ from chat.config import Settings
 from chat.models import now_iso
 from chat.storage.database import Database, connect
 from chat.storage.migrate import migrate
-from chat.validation import MAX_ID
+from chat.wire import MAX_ID
 from tests.conftest import ALICE, BOB, ROOMY
 from tests.sockets import Server, Socket, running
 

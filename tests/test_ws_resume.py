@@ -46,6 +46,7 @@ async def test_missed_events_replay_once_in_order_then_live(settings: Settings) 
             "agent": ready["data"]["agent"],
             "viewing": [],
             "presence": ready["data"]["presence"],
+            "limits": ready["data"]["limits"],
         }
         # State, not log: the team as it is now (Alice came back within the grace period).
         assert {"agent": {"id": 1, "name": "Alice Agent"}, "status": "available"} in ready["data"][

@@ -10,11 +10,13 @@ This is one process's view: another process's sockets are not counted (see READM
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
+from chat import events
+from chat.events import ephemeral_frame
 from chat.hub.backplane import Delivery
 from chat.hub.hub import Hub
-from chat.models import Agent, Presence, ephemeral_frame
+from chat.models import Agent, Presence
+from chat.wire import AgentRef, PresenceEntry
 
 
 class PresenceBoard:
@@ -24,7 +26,7 @@ class PresenceBoard:
         self.hub = hub
         self.grace = grace
         self._sockets: dict[int, int] = {}  # agent id → open sockets
-        self._online: dict[int, tuple[dict[str, Any], Presence]] = {}  # id → (ref, chosen)
+        self._online: dict[int, tuple[AgentRef, Presence]] = {}  # id → (ref, chosen)
         self._timers: dict[int, asyncio.TimerHandle] = {}
         self._available = False
 
@@ -37,9 +39,9 @@ class PresenceBoard:
         online = self._online.get(agent.id)
         return online[1] if online else Presence.OFFLINE
 
-    def entry(self, agent: Agent) -> dict[str, Any]:
+    def entry(self, agent: Agent) -> PresenceEntry:
         """How the API and the sockets show one agent's presence."""
-        return {"agent": agent.ref(), "status": self.status(agent).value}
+        return PresenceEntry(AgentRef.of(agent), self.status(agent))
 
     def connect(self, agent: Agent, socket_id: str) -> None:
         """One of `agent`'s sockets opened; a pending grace timer ends without a change."""
@@ -48,8 +50,8 @@ class PresenceBoard:
         if timer is not None:
             timer.cancel()
         if agent.id not in self._online:
-            self._online[agent.id] = (agent.ref(), agent.presence)
-            self._announce(agent.ref(), agent.presence, skip=socket_id)
+            self._online[agent.id] = (AgentRef.of(agent), agent.presence)
+            self._announce(AgentRef.of(agent), agent.presence, skip=socket_id)
 
     def disconnect(self, agent_id: int) -> None:
         """One of the agent's sockets closed; the last one starts the grace period."""
@@ -67,8 +69,8 @@ class PresenceBoard:
         online = self._online.get(agent.id)
         if online is None or online[1] is agent.presence:
             return
-        self._online[agent.id] = (agent.ref(), agent.presence)
-        self._announce(agent.ref(), agent.presence)
+        self._online[agent.id] = (AgentRef.of(agent), agent.presence)
+        self._announce(AgentRef.of(agent), agent.presence)
 
     def remove(self, agent: Agent) -> None:
         """`agent` was removed from the team: the others drop them from their lists at once."""
@@ -77,7 +79,7 @@ class PresenceBoard:
         if timer is not None:
             timer.cancel()
         self._online.pop(agent.id, None)
-        self._announce(agent.ref(), Presence.OFFLINE, removed=True)
+        self._announce(AgentRef.of(agent), Presence.OFFLINE, removed=True)
 
     def close(self) -> None:
         """Cancel every grace timer (the app is shutting down)."""
@@ -94,15 +96,12 @@ class PresenceBoard:
             self._announce(online[0], Presence.OFFLINE)
 
     def _announce(
-        self, ref: dict[str, Any], status: Presence, skip: str | None = None, removed: bool = False
+        self, ref: AgentRef, status: Presence, skip: str | None = None, removed: bool = False
     ) -> None:
-        data: dict[str, Any] = {"agent": ref, "status": status.value}
-        if removed:
-            data["removed"] = True
-        frame = ephemeral_frame("agent.presence", data)
+        frame = ephemeral_frame(events.AGENT_PRESENCE, events.AgentPresence(ref, status, removed))
         self.hub.publish_ephemeral(Delivery(None, None, frame, None, skip))
         available = any(chosen is Presence.AVAILABLE for _, chosen in self._online.values())
         if available != self._available:
             self._available = available
-            flip = ephemeral_frame("chat.availability", {"agents_available": available})
+            flip = ephemeral_frame(events.AVAILABILITY, events.Availability(available))
             self.hub.publish_ephemeral(Delivery(None, None, None, flip, all_customers=True))

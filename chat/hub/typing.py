@@ -7,9 +7,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from chat import events
+from chat.events import ephemeral_frame
 from chat.hub.backplane import Delivery
 from chat.hub.hub import Hub
-from chat.models import ephemeral_frame
 
 THROTTLE = 1.0  # seconds between two relayed "still typing" frames of one typist
 EXPIRY = 6.0  # seconds without news after which a typist is taken to have stopped
@@ -85,14 +86,7 @@ class TypingRelay:
             self.expire()
 
     def _relay(self, typist: _Typist, is_typing: bool) -> None:
-        frame = ephemeral_frame(
-            "chat.typing",
-            {
-                "session_id": typist.session_id,
-                "sender_type": typist.sender_type,
-                "name": typist.name,
-                "is_typing": is_typing,
-            },
-        )
+        data = events.Typing(typist.session_id, typist.sender_type, typist.name, is_typing)
+        frame = ephemeral_frame(events.TYPING, data)
         public = frame if typist.to_customer else None
         self.hub.publish_ephemeral(Delivery(None, typist.session_id, frame, public, typist.skip))

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from chat import events
+from chat.events import ViewingNow, ephemeral_frame
 from chat.hub.backplane import Delivery
 from chat.hub.hub import Hub
-from chat.models import ephemeral_frame
+from chat.wire import AgentRef
 
 
 class ViewingRelay:
@@ -14,9 +14,9 @@ class ViewingRelay:
 
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
-        self._open: dict[str, tuple[int, dict[str, Any]]] = {}
+        self._open: dict[str, tuple[int, AgentRef]] = {}
 
-    def update(self, socket_id: str, agent: dict[str, Any], session_id: int | None) -> None:
+    def update(self, socket_id: str, agent: AgentRef | None, session_id: int | None) -> None:
         """The agent on `socket_id` now has `session_id` open (None: nothing)."""
         before = self._open.get(socket_id)
         if before is not None and before[0] == session_id:
@@ -24,19 +24,17 @@ class ViewingRelay:
         if before is not None:
             del self._open[socket_id]
             self._relay(socket_id, before[0], before[1], False)
-        if session_id is not None:
+        if session_id is not None and agent is not None:
             self._open[socket_id] = (session_id, agent)
             self._relay(socket_id, session_id, agent, True)
 
     def forget(self, socket_id: str) -> None:
-        self.update(socket_id, {}, None)
+        self.update(socket_id, None, None)
 
-    def current(self) -> list[dict[str, Any]]:
+    def current(self) -> list[ViewingNow]:
         """Who has what open now: sent to an agent socket when it connects."""
-        return [{"session_id": sid, "agent": agent} for sid, agent in self._open.values()]
+        return [ViewingNow(sid, agent) for sid, agent in self._open.values()]
 
-    def _relay(self, socket_id: str, session_id: int, agent: dict[str, Any], on: bool) -> None:
-        frame = ephemeral_frame(
-            "chat.viewing", {"session_id": session_id, "agent": agent, "is_viewing": on}
-        )
+    def _relay(self, socket_id: str, session_id: int, agent: AgentRef, on: bool) -> None:
+        frame = ephemeral_frame(events.VIEWING, events.Viewing(session_id, agent, on))
         self.hub.publish_ephemeral(Delivery(None, session_id, frame, None, socket_id))

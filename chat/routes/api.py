@@ -2,27 +2,105 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
-from chat import validation
 from chat.auth import API, COOKIE, COOKIE_NAME, Accounts, bearer_token, require_agent
-from chat.errors import BadRequest, Conflict, Forbidden, Invalid, NotFound, PayloadTooLarge
+from chat.codec import Codec, encode
+from chat.errors import Conflict, Forbidden, Invalid, NotFound, PayloadTooLarge
 from chat.models import Found, Session
+from chat.routes.spec import operation
 from chat.service import ChatService, History, Posted, transcripts
+from chat.wire import (
+    MAX_ID,
+    AgentAnswer,
+    AgentMessageRequest,
+    AgentView,
+    AssignRequest,
+    AvailabilityAnswer,
+    HandoffRequest,
+    HistoryQuery,
+    LoginAnswer,
+    LoginRequest,
+    Match,
+    MessageAnswer,
+    MessagesAnswer,
+    MessageView,
+    PresenceEntry,
+    PresenceRequest,
+    PublicHistoryAnswer,
+    PublicMessageRequest,
+    PublicReadRequest,
+    PublicSessionAnswer,
+    PublicSessionView,
+    ReadRequest,
+    SearchAnswer,
+    SearchQuery,
+    SearchResult,
+    SessionAnswer,
+    SessionsAnswer,
+    SessionsQuery,
+    SessionView,
+    SnippetPart,
+    StartAnswer,
+    StartRequest,
+    TeamAnswer,
+    TranscriptQuery,
+)
+from chat.words import search_words
 
 TRANSCRIPT_PAGE = 500  # messages read from the database at a time while a transcript streams
 
 PATH_ID = re.compile(r"[0-9]{1,19}")
+KEY = {"session_key": "The conversation's secret key."}
+SESSION = {"session_id": "A conversation's id."}
+POSTED = {
+    201: ("Stored.", MessageAnswer),
+    200: ("That client_id was stored already: the stored message.", MessageAnswer),
+}
+TRANSCRIPT = {
+    200: {
+        "description": "txt: a header, then `[time] Name (sender_type): content`; json: the"
+        " session and its messages; csv: seq,time,sender_type,sender_name,content with a UTF-8"
+        " BOM, cells that start with = + - @ prefixed with `'`.",
+        "headers": {
+            "Content-Disposition": {
+                "required": True,
+                "description": 'attachment; filename="conversation-<id>.<format>"',
+                "schema": {
+                    "type": "string",
+                    "pattern": '^attachment; filename="conversation-[0-9]+',
+                },
+            }
+        },
+        "content": {
+            "text/plain": {"schema": {"type": "string"}},
+            "application/json": {"schema": {"type": "object"}},
+            "text/csv": {"schema": {"type": "string"}},
+        },
+    }
+}
+
+
+class WireResponse(Response):
+    """A JSON answer encoded by msgspec: wire types, dicts and lists alike."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return encode(content)
 
 
 def service(request: Request) -> ChatService:
     return request.app.state.service
+
+
+def codec(request: Request) -> Codec:
+    return request.app.state.codec
 
 
 def client_address(request: Request) -> str:
@@ -43,29 +121,24 @@ async def read_body(request: Request, max_bytes: int) -> bytes:
     return b"".join(chunks)
 
 
-async def read_json(request: Request) -> dict[str, Any]:
-    """The body as a JSON object: 400 when it is not JSON, 422 when it is not an object."""
+async def read_json(request: Request, kind: type[Any]) -> Any:
+    """The body as `kind`: 400 when it is not JSON, 422 when a field is wrong."""
     raw = await read_body(request, request.app.state.settings.limits.body_max_bytes)
-    try:
-        body = json.loads(raw)
-    except (ValueError, RecursionError):
-        raise BadRequest() from None
-    if not isinstance(body, dict):
-        raise Invalid("The request body must be a JSON object.")
-    return body
+    return codec(request).body(kind, raw)
 
 
-def _posted(posted: Posted) -> JSONResponse:
-    return JSONResponse({"message": posted.message.view()}, 201 if posted.created else 200)
+def query(request: Request, kind: type[Any]) -> Any:
+    return codec(request).query(kind, request.query_params)
 
 
-def _history(history: History, public: bool) -> dict[str, Any]:
-    view = history.session.public_view() if public else history.session.agent_view()
-    return {
-        "session": view,
-        "messages": [m.view() for m in history.messages],
-        "has_more": history.has_more,
-    }
+def _posted(posted: Posted) -> Response:
+    return WireResponse(
+        MessageAnswer(MessageView.of(posted.message)), 201 if posted.created else 200
+    )
+
+
+def _messages(history: History) -> list[MessageView]:
+    return [MessageView.of(m) for m in history.messages]
 
 
 def _path_id(request: Request, name: str, missing: str) -> int:
@@ -75,7 +148,7 @@ def _path_id(request: Request, name: str, missing: str) -> int:
     and past 4300 digits int() raises, which made a 500 of what is a 404.
     """
     raw: str = request.path_params[name]
-    if not PATH_ID.fullmatch(raw) or not 1 <= int(raw) <= validation.MAX_ID:
+    if not PATH_ID.fullmatch(raw) or not 1 <= int(raw) <= MAX_ID:
         raise NotFound(missing)
     return int(raw)
 
@@ -84,65 +157,70 @@ def _session_id(request: Request) -> int:
     return _path_id(request, "session_id", "No such conversation.")
 
 
-def _paging(request: Request) -> tuple[int, int]:
-    limits = request.app.state.settings.limits
-    query = request.query_params
-    after = validation.query_int(query.get("after_seq"), "after_seq", 0, 0, None)
-    limit = validation.query_int(
-        query.get("limit"), "limit", limits.history_default, 1, limits.history_max
-    )
-    return after, limit
-
-
 # -- public: the session key is the credential -----------------------------------------
 
 
+@operation(
+    "Start a conversation",
+    {201: ("Started.", StartAnswer)},
+    "400 413 422 429",
+    body=StartRequest,
+)
 async def public_start(request: Request) -> Response:
-    body = await read_json(request)
-    limits = request.app.state.settings.limits
+    body: StartRequest = await read_json(request, StartRequest)
     started = await service(request).start_session(
-        validation.text(body.get("name"), "name", limits.name_max, required=False),
-        validation.email(body.get("email"), limits),
-        validation.text(body.get("page_url"), "page_url", limits.page_url_max, required=False),
-        client_address(request),
+        body.name, body.email, body.page_url, client_address(request)
     )
-    return JSONResponse(
-        {
-            "session_key": started.session_key,
-            "session": started.session.public_view(),
-            "messages": [m.view() for m in started.messages],
-        },
-        201,
-    )
+    messages = [MessageView.of(m) for m in started.messages]
+    answer = StartAnswer(started.session_key, PublicSessionView.of(started.session), messages)
+    return WireResponse(answer, 201)
 
 
+@operation(
+    "Send as the customer (409: the client_id is another sender's)",
+    POSTED,
+    "400 404 409 413 422 429",
+    body=PublicMessageRequest,
+)
 async def public_message(request: Request) -> Response:
-    body = await read_json(request)
+    body: PublicMessageRequest = await read_json(request, PublicMessageRequest)
     posted = await service(request).post_customer_message(
-        validation.session_key(body.get("session_key")),
-        validation.content(body.get("content"), request.app.state.settings.limits),
-        validation.client_id(body.get("client_id")),
-        client_address(request),
+        body.session_key, body.content, body.client_id, client_address(request)
     )
     return _posted(posted)
 
 
+@operation(
+    "The conversation and its messages in seq order",
+    {200: ("The history.", PublicHistoryAnswer)},
+    "404 422",
+    query=HistoryQuery,
+    **KEY,
+)
 async def public_session(request: Request) -> Response:
-    after, limit = _paging(request)
+    paging: HistoryQuery = query(request, HistoryQuery)
     key = request.path_params["session_key"]
-    history = await service(request).public_history(key, after, limit)
-    return JSONResponse(_history(history, public=True))
+    history = await service(request).public_history(key, paging.after_seq, paging.limit)
+    session = PublicSessionView.of(history.session)
+    return WireResponse(PublicHistoryAnswer(session, _messages(history), history.has_more))
 
 
+@operation(
+    "The customer's own conversation as a file: the public view, no email",
+    TRANSCRIPT,
+    "404 422",
+    query=TranscriptQuery,
+    **KEY,
+)
 async def public_transcript(request: Request) -> Response:
     """The customer's own conversation as a file: the public view, no email, nothing internal."""
-    fmt = validation.transcript_format(request.query_params.get("format"))
+    fmt = query(request, TranscriptQuery).format
     session = await service(request).session_for_key(request.path_params["session_key"])
     return _transcript(request, session, fmt, public=True)
 
 
 def _transcript(request: Request, session: Session, fmt: str, public: bool) -> Response:
-    pages = service(request).archive.transcript_pages(session, TRANSCRIPT_PAGE)
+    pages = service(request).transcript_pages(session, TRANSCRIPT_PAGE)
     name = transcripts.filename(session, fmt)
     return StreamingResponse(
         transcripts.render(session, fmt, public, pages),
@@ -151,38 +229,60 @@ def _transcript(request: Request, session: Session, fmt: str, public: bool) -> R
     )
 
 
+@operation(
+    "Ask for a person: the conversation is queued",
+    {200: ("Queued.", PublicSessionAnswer)},
+    "400 404 413 422",
+    body=HandoffRequest,
+)
 async def public_handoff(request: Request) -> Response:
-    body = await read_json(request)
-    session = await service(request).hand_off(validation.session_key(body.get("session_key")))
-    return JSONResponse({"session": session.public_view()})
+    body: HandoffRequest = await read_json(request, HandoffRequest)
+    session = await service(request).hand_off(body.session_key)
+    return WireResponse(PublicSessionAnswer(PublicSessionView.of(session)))
 
 
+@operation(
+    "Whether at least one agent is online and Available (Busy does not count)",
+    {200: ("Now.", AvailabilityAnswer)},
+)
 async def public_availability(request: Request) -> Response:
     """Whether any agent is Available now: a bool, nothing about who."""
-    return JSONResponse({"agents_available": service(request).presence.agents_available})
+    return WireResponse(AvailabilityAnswer(service(request).agents_available()))
 
 
+@operation(
+    "The customer has read up to `seq`; a mark only moves forward (chat.read)",
+    {200: ("The conversation.", PublicSessionAnswer)},
+    "400 404 413 422",
+    body=PublicReadRequest,
+)
 async def public_read(request: Request) -> Response:
     """The customer has read the conversation up to `seq`."""
-    body = await read_json(request)
-    key = validation.session_key(body.get("session_key"))
-    seq = validation.read_seq(body.get("seq"))
-    session = await service(request).session_for_key(key)
-    session = await service(request).receipts.mark(session.id, seq, None)
-    return JSONResponse({"session": session.public_view()})
+    body: PublicReadRequest = await read_json(request, PublicReadRequest)
+    session = await service(request).customer_read(body.session_key, body.seq)
+    return WireResponse(PublicSessionAnswer(PublicSessionView.of(session)))
 
 
 # -- agents: a bearer token or the login cookie ----------------------------------------
 
 
+@operation(
+    "Log in: a bearer token for the API (the same 401 for any mistake)",
+    {200: ("Logged in.", LoginAnswer)},
+    "400 401 413 422 429",
+    body=LoginRequest,
+)
 async def login(request: Request) -> Response:
-    body = await read_json(request)
+    body: LoginRequest = await read_json(request, LoginRequest)
     accounts: Accounts = request.app.state.accounts
-    agent = await accounts.login(body.get("email"), body.get("password"), client_address(request))
+    agent = await accounts.login(body.email, body.password, client_address(request))
     token = await accounts.issue(agent, API)
-    return JSONResponse({"token": token, "agent": agent.view()})
+    return WireResponse(LoginAnswer(token, AgentView.of(agent)))
 
 
+@operation(
+    "Revoke this request's credential", {204: {"description": "Logged out."}}, "403", agent=True
+)
 async def logout(request: Request) -> Response:
     """Revoke the credential this request came with: its bearer token, or its login cookie."""
     await require_agent(request, unsafe=True)
@@ -197,11 +297,19 @@ async def logout(request: Request) -> Response:
     return response
 
 
+@operation("The caller", {200: ("The caller.", AgentAnswer)}, agent=True)
 async def me(request: Request) -> Response:
     agent = await require_agent(request)
-    return JSONResponse({"agent": agent.view()})
+    return WireResponse(AgentAnswer(AgentView.of(agent)))
 
 
+@operation(
+    "Remove an agent (admins only, else 403; 409 for oneself)",
+    {200: ("Removed.", AgentAnswer)},
+    "403 404 409",
+    agent=True,
+    agent_id="An agent's id.",
+)
 async def deactivate_agent(request: Request) -> Response:
     """An admin removes an agent: logins, tokens and open sockets all end."""
     caller = await require_agent(request, unsafe=True)
@@ -210,123 +318,194 @@ async def deactivate_agent(request: Request) -> Response:
     agent_id = _path_id(request, "agent_id", "No such agent.")
     if agent_id == caller.id:
         raise Conflict("You cannot remove yourself.")
-    agent = await request.app.state.accounts.deactivate(agent_id)
-    service(request).presence.remove(agent)
-    return JSONResponse({"agent": agent.view()})
+    agent = await service(request).remove_agent(request.app.state.accounts, agent_id)
+    return WireResponse(AgentAnswer(AgentView.of(agent)))
 
 
+@operation(
+    "Every active agent's presence: available, busy or offline",
+    {200: ("The team.", TeamAnswer)},
+    agent=True,
+)
 async def team_presence(request: Request) -> Response:
     await require_agent(request)
-    return JSONResponse({"agents": await service(request).team_presence()})
+    return WireResponse(TeamAnswer(await service(request).team_presence()))
 
 
+@operation(
+    "Choose Available or Busy (422 for `offline`: it follows from your sockets); kept across"
+    " restarts. The answer's status is what others see now.",
+    {200: ("Chosen.", PresenceEntry)},
+    "400 403 413 422",
+    body=PresenceRequest,
+    agent=True,
+)
 async def set_presence(request: Request) -> Response:
     """The caller chooses Available or Busy; `offline` is refused (it follows from sockets)."""
     agent = await require_agent(request, unsafe=True)
-    body = await read_json(request)
-    stored = await service(request).set_presence(agent, validation.presence(body.get("status")))
-    return JSONResponse(service(request).presence.entry(stored))
+    body: PresenceRequest = await read_json(request, PresenceRequest)
+    return WireResponse(await service(request).choose_presence(agent, body.status))
 
 
+@operation(
+    "Conversations, latest activity first",
+    {200: ("The list.", SessionsAnswer)},
+    "422",
+    query=SessionsQuery,
+    agent=True,
+)
 async def list_sessions(request: Request) -> Response:
     await require_agent(request)
-    limits = request.app.state.settings.limits
-    query = request.query_params
-    status = validation.status(query.get("status"))
-    limit = validation.query_int(
-        query.get("limit"), "limit", limits.sessions_default, 1, limits.sessions_max
-    )
-    found = await service(request).list_sessions(status, limit)
-    return JSONResponse({"sessions": [s.agent_view() for s in found]})
+    asked: SessionsQuery = query(request, SessionsQuery)
+    found = await service(request).list_sessions(asked.status, asked.limit)
+    return WireResponse(SessionsAnswer([SessionView.of(s) for s in found]))
 
 
+@operation(
+    "One conversation", {200: ("The conversation.", SessionAnswer)}, "404", agent=True, **SESSION
+)
 async def get_session(request: Request) -> Response:
     await require_agent(request)
     session = await service(request).get_session(_session_id(request))
-    return JSONResponse({"session": session.agent_view()})
+    return WireResponse(SessionAnswer(SessionView.of(session)))
 
 
+@operation(
+    "A conversation's messages in seq order",
+    {200: ("A page.", MessagesAnswer)},
+    "404 422",
+    query=HistoryQuery,
+    agent=True,
+    **SESSION,
+)
 async def session_messages(request: Request) -> Response:
     await require_agent(request)
-    after, limit = _paging(request)
-    history = await service(request).history(_session_id(request), after, limit)
-    body = _history(history, public=False)
-    del body["session"]
-    return JSONResponse(body)
+    paging: HistoryQuery = query(request, HistoryQuery)
+    history = await service(request).history(_session_id(request), paging.after_seq, paging.limit)
+    return WireResponse(MessagesAnswer(_messages(history), history.has_more))
 
 
+@operation(
+    "A conversation as a file (txt, json or csv)",
+    TRANSCRIPT,
+    "404 422",
+    query=TranscriptQuery,
+    agent=True,
+    **SESSION,
+)
 async def session_transcript(request: Request) -> Response:
     await require_agent(request)
-    fmt = validation.transcript_format(request.query_params.get("format"))
+    fmt = query(request, TranscriptQuery).format
     session = await service(request).get_session(_session_id(request))
     return _transcript(request, session, fmt, public=False)
 
 
+@operation(
+    "Conversations by the words of their messages (`q`) and/or their customer (`customer`),"
+    " latest activity first, with up to 3 matching messages each",
+    {200: ("The conversations found.", SearchAnswer)},
+    "422",
+    query=SearchQuery,
+    agent=True,
+)
 async def search(request: Request) -> Response:
     """Conversations by the words of their messages (`q`) and/or their customer (`customer`)."""
     await require_agent(request)
     limits = request.app.state.settings.limits
-    query = request.query_params
-    words = validation.search_query(query.get("q"), limits)
-    customer = validation.text(query.get("customer"), "customer", limits.email_max, required=False)
-    if words is None and customer is None:
+    asked: SearchQuery = query(request, SearchQuery)
+    words = _search_words(asked.q, limits.search_query_max, limits.search_words_max)
+    if words is None and asked.customer is None:
         raise Invalid("Give `q` (words to find), `customer` (a name or email), or both.")
-    status = validation.status(query.get("status"))
-    limit = validation.query_int(
-        query.get("limit"), "limit", limits.search_default, 1, limits.search_max
-    )
-    found = await service(request).archive.search(words, customer, status, limit)
-    return JSONResponse({"results": [_found(f) for f in found]})
+    found = await service(request).search(words, asked.customer, asked.status, asked.limit)
+    return WireResponse(SearchAnswer([_found(f) for f in found]))
 
 
-def _found(found: Found) -> dict[str, Any]:
-    return {
-        "session": found.session.agent_view(),
-        "matches": [
-            {
-                "message": hit.message.view(),
-                "snippet": hit.snippet,
-                "snippet_parts": [{"text": p.text, "match": p.match} for p in hit.parts],
-            }
-            for hit in found.hits
-        ],
-    }
+def _search_words(raw: str | None, most_chars: int, most_words: int) -> list[str] | None:
+    """The words to search for; None when `q` is absent or blank. 422 when it holds no word."""
+    if raw is None or not raw.strip():
+        return None
+    if len(raw) > most_chars:
+        raise Invalid(f"`q` is longer than {most_chars} characters.")
+    words = search_words(raw)
+    if not words:
+        raise Invalid("`q` holds no words to search for.")
+    if len(words) > most_words:
+        raise Invalid(f"`q` has more than {most_words} different words.")
+    return words
 
 
+def _found(found: Found) -> SearchResult:
+    matches = [
+        Match(
+            MessageView.of(hit.message),
+            hit.snippet,
+            [SnippetPart(p.text, p.match) for p in hit.parts],
+        )
+        for hit in found.hits
+    ]
+    return SearchResult(SessionView.of(found.session), matches)
+
+
+@operation(
+    "Reply as the agent; an unassigned conversation becomes the caller's (409: closed, held by"
+    " another agent, or the client_id is another sender's)",
+    POSTED,
+    "400 403 404 409 413 422",
+    body=AgentMessageRequest,
+    agent=True,
+)
 async def agent_message(request: Request) -> Response:
     agent = await require_agent(request, unsafe=True)
-    body = await read_json(request)
+    body: AgentMessageRequest = await read_json(request, AgentMessageRequest)
     posted = await service(request).post_agent_message(
-        agent,
-        validation.positive_id(body.get("session_id"), "session_id"),
-        validation.content(body.get("content"), request.app.state.settings.limits),
-        validation.client_id(body.get("client_id")),
+        agent, body.session_id, body.content, body.client_id
     )
     return _posted(posted)
 
 
+@operation(
+    "Take the conversation (an admin may name `agent_id`; 409 when another agent holds it,"
+    " unless the caller is an admin)",
+    {200: ("Assigned.", SessionAnswer)},
+    "400 403 404 409 413 422",
+    body=AssignRequest,
+    agent=True,
+    **SESSION,
+)
 async def assign(request: Request) -> Response:
     agent = await require_agent(request, unsafe=True)
-    body = await read_json(request) if await _has_body(request) else {}
-    session = await service(request).assign(
-        agent, _session_id(request), validation.optional_id(body, "agent_id")
-    )
-    return JSONResponse({"session": session.agent_view()})
+    body = await read_json(request, AssignRequest) if await _has_body(request) else AssignRequest()
+    session = await service(request).assign(agent, _session_id(request), body.agent_id)
+    return WireResponse(SessionAnswer(SessionView.of(session)))
 
 
+@operation(
+    "Close the conversation",
+    {200: ("Closed.", SessionAnswer)},
+    "403 404 409",
+    agent=True,
+    **SESSION,
+)
 async def close(request: Request) -> Response:
     agent = await require_agent(request, unsafe=True)
     session = await service(request).close(agent, _session_id(request))
-    return JSONResponse({"session": session.agent_view()})
+    return WireResponse(SessionAnswer(SessionView.of(session)))
 
 
+@operation(
+    "The agents have read up to `seq`; a mark only moves forward (chat.read)",
+    {200: ("The conversation.", SessionAnswer)},
+    "400 403 404 413 422",
+    body=ReadRequest,
+    agent=True,
+    **SESSION,
+)
 async def read(request: Request) -> Response:
     """The agent side has read the conversation up to `seq`: any agent may say so."""
     agent = await require_agent(request, unsafe=True)
-    body = await read_json(request)
-    seq = validation.read_seq(body.get("seq"))
-    session = await service(request).receipts.mark(_session_id(request), seq, agent)
-    return JSONResponse({"session": session.agent_view()})
+    body: ReadRequest = await read_json(request, ReadRequest)
+    session = await service(request).agent_read(_session_id(request), body.seq, agent)
+    return WireResponse(SessionAnswer(SessionView.of(session)))
 
 
 async def _has_body(request: Request) -> bool:

@@ -12,13 +12,23 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Message, Receive
 
-from chat import validation
-from chat.attachments import content_disposition, kind_of
+from chat.attachments import KINDS, content_disposition, kind_of
 from chat.auth import require_agent
 from chat.config import Limits
 from chat.errors import BadRequest, Invalid, NotFound, PayloadTooLarge
 from chat.models import Attachment
-from chat.routes.api import PREFIX, _path_id, _posted, _session_id, client_address, service
+from chat.routes.api import (
+    POSTED,
+    PREFIX,
+    _path_id,
+    _posted,
+    _session_id,
+    client_address,
+    codec,
+    service,
+)
+from chat.routes.spec import operation
+from chat.wire import AgentAttachmentForm, PublicAttachmentForm
 
 # A file's answer is a document of its own: no scripts, no plugins, no navigation, even if a
 # browser were to render it.
@@ -78,26 +88,50 @@ async def _upload(request: Request, limits: Limits) -> Upload:
     return Upload(file, fields)
 
 
-def _caption(fields: dict[str, str], limits: Limits) -> str | None:
-    return validation.text(
-        fields.get("caption"), "caption", limits.content_max, required=False, multiline=True
-    )
+FILE = {
+    "description": "The file, as the type detected at upload (never the client's).",
+    "content": {
+        t: {"schema": {"type": "string", "contentMediaType": "application/octet-stream"}}
+        for t in sorted({k.content_type.split(";")[0] for k in KINDS})
+    },
+}
 
 
-def _client_id(fields: dict[str, str]) -> str | None:
-    return validation.client_id(fields.get("client_id") or None)
+def _file_answer(public: bool) -> dict[int, Any]:
+    text = {"required": True, "schema": {"type": "string"}}
+    headers = {
+        "Content-Disposition": {
+            **text,
+            "description": "`inline` for images, `attachment` otherwise, with the name.",
+        },
+        "X-Content-Type-Options": {"required": True, "schema": {"const": "nosniff"}},
+        "Content-Security-Policy": text,
+        "Cross-Origin-Resource-Policy": {
+            "required": True,
+            "schema": {"const": "cross-origin" if public else "same-origin"},
+        },
+    }
+    return {200: {**FILE, "headers": headers}}
 
 
+@operation(
+    "Send a file as the customer: stored and posted as one message (400: a malformed multipart"
+    " body; 409: the client_id is another sender's)",
+    POSTED,
+    "400 404 409 413 422 429",
+    form=PublicAttachmentForm,
+)
 async def public_attachment(request: Request) -> Response:
     limits: Limits = request.app.state.settings.limits
     upload = await _upload(request, limits)
     try:
+        form = codec(request).query(PublicAttachmentForm, upload.fields)
         posted = await service(request).post_customer_file(
-            validation.session_key(upload.fields.get("session_key")),
+            form.session_key,
             upload.file.file,
             upload.file.filename or "",
-            _caption(upload.fields, limits),
-            _client_id(upload.fields),
+            form.caption,
+            form.client_id,
             client_address(request),
         )
     finally:
@@ -105,19 +139,29 @@ async def public_attachment(request: Request) -> Response:
     return _posted(posted)
 
 
+@operation(
+    "Send a file as the agent, under the rules of a reply (400: a malformed multipart body; 409:"
+    " closed, held by another agent, or the client_id is another sender's)",
+    POSTED,
+    "400 403 404 409 413 422",
+    form=AgentAttachmentForm,
+    agent=True,
+    session_id="A conversation's id.",
+)
 async def agent_attachment(request: Request) -> Response:
     agent = await require_agent(request, unsafe=True)
     limits: Limits = request.app.state.settings.limits
     session_id = _session_id(request)
     upload = await _upload(request, limits)
     try:
+        form = codec(request).query(AgentAttachmentForm, upload.fields)
         posted = await service(request).post_agent_file(
             agent,
             session_id,
             upload.file.file,
             upload.file.filename or "",
-            _caption(upload.fields, limits),
-            _client_id(upload.fields),
+            form.caption,
+            form.client_id,
         )
     finally:
         await upload.file.close()
@@ -128,12 +172,26 @@ def _file_id(request: Request) -> int:
     return _path_id(request, "file_id", "No such file.")
 
 
+@operation(
+    "A file of any conversation",
+    _file_answer(public=False),
+    "404",
+    agent=True,
+    file_id="The attachment's id.",
+)
 async def agent_file(request: Request) -> Response:
     await require_agent(request)
     found, path = await service(request).agent_file(_file_id(request))
     return _file(found, path, public=False)
 
 
+@operation(
+    "A file of this conversation (any other is 404)",
+    _file_answer(public=True),
+    "404",
+    session_key="The conversation's secret key.",
+    file_id="The attachment's id.",
+)
 async def public_file(request: Request) -> Response:
     key = request.path_params["session_key"]
     found, path = await service(request).customer_file(key, _file_id(request))

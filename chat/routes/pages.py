@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+import msgspec
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -17,6 +18,8 @@ from chat.auth import COOKIE, COOKIE_NAME, Accounts, origin_allowed, require_age
 from chat.errors import Forbidden, RateLimited, Unauthorized
 from chat.models import Agent
 from chat.routes.api import client_address, read_body
+from chat.routes.spec import operation
+from chat.wire import AgentView, Health, SessionView
 
 STATIC = Path(__file__).resolve().parent.parent.parent / "static"
 CSRF_COOKIE = "sb_csrf"
@@ -128,7 +131,13 @@ async def chat_page(request: Request) -> Response:
     if agent is None:
         return RedirectResponse("/login", status_code=303)
     sessions = await request.app.state.service.list_sessions(None, 100)
-    context = {"agent": agent, "sessions": sessions, "csrf_token": _csrf_token(request)}
+    initial = {"agent": AgentView.of(agent), "sessions": [SessionView.of(s) for s in sessions]}
+    context = {
+        "agent": agent,
+        "sessions": sessions,
+        "initial": msgspec.to_builtins(initial),
+        "csrf_token": _csrf_token(request),
+    }
     return _with_csrf_cookie(request, render(request, "chat.html", context))
 
 
@@ -145,6 +154,10 @@ def static_file(name: str, media_type: str | None = None) -> Endpoint:
     return serve
 
 
+@operation(
+    "Whether the database and the hub answer",
+    {200: ("Up.", Health), 503: ("Down.", Health)},
+)
 async def healthz(request: Request) -> Response:
     if not await request.app.state.db.ping():
         return JSONResponse({"status": "unavailable"}, status_code=503)

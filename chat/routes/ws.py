@@ -6,21 +6,35 @@ Each socket subscribes to the hub first, replays what it missed from the event l
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import anyio
 from starlette.routing import BaseRoute, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from chat import validation
+from chat import events
 from chat.auth import API, COOKIE, COOKIE_NAME, Accounts, bearer_token, origin_allowed
+from chat.codec import Codec
 from chat.errors import ChatError, Forbidden, Invalid, NotFound, RateLimited
+from chat.events import ephemeral_frame
 from chat.hub import Hub
 from chat.hub.hub import CLOSE, Subscriber
-from chat.models import Agent, ephemeral_frame
+from chat.models import Agent
 from chat.ratelimit import RateLimit
 from chat.service import ChatService, Viewer
+from chat.wire import (
+    AgentRef,
+    AgentView,
+    Frame,
+    MessageSendFrame,
+    MessageView,
+    PingFrame,
+    PresenceSetFrame,
+    PublicSessionView,
+    ReadFrame,
+    TypingFrame,
+    ViewingFrame,
+)
 
 REPLAY_PAGE = 500
 NOT_AUTHENTICATED, ORIGIN_REFUSED, UNKNOWN_KEY, TOO_MANY = 4401, 4403, 4404, 4429
@@ -73,9 +87,10 @@ async def agent_socket(websocket: WebSocket) -> None:
     service.presence.connect(agent, sub.id)
     try:
         about = {
-            "agent": agent.view(),
+            "agent": AgentView.of(agent),
             "viewing": service.viewers.current(),
             "presence": await service.team_presence(),
+            "limits": events.ServerLimits.of(websocket.app.state.settings.limits),
         }
     except BaseException:
         hub.unsubscribe(sub)
@@ -98,7 +113,8 @@ async def customer_socket(websocket: WebSocket) -> None:
     await websocket.accept()
     sub = hub.subscribe(session_id=session.id)
     about = {
-        "session": session.public_view(),
+        "session": PublicSessionView.of(session),
+        "limits": events.ServerLimits.of(websocket.app.state.settings.limits),
         "agents_available": service.presence.agents_available,
     }
     await _serve(websocket, sub, Viewer(session=session), about)
@@ -147,13 +163,14 @@ async def _replay_then_ready(
                 if frame is not None:
                     await websocket.send_text(frame)
             after = page[-1].id
-    ready = {
-        "resumed": resume.after is not None,
-        "resync_required": resume.resync_required,
-        "last_event_id": resume.head,
+    ready_type = events.AgentReady if viewer.agent else events.CustomerReady
+    ready = ready_type(
+        resumed=resume.after is not None,
+        resync_required=resume.resync_required,
+        last_event_id=resume.head,
         **about,
-    }
-    await websocket.send_text(ephemeral_frame("connection.ready", ready))
+    )
+    await websocket.send_text(ephemeral_frame(events.CONNECTION_READY, ready))
     sub.go_live(resume.head)
 
 
@@ -194,6 +211,7 @@ async def _send(websocket: WebSocket, sub: Subscriber) -> None:
 
 async def _receive(websocket: WebSocket, sub: Subscriber, viewer: Viewer) -> None:
     settings = websocket.app.state.settings
+    codec: Codec = websocket.app.state.codec
     frames = RateLimit(settings.limits.socket_frames_per_10s, 10)
     strikes = RateLimit(STRIKES, 10)
     while True:
@@ -203,85 +221,66 @@ async def _receive(websocket: WebSocket, sub: Subscriber, viewer: Viewer) -> Non
         text = message.get("text")
         if text is not None and len(text.encode()) > settings.limits.frame_max_bytes:
             raise _Close(TOO_BIG)
-        client_id = None
+        frame: Frame | None = None
         try:
             frames.hit("frames", "You are sending too fast; slow down.")
             if text is None:
                 raise Invalid("Frames must be JSON text.")
-            kind, data = _parse(text)
-            raw_id = data.get("client_id")
-            # Only a well-formed id is echoed back: anything else (a lone surrogate, say) could
-            # not even be encoded into the error frame.
-            valid = isinstance(raw_id, str) and validation.CLIENT_ID.fullmatch(raw_id)
-            client_id = raw_id if valid else None
-            await _handle(websocket, sub, viewer, kind, data)
+            frame = codec.frame(text)
+            await _handle(websocket, sub, viewer, frame)
         except ChatError as error:
             try:
                 strikes.hit("strikes")
             except RateLimited:
                 raise _Close(POLICY) from None
-            sub.offer(_error_frame(error, client_id), None)
+            sub.offer(_error_frame(error, _client_id_of(frame, codec, text)), None)
 
 
-def _parse(text: str) -> tuple[str, dict[str, Any]]:
-    try:
-        frame = json.loads(text)
-    except (ValueError, RecursionError):
-        raise Invalid("Frames must be JSON objects.") from None
-    if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
-        raise Invalid("A frame is an object with a string `type`.")
-    data = frame.get("data", {})
-    if not isinstance(data, dict):
-        raise Invalid("`data` must be an object.")
-    return frame["type"], data
+def _client_id_of(frame: Frame | None, codec: Codec, text: str | None) -> str | None:
+    """The refused frame's client_id, so that the sender knows which send failed."""
+    if isinstance(frame, MessageSendFrame):
+        return frame.client_id
+    return codec.client_id_of(text) if frame is None and text is not None else None
 
 
-async def _handle(
-    websocket: WebSocket, sub: Subscriber, viewer: Viewer, kind: str, data: dict[str, Any]
-) -> None:
+async def _handle(websocket: WebSocket, sub: Subscriber, viewer: Viewer, frame: Frame) -> None:
     service: ChatService = websocket.app.state.service
-    if kind == "ping":
-        sub.offer(ephemeral_frame("pong", {}), None)
-    elif kind == "chat.message.send":
-        await _send_message(websocket, sub, viewer, data)
-    elif kind == "chat.viewing" and viewer.agent is not None:
-        named = data.get("session_id")
-        session_id = None if named is None else validation.positive_id(named, "session_id")
-        service.viewers.update(sub.id, viewer.agent.ref(), session_id)
-    elif kind == "agent.presence.set" and viewer.agent is not None:
-        status = validation.presence(data.get("status"))
-        await service.set_presence(viewer.agent, status)
-    elif kind == "chat.read":
-        seq = validation.read_seq(data.get("seq"))
-        await service.receipts.mark(_target_session(viewer, data), seq, viewer.agent)
-    elif kind == "chat.typing":
-        is_typing = data.get("is_typing")
-        if not isinstance(is_typing, bool):
-            raise Invalid("`is_typing` must be true or false.")
-        service.typing(viewer, sub.id, _target_session(viewer, data), is_typing)
+    agent = viewer.agent
+    if isinstance(frame, PingFrame):
+        sub.offer(ephemeral_frame(events.PONG, events.Pong()), None)
+    elif isinstance(frame, MessageSendFrame):
+        await _send_message(websocket, sub, viewer, frame)
+    elif isinstance(frame, ViewingFrame) and agent is not None:
+        service.viewers.update(sub.id, AgentRef.of(agent), frame.session_id)
+    elif isinstance(frame, PresenceSetFrame) and agent is not None:
+        await service.choose_presence(agent, frame.status)
+    elif isinstance(frame, ReadFrame):
+        await service.receipts.mark(_target_session(viewer, frame), frame.seq, agent)
+    elif isinstance(frame, TypingFrame):
+        service.typing(viewer, sub.id, _target_session(viewer, frame), frame.is_typing)
     else:
-        raise Invalid(f"Unknown frame type {kind[:40]!r}.")
+        raise Invalid(f"Unknown frame type {frame.type!r}.")
 
 
-def _target_session(viewer: Viewer, data: dict[str, Any]) -> int:
+def _target_session(viewer: Viewer, frame: MessageSendFrame | ReadFrame | TypingFrame) -> int:
     """The session a frame is about: an agent names it; a customer has only its own."""
+    named = frame.session_id
     if viewer.agent is not None:
-        return validation.positive_id(data.get("session_id"), "session_id")
+        if named is None:
+            raise Invalid("`session_id` must be a positive integer.")
+        return named
     assert viewer.session is not None
-    named = data.get("session_id")
     if named is not None and named != viewer.session.id:
         raise Forbidden("A customer can only write to its own conversation.")
     return viewer.session.id
 
 
 async def _send_message(
-    websocket: WebSocket, sub: Subscriber, viewer: Viewer, data: dict[str, Any]
+    websocket: WebSocket, sub: Subscriber, viewer: Viewer, frame: MessageSendFrame
 ) -> None:
     service: ChatService = websocket.app.state.service
-    limits = websocket.app.state.settings.limits
-    session_id = _target_session(viewer, data)
-    content = validation.content(data.get("content"), limits)
-    client_id = validation.client_id(data.get("client_id"))
+    session_id = _target_session(viewer, frame)
+    content, client_id = frame.content, frame.client_id
     if client_id is None:
         raise Invalid("`client_id` is required on a socket, so that a retry is safe.")
     if viewer.agent is not None:
@@ -291,17 +290,14 @@ async def _send_message(
         address = websocket.client.host if websocket.client else "unknown"
         service.typing(viewer, sub.id, session_id, False)
         posted = await service.post_as_customer(session_id, content, client_id, address)
-    ack = {"client_id": client_id, "message": posted.message.view()}
-    sub.offer(ephemeral_frame("chat.message.ack", ack), None)
+    ack = events.MessageAck(client_id, MessageView.of(posted.message))
+    sub.offer(ephemeral_frame(events.MESSAGE_ACK, ack), None)
 
 
 def _error_frame(error: ChatError, client_id: str | None) -> str:
-    data: dict[str, Any] = {"code": error.code, "message": error.message}
-    if client_id is not None:
-        data["client_id"] = client_id
-    if isinstance(error, RateLimited):
-        data["retry_after"] = error.retry_after
-    return ephemeral_frame("error", data)
+    retry_after = error.retry_after if isinstance(error, RateLimited) else None
+    data = events.ErrorData(error.code, error.message, client_id, retry_after)
+    return ephemeral_frame(events.ERROR, data)
 
 
 routes: list[BaseRoute] = [

@@ -7,16 +7,17 @@ the log; the events are published to the hub only once that transaction has comm
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from chat import events as catalogue
 from chat.ai.responder import wants_person
 from chat.attachments import Staged
-from chat.auth import hash_token, new_secret
+from chat.auth import Accounts, hash_token, new_secret
 from chat.config import Settings
-from chat.errors import Conflict, Forbidden, NotFound
+from chat.errors import Conflict, Forbidden, Invalid, NotFound
 from chat.hub import Hub
 from chat.hub.presence import PresenceBoard
 from chat.hub.typing import TypingRelay
@@ -25,6 +26,7 @@ from chat.models import (
     Agent,
     Attachment,
     Event,
+    Found,
     Message,
     Presence,
     SenderType,
@@ -38,6 +40,7 @@ from chat.service.transaction import Changed, Posted, Transaction
 from chat.service.uploads import Uploads
 from chat.storage import agents, attachments, events, messages, sessions
 from chat.storage.database import Database
+from chat.wire import PresenceEntry
 
 HANDOFF_NOTE = "Connecting you with a person. An agent will be with you shortly."
 # When no agent is Available at the moment of the handoff: no promise of a person soon.
@@ -119,7 +122,7 @@ class ChatService:
                 tx.conn, hash_token(key), status, name, email, page_url, tx.now
             )
             session = tx.session(session_id)
-            tx.emit_session("chat.session.started", session, public=False)
+            tx.emit_session(catalogue.SESSION_STARTED, session, public=False)
             return Changed(session, tx.events)
 
         out: Changed = await self._write(work)
@@ -193,7 +196,7 @@ class ChatService:
             self._address_sends.check(address, "Too many messages from this address; please wait.")
             if session.status is SessionStatus.CLOSED:
                 session = tx.set_status(session, SessionStatus.QUEUED, None)
-                tx.emit_session("chat.session.updated", session)
+                tx.emit_session(catalogue.SESSION_UPDATED, session)
             posted = tx.append(
                 session,
                 SenderType.CUSTOMER,
@@ -242,7 +245,7 @@ class ChatService:
         if session.status in (SessionStatus.QUEUED, SessionStatus.ACTIVE):
             return Changed(session)
         session = tx.set_status(session, SessionStatus.QUEUED, None)
-        tx.emit_session("chat.session.updated", session)
+        tx.emit_session(catalogue.SESSION_UPDATED, session)
         posted = tx.append(session, SenderType.SYSTEM, note)
         return Changed(posted.session, tx.events)
 
@@ -383,7 +386,7 @@ class ChatService:
                 return Changed(session)
             _check_holder(session, agent)
             session = tx.set_status(session, SessionStatus.CLOSED, session.assigned_agent_id)
-            tx.emit_session("chat.session.closed", session)
+            tx.emit_session(catalogue.SESSION_CLOSED, session)
             return Changed(session, tx.events)
 
         return (await self._write(work)).session
@@ -398,10 +401,52 @@ class ChatService:
         self.presence.choose(stored)
         return stored
 
-    async def team_presence(self) -> list[dict[str, Any]]:
+    async def choose_presence(self, agent: Agent, status: str) -> PresenceEntry:
+        """The agent chose `status`: Available or Busy (offline follows from their sockets).
+        The answer is what the others see now."""
+        if status == Presence.OFFLINE.value:
+            raise Invalid(
+                "`status` cannot be set to offline: you are offline once you close the app."
+            )
+        if status not in (Presence.AVAILABLE.value, Presence.BUSY.value):
+            raise Invalid('`status` must be "available" or "busy".')
+        return self.presence.entry(await self.set_presence(agent, Presence(status)))
+
+    async def team_presence(self) -> list[PresenceEntry]:
         """Every active agent's presence, offline ones included."""
         team = await self.db.read(agents.list_active_agents)
         return [self.presence.entry(agent) for agent in team]
+
+    def agents_available(self) -> bool:
+        """Whether at least one agent is online and chose Available."""
+        return self.presence.agents_available
+
+    async def remove_agent(self, accounts: Accounts, agent_id: int) -> Agent:
+        """An admin removed an agent: credentials revoked, sockets closed, gone from the team."""
+        agent = await accounts.deactivate(agent_id)
+        self.presence.remove(agent)
+        return agent
+
+    async def customer_read(self, session_key: str, seq: int) -> Session:
+        """The customer has read its conversation up to `seq`."""
+        session = await self.session_for_key(session_key)
+        return await self.receipts.mark(session.id, seq, None)
+
+    async def agent_read(self, session_id: int, seq: int, agent: Agent) -> Session:
+        """The agents have read the conversation up to `seq` (any agent may say so)."""
+        return await self.receipts.mark(session_id, seq, agent)
+
+    async def search(
+        self,
+        words: list[str] | None,
+        customer: str | None,
+        status: SessionStatus | None,
+        limit: int,
+    ) -> list[Found]:
+        return await self.archive.search(words, customer, status, limit)
+
+    def transcript_pages(self, session: Session, page: int) -> AsyncIterator[list[Message]]:
+        return self.archive.transcript_pages(session, page)
 
     # -- sockets ------------------------------------------------------------------------
 

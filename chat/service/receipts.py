@@ -6,11 +6,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
+import msgspec
+
+from chat import events
 from chat.errors import NotFound
 from chat.models import Agent, Session
 from chat.service.transaction import Changed, Transaction
 from chat.storage import sessions
 from chat.storage.database import Database
+from chat.wire import AgentRef
 
 Write = Callable[[Callable[[Transaction], Any]], Awaitable[Any]]
 
@@ -40,15 +44,10 @@ class ReadReceipts:
             if mark is None:
                 return Changed(session)  # another request moved it as far already
             session = replace(session, **{sessions.READ_MARKS[reader]: mark})
-            data = {
-                "session_id": session_id,
-                "reader": reader,
-                "seq": mark,
-                "agent": agent.ref() if agent else None,
-                "read_at": tx.now,
-            }
+            ref = AgentRef.of(agent) if agent else None
+            data = events.Read(session_id, reader, mark, ref, tx.now)
             # The customer hears "Seen", not which agent looked.
-            tx.emit("chat.read", session_id, data, {**data, "agent": None})
+            tx.emit(events.READ, session_id, data, msgspec.structs.replace(data, agent=None))
             return Changed(session, tx.events)
 
         return (await self._write(work)).session

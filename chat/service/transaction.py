@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field, replace
-from typing import Any
 
+from chat import events as catalogue
+from chat.codec import encode_text
 from chat.errors import NotFound
+from chat.events import Data, EventType, encode_data
 from chat.models import (
     Agent,
     Attachment,
@@ -19,10 +21,10 @@ from chat.models import (
     SenderType,
     Session,
     SessionStatus,
-    encode,
     now_iso,
 )
 from chat.storage import events, messages, sessions
+from chat.wire import AgentRef, AttachmentView, MessageView, PublicSessionView, SessionView
 
 
 @dataclass(slots=True)
@@ -53,19 +55,24 @@ class Transaction:
             raise NotFound("No such conversation.")
         return found
 
-    def emit(self, type_: str, session_id: int, data: Any, public: Any | None) -> None:
-        public_data = None if public is None else encode(public)
+    def emit(self, kind: EventType, session_id: int, data: Data, public: Data | None) -> None:
+        """Append a stored event: its data encoded once for agents and once for the customer
+        (None when the customer does not get it), each of the catalogue's type."""
+        assert kind.stored and isinstance(data, kind.data), kind.name
+        assert (public is None) or (kind.public and isinstance(public, kind.public)), kind.name
+        public_data = None if public is None else encode_data(public)
         event = events.insert_event(
-            self.conn, type_, session_id, encode(data), public_data, self.now
+            self.conn, kind.name, session_id, encode_data(data), public_data, self.now
         )
         self.events.append(event)
 
-    def emit_session(self, type_: str, session: Session, *, public: bool = True) -> None:
+    def emit_session(self, kind: EventType, session: Session, *, public: bool = True) -> None:
+        """An event whose data is the session alone (started, updated, closed)."""
         self.emit(
-            type_,
+            kind,
             session.id,
-            {"session": session.agent_view()},
-            {"session": session.public_view()} if public else None,
+            catalogue.SessionData(SessionView.of(session)),
+            catalogue.PublicSessionData(PublicSessionView.of(session)) if public else None,
         )
 
     def set_status(self, session: Session, status: SessionStatus, agent_id: int | None) -> Session:
@@ -96,7 +103,7 @@ class Transaction:
             content,
             client_id,
             self.now,
-            encode(attachment.view()) if attachment else None,
+            encode_text(AttachmentView.of(attachment)) if attachment else None,
         )
         session = replace(
             session,
@@ -105,24 +112,24 @@ class Transaction:
             human_replied=session.human_replied or sender is SenderType.AGENT,
             updated_at=self.now,
         )
-        view = message.view()
+        view = MessageView.of(message)
         self.emit(
-            "chat.message.new",
+            catalogue.MESSAGE_NEW,
             session.id,
-            {"message": view, "session": session.agent_view()},
-            {"message": view, "session": session.public_view()},
+            catalogue.MessageNew(view, SessionView.of(session)),
+            catalogue.PublicMessageNew(view, PublicSessionView.of(session)),
         )
         return Posted(message, session, True, self.events)
 
     def assign(self, session: Session, agent: Agent) -> Session:
         session = self.set_status(session, SessionStatus.ACTIVE, agent.id)
-        ref = agent.ref()
+        ref = AgentRef.of(agent)
         self.emit(
-            "chat.session.assigned",
+            catalogue.SESSION_ASSIGNED,
             session.id,
-            {"session": session.agent_view(), "agent": ref},
-            {"session": session.public_view(), "agent": ref},
+            catalogue.SessionAssigned(SessionView.of(session), ref),
+            catalogue.PublicSessionAssigned(PublicSessionView.of(session), ref),
         )
-        joined = {"session_id": session.id, "agent": ref}
-        self.emit("chat.agent.joined", session.id, joined, joined)
+        joined = catalogue.AgentJoined(session.id, ref)
+        self.emit(catalogue.AGENT_JOINED, session.id, joined, joined)
         return session

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import AsyncIterator
 from typing import Any
 
+from chat.codec import encode_text
 from chat.models import Message, SenderType, Session
+from chat.wire import MessageView, PublicSessionView, SessionView, View
 
 MEDIA_TYPES = {
     "txt": "text/plain; charset=utf-8",
@@ -86,14 +87,14 @@ class Json:
     """`{"session": ..., "messages": [...]}` with the API's own views, one message a line."""
 
     def __init__(self, session: Session, public: bool) -> None:
-        view = session.public_view() if public else session.agent_view()
+        view = PublicSessionView.of(session) if public else SessionView.of(session)
         self.session_json = _dump(view)
 
     def head(self) -> str:
         return f'{{"session":{self.session_json},"messages":['
 
     def rows(self, messages: list[Message], first: bool) -> str:
-        lines = [_dump(m.view()) for m in messages]
+        lines = [_dump(MessageView.of(m)) for m in messages]
         return ("\n" if first else ",\n") + ",\n".join(lines) if lines else ""
 
     def tail(self) -> str:
@@ -150,5 +151,5 @@ async def render(
     yield writer.tail()
 
 
-def _dump(view: dict[str, Any]) -> str:
-    return json.dumps(view, separators=(",", ":"), ensure_ascii=False)
+def _dump(view: View) -> str:
+    return encode_text(view)

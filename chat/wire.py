@@ -1,0 +1,506 @@
+"""What crosses the wire: every request body, query, client frame and view, one typed declaration
+each (msgspec Structs). The same declaration decodes and validates, encodes, and gives the schema
+of /openapi.json and /asyncapi.json. Limits are named here and valued by `Limits` at start."""
+
+# No `from __future__ import annotations`: msgspec reads these annotations at run time.
+
+import re
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar, Literal
+
+import msgspec
+from msgspec import Meta, Struct
+
+from chat.models import (
+    Agent,
+    Attachment,
+    Message,
+    Presence,
+    Role,
+    SenderType,
+    Session,
+    SessionStatus,
+)
+
+MAX_ID = 2**63 - 1
+CLIENT_ID_PATTERN = "^[A-Za-z0-9_-]{1,64}$"
+CLIENT_ID = re.compile(CLIENT_ID_PATTERN)
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A text field's rules, applied after decoding: trimmed (multi-line text has its line ends
+    made \\n), then at most `Limits.<limit>` characters, no control characters (\\n and \\t
+    only where `multiline`); blank is refused when `required`, else it becomes None."""
+
+    limit: str
+    multiline: bool = False
+    required: bool = True
+    email: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    """A page size from the query: `Limits.<default>` when absent, capped at `Limits.<most>`."""
+
+    default: str
+    most: str
+
+
+# -- field types ----------------------------------------------------------------------------
+
+Id = Annotated[int, Meta(ge=1, le=MAX_ID, description="A positive id.")]
+Seq = Annotated[int, Meta(ge=0, le=MAX_ID)]
+ReadSeq = Annotated[
+    int,
+    Meta(
+        ge=0,
+        le=MAX_ID,
+        description="The seq of the newest message read; above the newest it is clamped.",
+    ),
+]
+Time = Annotated[
+    str,
+    Meta(
+        pattern=r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$",
+        extra_json_schema={"format": "date-time"},
+    ),
+]
+ClientId = Annotated[
+    str,
+    Meta(pattern=CLIENT_ID_PATTERN, description="The sender's id for this message: retry-safe."),
+]
+SessionKey = Annotated[str, Meta(min_length=1, description="The conversation's secret key.")]
+Content = Annotated[str, Text("content_max", multiline=True)]
+Name = Annotated[str | None, Text("name_max", required=False)]
+Email = Annotated[str | None, Text("email_max", required=False, email=True)]
+PageUrl = Annotated[str | None, Text("page_url_max", required=False)]
+PageSize = Annotated[int, Meta(ge=1, le=MAX_ID, description="How many at most.")]
+ChosenPresence = Annotated[
+    str, Meta(description='"available" or "busy"; offline follows from the sockets.')
+]
+
+
+# -- views: what the API answers with -------------------------------------------------------
+
+
+class View(Struct, omit_defaults=False):
+    """An object of the contract, exactly: these fields and no others, in this order."""
+
+
+class AgentRef(View):
+    id: int
+    name: str
+
+    @classmethod
+    def of(cls, agent: Agent) -> "AgentRef":
+        return cls(agent.id, agent.name)
+
+
+class AgentView(View):
+    id: int
+    name: str
+    email: str
+    role: Role
+
+    @classmethod
+    def of(cls, agent: Agent) -> "AgentView":
+        return cls(agent.id, agent.name, agent.email, agent.role)
+
+
+class AttachmentView(View):
+    """What a message carries of its file: never where it is stored, nor its hash."""
+
+    id: int
+    name: str
+    content_type: str
+    size: int
+
+    @classmethod
+    def of(cls, attachment: Attachment) -> "AttachmentView":
+        return cls(attachment.id, attachment.name, attachment.content_type, attachment.size)
+
+
+class MessageView(View):
+    id: int
+    session_id: int
+    seq: int
+    sender_type: SenderType
+    sender_name: str | None
+    agent_id: int | None
+    content: str
+    client_id: str | None
+    created_at: Time
+    attachment: AttachmentView | None
+
+    @classmethod
+    def of(cls, message: Message) -> "MessageView":
+        attachment = message.attachment and _attachment_decoder.decode(message.attachment)
+        return cls(
+            message.id,
+            message.session_id,
+            message.seq,
+            message.sender_type,
+            message.sender_name,
+            message.agent_id,
+            message.content,
+            message.client_id,
+            message.created_at,
+            attachment or None,
+        )
+
+
+class SessionView(View):
+    """A conversation as agents see it."""
+
+    id: int
+    status: SessionStatus
+    customer_name: str | None
+    customer_email: str | None
+    page_url: str | None
+    assigned_agent: AgentRef | None
+    message_count: int
+    last_message: MessageView | None
+    created_at: Time
+    updated_at: Time
+    customer_read_seq: Seq
+    agent_read_seq: Seq
+
+    @classmethod
+    def of(cls, session: Session) -> "SessionView":
+        last = session.last_message
+        return cls(
+            session.id,
+            session.status,
+            session.customer_name,
+            session.customer_email,
+            session.page_url,
+            _ref(session),
+            session.message_count,
+            MessageView.of(last) if last else None,
+            session.created_at,
+            session.updated_at,
+            session.customer_read_seq,
+            session.agent_read_seq,
+        )
+
+
+class PublicSessionView(View):
+    """A conversation as its customer sees it: no emails, nothing internal."""
+
+    id: int
+    status: SessionStatus
+    assigned_agent: AgentRef | None
+    created_at: Time
+    updated_at: Time
+    customer_read_seq: Seq
+    agent_read_seq: Seq
+
+    @classmethod
+    def of(cls, session: Session) -> "PublicSessionView":
+        return cls(
+            session.id,
+            session.status,
+            _ref(session),
+            session.created_at,
+            session.updated_at,
+            session.customer_read_seq,
+            session.agent_read_seq,
+        )
+
+
+def _ref(session: Session) -> AgentRef | None:
+    agent = session.assigned_agent
+    return AgentRef(agent["id"], agent["name"]) if agent else None
+
+
+class PresenceEntry(View):
+    agent: AgentRef
+    status: Presence
+
+
+_attachment_decoder = msgspec.json.Decoder(AttachmentView)
+
+
+# -- request bodies -------------------------------------------------------------------------
+
+
+class Request(Struct):
+    """A request body or a client frame's data; unknown fields are ignored."""
+
+
+class StartRequest(Request):
+    name: Name = None
+    email: Email = None
+    page_url: PageUrl = None
+
+
+class PublicMessageRequest(Request):
+    session_key: SessionKey
+    content: Content
+    client_id: ClientId | None = None
+
+
+class HandoffRequest(Request):
+    session_key: SessionKey
+
+
+class PublicReadRequest(Request):
+    session_key: SessionKey
+    seq: ReadSeq
+
+
+class LoginRequest(Request):
+    email: str
+    password: str
+
+
+class PresenceRequest(Request):
+    status: ChosenPresence
+
+
+class AgentMessageRequest(Request):
+    session_id: Id
+    content: Content
+    client_id: ClientId | None = None
+
+
+class AssignRequest(Request):
+    agent_id: Id | None = None
+
+
+class ReadRequest(Request):
+    seq: ReadSeq
+
+
+# -- queries --------------------------------------------------------------------------------
+
+
+class Query(Struct):
+    """Query parameters, converted from their text."""
+
+
+class HistoryQuery(Query):
+    after_seq: Annotated[int, Meta(ge=0, le=MAX_ID, description="Messages after this seq.")] = 0
+    limit: Annotated[PageSize | None, Count("history_default", "history_max")] = None
+
+
+class SessionsQuery(Query):
+    status: SessionStatus | None = None
+    limit: Annotated[PageSize | None, Count("sessions_default", "sessions_max")] = None
+
+
+class SearchQuery(Query):
+    q: Annotated[
+        str | None,
+        Meta(description="Words, all of which a message must hold; the last may be a prefix."),
+    ] = None
+    customer: Annotated[str | None, Text("email_max", required=False)] = None
+    status: SessionStatus | None = None
+    limit: Annotated[PageSize | None, Count("search_default", "search_max")] = None
+
+
+class TranscriptQuery(Query):
+    format: Literal["txt", "json", "csv"] = "txt"
+
+
+# -- frames a client sends on a socket -------------------------------------------------------
+
+
+class Frame(Request):
+    """The `data` of a client frame; `type` names which (see CLIENT_FRAMES)."""
+
+    type: ClassVar[str]
+
+
+class MessageSendFrame(Frame):
+    type = "chat.message.send"
+    content: Content
+    client_id: ClientId | None = None  # required on a socket; checked with its own message
+    session_id: Id | None = None
+
+
+class TypingFrame(Frame):
+    type = "chat.typing"
+    is_typing: bool
+    session_id: Id | None = None
+
+
+class ReadFrame(Frame):
+    type = "chat.read"
+    seq: ReadSeq
+    session_id: Id | None = None
+
+
+class ViewingFrame(Frame):
+    """Agents only: which conversation this socket's agent has open (none: null)."""
+
+    type = "chat.viewing"
+    session_id: Id | None = None
+
+
+class PresenceSetFrame(Frame):
+    """Agents only: the status they choose."""
+
+    type = "agent.presence.set"
+    status: ChosenPresence
+
+
+class PingFrame(Frame):
+    type = "ping"
+
+
+CLIENT_FRAMES: dict[str, type[Frame]] = {
+    kind.type: kind
+    for kind in (
+        MessageSendFrame,
+        TypingFrame,
+        ReadFrame,
+        ViewingFrame,
+        PresenceSetFrame,
+        PingFrame,
+    )
+}
+AGENT_ONLY_FRAMES = {ViewingFrame, PresenceSetFrame}
+
+
+class Envelope(Struct):
+    """Every client frame: `{"type": ..., "data": {...}}`; data is decoded once its type is
+    known."""
+
+    type: str
+    data: msgspec.Raw = msgspec.Raw(b"{}")
+
+
+def field_rules(kind: type[Struct]) -> dict[str, Any]:
+    """Each field's own rule (Text or Count) of a Struct type, by field name."""
+    rules: dict[str, Any] = {}
+    for field in msgspec.structs.fields(kind):
+        for extra in getattr(field.type, "__metadata__", ()):
+            if isinstance(extra, Text | Count | Upload):
+                rules[field.name] = extra
+    return rules
+
+
+# -- answers: the bodies the REST API answers with -------------------------------------------
+
+
+class MessageAnswer(View):
+    message: MessageView
+
+
+class StartAnswer(View):
+    session_key: Annotated[str, Meta(min_length=22)]
+    session: PublicSessionView
+    messages: list[MessageView]
+
+
+class PublicHistoryAnswer(View):
+    session: PublicSessionView
+    messages: list[MessageView]
+    has_more: bool
+
+
+class MessagesAnswer(View):
+    messages: list[MessageView]
+    has_more: bool
+
+
+class PublicSessionAnswer(View):
+    session: PublicSessionView
+
+
+class SessionAnswer(View):
+    session: SessionView
+
+
+class SessionsAnswer(View):
+    sessions: list[SessionView]
+
+
+class LoginAnswer(View):
+    token: str
+    agent: AgentView
+
+
+class AgentAnswer(View):
+    agent: AgentView
+
+
+class TeamAnswer(View):
+    agents: list[PresenceEntry]
+
+
+class AvailabilityAnswer(View):
+    agents_available: bool
+
+
+class SnippetPart(View):
+    text: str
+    match: bool
+
+
+class Match(View):
+    message: MessageView
+    snippet: Annotated[str, Meta(description="Plain text around the match.")]
+    snippet_parts: Annotated[
+        list[SnippetPart],
+        Meta(
+            description="The snippet cut where the matched words start and end; `match` marks"
+            " them. Render as text, never as markup."
+        ),
+    ]
+
+
+class SearchResult(View):
+    session: SessionView
+    matches: Annotated[list[Match], Meta(max_length=3)]
+
+
+class SearchAnswer(View):
+    results: list[SearchResult]
+
+
+class Health(View):
+    status: Literal["ok", "unavailable"]
+
+
+class ErrorBody(View):
+    code: str
+    message: Annotated[str, Meta(min_length=1)]
+
+
+class ErrorAnswer(View):
+    """Every error: `{"error": {"code", "message"}}`."""
+
+    error: ErrorBody
+
+
+# -- multipart forms --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """A file part of at most `Limits.<limit>` bytes (documented; enforced while it streams)."""
+
+    limit: str
+
+
+File = Annotated[str, Upload("attachment_max_bytes")]
+Caption = Annotated[str | None, Text("content_max", multiline=True, required=False)]
+
+
+class PublicAttachmentForm(Request):
+    """The text fields are decoded from the form; the file part streams to disk on its own."""
+
+    session_key: SessionKey
+    file: File = ""
+    client_id: ClientId | None = None
+    caption: Caption = None
+
+
+class AgentAttachmentForm(Request):
+    file: File = ""
+    client_id: ClientId | None = None
+    caption: Caption = None
