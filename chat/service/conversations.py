@@ -7,6 +7,7 @@ the log; the events are published to the hub only once that transaction has comm
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -180,17 +181,20 @@ class ChatService:
         wake_ai: bool = True,
     ) -> Posted:
         """The customer of `session_id` (already authenticated by its key) sends a message;
-        `wake_ai` False when it holds nothing to answer (a file without a caption)."""
+        `wake_ai` False when it holds nothing to answer (a file without a caption).
+
+        A retry and a refusal are decided before the write is queued: a refusal raised in the
+        writer's transaction would roll back and re-run every other write of its batch."""
+        if client_id and (stored := await self._stored(session_id, client_id)):
+            return _retried(stored, stored.message.sender_type is SenderType.CUSTOMER)
+        self._take_send(session_id, address)  # after the lookup: a retry passes even at the limit
         note = self.handoff_note()
 
         def work(tx: Transaction) -> Posted:
             session = tx.session(session_id)
+            # The race guard: the same client_id, sent twice at once, may have committed since.
             if client_id and (seen := self._seen(tx, session, client_id)):
-                if seen.message.sender_type is not SenderType.CUSTOMER:
-                    raise Conflict("That client_id belongs to another sender's message.")
-                return seen  # a retry is answered even at the rate limit: it stores nothing
-            self._session_sends.check(str(session_id), "You are sending messages too fast.")
-            self._address_sends.check(address, "Too many messages from this address; please wait.")
+                return _retried(seen, seen.message.sender_type is SenderType.CUSTOMER)
             if session.status is SessionStatus.CLOSED:
                 session = tx.set_status(session, SessionStatus.QUEUED, None)
                 tx.emit_session("chat.session.updated", session)
@@ -207,19 +211,35 @@ class ChatService:
                 posted.session = changed.session
             return posted
 
-        posted: Posted = await self._write(work)
-        if posted.created:
-            self._session_sends.record(str(session_id))
-            self._address_sends.record(address)
-            if wake_ai and self._ai_may_answer(posted.session) and self.on_customer_message:
-                self.on_customer_message(session_id)
+        try:
+            posted: Posted = await self._write(work)
+        except Exception:  # a cancelled caller keeps its share: its write may still commit
+            self._give_back_send(session_id, address)
+            raise
+        if not posted.created:
+            self._give_back_send(session_id, address)
+        elif wake_ai and self._ai_may_answer(posted.session) and self.on_customer_message:
+            self.on_customer_message(session_id)
         return posted
 
     def check_send_rate(self, session_id: int, address: str) -> None:
-        """Refuse a send over the rate limits before any costly work (checked again when it is
-        stored, where a retry of a stored message is still answered)."""
+        """Refuse a send over the rate limits before any costly work (staging a file). Only a
+        check: the send takes its share when it is queued, once a retry has been answered."""
         self._session_sends.check(str(session_id), "You are sending messages too fast.")
         self._address_sends.check(address, "Too many messages from this address; please wait.")
+
+    def _take_send(self, session_id: int, address: str) -> None:
+        """Use one send of the session's and the address's allowance, or refuse with 429.
+
+        Taken before the write rather than counted after it, so sends queued at once cannot
+        all slip under the limit; given back when the send stores nothing."""
+        self.check_send_rate(session_id, address)
+        self._session_sends.record(str(session_id))
+        self._address_sends.record(address)
+
+    def _give_back_send(self, session_id: int, address: str) -> None:
+        self._session_sends.release(str(session_id))
+        self._address_sends.release(address)
 
     async def public_history(self, session_key: str, after_seq: int, limit: int) -> History:
         session = await self.session_for_key(session_key)
@@ -336,14 +356,18 @@ class ChatService:
         client_id: str | None,
         staged: Staged | None = None,
     ) -> Posted:
-        """An agent replies; replying to an unassigned conversation takes it."""
+        """An agent replies; replying to an unassigned conversation takes it.
+
+        A retry is answered before the write is queued; whether the agent may reply depends on
+        who holds the conversation at that moment, so that is decided in the transaction."""
+        if (stored := await self._stored(session_id, client_id, check_session=True)) is not None:
+            return _retried(stored, stored.message.agent_id == agent.id)
 
         def work(tx: Transaction) -> Posted:
             session = tx.session(session_id)
+            # The race guard: the same client_id, sent twice at once, may have committed since.
             if client_id and (seen := self._seen(tx, session, client_id)):
-                if seen.message.agent_id != agent.id:
-                    raise Conflict("That client_id belongs to another sender's message.")
-                return seen
+                return _retried(seen, seen.message.agent_id == agent.id)
             if session.status is SessionStatus.CLOSED:
                 raise Conflict("This conversation is closed.")
             _check_holder(session, agent)
@@ -362,8 +386,10 @@ class ChatService:
         return await self._write(work)
 
     async def assign(self, agent: Agent, session_id: int, target_id: int | None) -> Session:
-        """Give the session to the caller, or, for an admin, to the agent it names."""
+        """Give the session to the caller, or, for an admin, to the agent it names. Who holds
+        it decides the answer, so that is checked in the transaction; whether it exists is not."""
         target = await self._assignee(agent, target_id)
+        await self.get_session(session_id)  # 404 before the write: none is ever deleted
 
         def work(tx: Transaction) -> Changed:
             session = tx.session(session_id)
@@ -377,6 +403,8 @@ class ChatService:
         return (await self._write(work)).session
 
     async def close(self, agent: Agent, session_id: int) -> Session:
+        await self.get_session(session_id)  # 404 before the write: none is ever deleted
+
         def work(tx: Transaction) -> Changed:
             session = tx.session(session_id)
             if session.status is SessionStatus.CLOSED:
@@ -452,6 +480,26 @@ class ChatService:
             raise NotFound("No such agent.")
         return target
 
+    async def _stored(
+        self, session_id: int, client_id: str | None, *, check_session: bool = False
+    ) -> Posted | None:
+        """Read before a write is queued: the message a send with `client_id` already stored,
+        which a retry gets back. With `check_session`, 404 when there is no such conversation
+        (none is ever deleted, so that too can be decided before the write)."""
+
+        def lookup(conn: sqlite3.Connection) -> tuple[Session | None, Message | None]:
+            found = None
+            if client_id is not None:
+                found = messages.get_message_by_client_id(conn, session_id, client_id)
+            if found is None and not check_session:
+                return None, None  # the usual case: one indexed lookup, no session read
+            return sessions.get_session(conn, session_id), found
+
+        session, found = await self.db.read(lookup)
+        if check_session and session is None:
+            raise NotFound("No such conversation.")
+        return Posted(found, session, False) if found and session else None
+
     def _seen(self, tx: Transaction, session: Session, client_id: str) -> Posted | None:
         """The message already stored under this client_id: a retry gets it back, once."""
         found = messages.get_message_by_client_id(tx.conn, session.id, client_id)
@@ -478,6 +526,13 @@ def _attach(tx: Transaction, session_id: int, staged: Staged | None) -> Attachme
         staged.stored_name,
         tx.now,
     )
+
+
+def _retried(stored: Posted, same_sender: bool) -> Posted:
+    """A retry gets the stored message back; a client_id of someone else's message is 409."""
+    if not same_sender:
+        raise Conflict("That client_id belongs to another sender's message.")
+    return stored
 
 
 def _check_holder(session: Session, agent: Agent) -> None:
