@@ -142,7 +142,7 @@ async def public_transcript(request: Request) -> Response:
 
 
 def _transcript(request: Request, session: Session, fmt: str, public: bool) -> Response:
-    pages = service(request).archive.transcript_pages(session, TRANSCRIPT_PAGE)
+    pages = service(request).transcript_pages(session, TRANSCRIPT_PAGE)
     name = transcripts.filename(session, fmt)
     return StreamingResponse(
         transcripts.render(session, fmt, public, pages),
@@ -159,7 +159,7 @@ async def public_handoff(request: Request) -> Response:
 
 async def public_availability(request: Request) -> Response:
     """Whether any agent is Available now: a bool, nothing about who."""
-    return JSONResponse({"agents_available": service(request).presence.agents_available})
+    return JSONResponse({"agents_available": service(request).agents_available})
 
 
 async def public_read(request: Request) -> Response:
@@ -167,8 +167,7 @@ async def public_read(request: Request) -> Response:
     body = await read_json(request)
     key = validation.session_key(body.get("session_key"))
     seq = validation.read_seq(body.get("seq"))
-    session = await service(request).session_for_key(key)
-    session = await service(request).receipts.mark(session.id, seq, None)
+    session = await service(request).mark_customer_read(key, seq)
     return JSONResponse({"session": session.public_view()})
 
 
@@ -211,7 +210,7 @@ async def deactivate_agent(request: Request) -> Response:
     if agent_id == caller.id:
         raise Conflict("You cannot remove yourself.")
     agent = await request.app.state.accounts.deactivate(agent_id)
-    service(request).presence.remove(agent)
+    service(request).forget_agent(agent)
     return JSONResponse({"agent": agent.view()})
 
 
@@ -224,8 +223,8 @@ async def set_presence(request: Request) -> Response:
     """The caller chooses Available or Busy; `offline` is refused (it follows from sockets)."""
     agent = await require_agent(request, unsafe=True)
     body = await read_json(request)
-    stored = await service(request).set_presence(agent, validation.presence(body.get("status")))
-    return JSONResponse(service(request).presence.entry(stored))
+    entry = await service(request).set_presence(agent, validation.presence(body.get("status")))
+    return JSONResponse(entry)
 
 
 async def list_sessions(request: Request) -> Response:
@@ -275,7 +274,7 @@ async def search(request: Request) -> Response:
     limit = validation.query_int(
         query.get("limit"), "limit", limits.search_default, 1, limits.search_max
     )
-    found = await service(request).archive.search(words, customer, status, limit)
+    found = await service(request).search(words, customer, status, limit)
     return JSONResponse({"results": [_found(f) for f in found]})
 
 
@@ -325,7 +324,7 @@ async def read(request: Request) -> Response:
     agent = await require_agent(request, unsafe=True)
     body = await read_json(request)
     seq = validation.read_seq(body.get("seq"))
-    session = await service(request).receipts.mark(_session_id(request), seq, agent)
+    session = await service(request).mark_read(_session_id(request), seq, agent)
     return JSONResponse({"session": session.agent_view()})
 
 

@@ -247,13 +247,13 @@ async def _handle(
     elif kind == "chat.viewing" and viewer.agent is not None:
         named = data.get("session_id")
         session_id = None if named is None else validation.positive_id(named, "session_id")
-        service.viewers.update(sub.id, viewer.agent.ref(), session_id)
+        service.view(viewer.agent, sub.id, session_id)
     elif kind == "agent.presence.set" and viewer.agent is not None:
         status = validation.presence(data.get("status"))
         await service.set_presence(viewer.agent, status)
     elif kind == "chat.read":
         seq = validation.read_seq(data.get("seq"))
-        await service.receipts.mark(_target_session(viewer, data), seq, viewer.agent)
+        await service.mark_read(_target_session(viewer, data), seq, viewer.agent)
     elif kind == "chat.typing":
         is_typing = data.get("is_typing")
         if not isinstance(is_typing, bool):

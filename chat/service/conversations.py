@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -26,6 +26,7 @@ from chat.models import (
     Agent,
     Attachment,
     Event,
+    Found,
     Message,
     Presence,
     SenderType,
@@ -241,6 +242,11 @@ class ChatService:
         self._session_sends.release(str(session_id))
         self._address_sends.release(address)
 
+    async def mark_customer_read(self, session_key: str, seq: int) -> Session:
+        """The customer behind `session_key` has read their conversation up to message `seq`."""
+        session_id = (await self.session_for_key(session_key)).id
+        return await self.receipts.mark(session_id, seq, None)
+
     async def public_history(self, session_key: str, after_seq: int, limit: int) -> History:
         session = await self.session_for_key(session_key)
         return await self._history(session, after_seq, limit)
@@ -385,6 +391,24 @@ class ChatService:
 
         return await self._write(work)
 
+    async def mark_read(self, session_id: int, seq: int, agent: Agent | None) -> Session:
+        """`agent` (the customer when None) has read the conversation up to message `seq`."""
+        return await self.receipts.mark(session_id, seq, agent)
+
+    async def search(
+        self,
+        words: list[str] | None,
+        customer: str | None,
+        status: SessionStatus | None,
+        limit: int,
+    ) -> list[Found]:
+        """Conversations by the words of their messages and/or their customer."""
+        return await self.archive.search(words, customer, status, limit)
+
+    def transcript_pages(self, session: Session, size: int) -> AsyncIterator[list[Message]]:
+        """The conversation's messages as `session` counted them, `size` at a time."""
+        return self.archive.transcript_pages(session, size)
+
     async def assign(self, agent: Agent, session_id: int, target_id: int | None) -> Session:
         """Give the session to the caller, or, for an admin, to the agent it names. Who holds
         it decides the answer, so that is checked in the transaction; whether it exists is not."""
@@ -418,13 +442,23 @@ class ChatService:
 
     # -- presence -------------------------------------------------------------------------
 
-    async def set_presence(self, agent: Agent, status: Presence) -> Agent:
-        """The agent chose Available or Busy: kept across restarts, shown to the others."""
+    async def set_presence(self, agent: Agent, status: Presence) -> dict[str, Any]:
+        """The agent chose Available or Busy: kept across restarts, shown to the others.
+        Returns how the team sees the agent now."""
         stored = await self.db.write(
             lambda conn: agents.update_agent_presence(conn, agent.id, status)
         )
         self.presence.choose(stored)
-        return stored
+        return self.presence.entry(stored)
+
+    @property
+    def agents_available(self) -> bool:
+        """Whether any agent is online and Available now."""
+        return self.presence.agents_available
+
+    def forget_agent(self, agent: Agent) -> None:
+        """`agent` was removed from the team: the others drop them from their lists at once."""
+        self.presence.remove(agent)
 
     async def team_presence(self) -> list[dict[str, Any]]:
         """Every active agent's presence, offline ones included."""
@@ -454,6 +488,11 @@ class ChatService:
         return await self.db.read(
             lambda c: events.list_session_events_after(c, session_id, after, until, limit)
         )
+
+    def view(self, agent: Agent, socket_id: str, session_id: int | None) -> None:
+        """The agent on socket `socket_id` now has `session_id` open (None: none); the other
+        agents see it, so that two of them do not answer the same customer."""
+        self.viewers.update(socket_id, agent.ref(), session_id)
 
     def typing(self, viewer: Viewer, typist: str, session_id: int, is_typing: bool) -> None:
         if viewer.agent is not None:
