@@ -1,7 +1,8 @@
 """The two sockets: /ws for agents, /ws/public/{session_key} for a customer.
 
-Each socket subscribes to the hub first, replays what it missed from the event log, says
-`connection.ready`, then runs a receiver and a sender until either ends.
+Each socket is held connected by the service (`async with service.connect(...)`: subscribed to
+the hub first, and everything undone in one place when it ends), replays what it missed from
+the event log, says `connection.ready`, then runs a receiver and a sender until either ends.
 """
 
 from __future__ import annotations
@@ -16,11 +17,10 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from chat import validation
 from chat.auth import API, COOKIE, COOKIE_NAME, Accounts, bearer_token, origin_allowed
 from chat.errors import ChatError, Forbidden, Invalid, NotFound, RateLimited
-from chat.hub import Hub
 from chat.hub.hub import CLOSE, Subscriber
 from chat.models import Agent, ephemeral_frame
 from chat.ratelimit import RateLimit
-from chat.service import ChatService, Viewer
+from chat.service import ChatService, TooManySockets, Viewer
 
 REPLAY_PAGE = 500
 NOT_AUTHENTICATED, ORIGIN_REFUSED, UNKNOWN_KEY, TOO_MANY = 4401, 4403, 4404, 4429
@@ -58,69 +58,39 @@ async def _authenticate_agent(websocket: WebSocket) -> tuple[Agent, bytes | None
 
 
 async def agent_socket(websocket: WebSocket) -> None:
-    hub: Hub = websocket.app.state.hub
     found = await _authenticate_agent(websocket)
     if isinstance(found, int):
         await _refuse(websocket, found)
         return
     agent, credential = found
-    if hub.count_agent(agent.id) >= websocket.app.state.settings.limits.sockets_per_agent:
-        await _refuse(websocket, TOO_MANY)
-        return
-    await websocket.accept()
-    service: ChatService = websocket.app.state.service
-    sub = hub.subscribe(agent_id=agent.id, credential=credential)
-    service.presence.connect(agent, sub.id)
-    try:
-        about = {
-            "agent": agent.view(),
-            "viewing": service.viewers.current(),
-            "presence": await service.team_presence(),
-        }
-    except BaseException:
-        hub.unsubscribe(sub)
-        service.presence.disconnect(agent.id)
-        raise
-    await _serve(websocket, sub, Viewer(agent=agent), about)
+    await _serve(websocket, Viewer(agent=agent), credential)
 
 
 async def customer_socket(websocket: WebSocket) -> None:
-    hub: Hub = websocket.app.state.hub
     service: ChatService = websocket.app.state.service
     try:
         session = await service.session_for_key(websocket.path_params["session_key"])
     except NotFound:
         await _refuse(websocket, UNKNOWN_KEY)
         return
-    if hub.count_session(session.id) >= websocket.app.state.settings.limits.sockets_per_session:
-        await _refuse(websocket, TOO_MANY)
-        return
-    await websocket.accept()
-    sub = hub.subscribe(session_id=session.id)
-    about = {
-        "session": session.public_view(),
-        "agents_available": service.presence.agents_available,
-    }
-    await _serve(websocket, sub, Viewer(session=session), about)
+    await _serve(websocket, Viewer(session=session))
 
 
-async def _serve(
-    websocket: WebSocket, sub: Subscriber, viewer: Viewer, about: dict[str, Any]
-) -> None:
-    hub: Hub = websocket.app.state.hub
+async def _serve(websocket: WebSocket, viewer: Viewer, credential: bytes | None = None) -> None:
+    """Accept, serve for as long as the service holds the socket connected, then close it with
+    the code it ended with (none when the peer left)."""
     service: ChatService = websocket.app.state.service
+    await websocket.accept()
     code: int | None = None
     try:
-        await _replay_then_ready(websocket, sub, viewer, about)
-        code = await _run(websocket, sub, viewer)
+        async with service.connect(viewer, credential=credential) as connection:
+            sub = connection.subscriber
+            await _replay_then_ready(websocket, sub, viewer, connection.ready)
+            code = await _run(websocket, sub, viewer)
+    except TooManySockets:
+        code = TOO_MANY  # accepted, then closed at once: the contract's way to refuse
     except (WebSocketDisconnect, OSError):
         code = None
-    finally:
-        hub.unsubscribe(sub)
-        service.typists.forget(sub.id)
-        service.viewers.forget(sub.id)
-        if viewer.agent is not None:
-            service.presence.disconnect(viewer.agent.id)
     if code is not None and websocket.application_state is WebSocketState.CONNECTED:
         with anyio.move_on_after(CLOSE_WAIT):
             try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -36,6 +37,7 @@ from chat.models import (
 from chat.ratelimit import RateLimit
 from chat.service.archive import Archive
 from chat.service.receipts import ReadReceipts
+from chat.service.sockets import Connection, Sockets, Viewer
 from chat.service.transaction import Changed, Posted, Transaction
 from chat.service.uploads import Uploads
 from chat.storage import agents, attachments, events, messages, sessions
@@ -51,14 +53,6 @@ class Started:
     session_key: str
     session: Session
     messages: list[Message]
-
-
-@dataclass(frozen=True, slots=True)
-class Viewer:
-    """Whom a socket belongs to: an agent, or the customer of one session."""
-
-    agent: Agent | None = None
-    session: Session | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +88,9 @@ class ChatService:
         self.receipts = ReadReceipts(db, self._write)
         self.uploads = Uploads(db, settings.data_dir / "files", limits.attachment_max_bytes)
         self.archive = Archive(db)
+        self.sockets = Sockets(
+            hub, limits, self.presence, self.typists, self.viewers, self.team_presence
+        )
         # Set by the app when the AI answers first; the service never imports the assistant.
         self.on_customer_message: Callable[[int], None] | None = None
         self.on_customer_typing: Callable[[int, bool], None] | None = None
@@ -466,6 +463,14 @@ class ChatService:
         return [self.presence.entry(agent) for agent in team]
 
     # -- sockets ------------------------------------------------------------------------
+
+    def connect(
+        self, viewer: Viewer, credential: bytes | None = None
+    ) -> AbstractAsyncContextManager[Connection]:
+        """`async with service.connect(viewer) as connection:` holds a socket subscribed and
+        present for the block, and undoes all of it when the block ends (see Sockets.connect).
+        Raises TooManySockets past the cap of sockets per agent or per session."""
+        return self.sockets.connect(viewer, credential)
 
     async def resume(self, raw_last_event_id: str | None) -> Resume:
         """Check a socket's `last_event_id`: what to replay, or that the client must resync."""
