@@ -37,6 +37,12 @@ class RateLimit:
         self.check(key, message)
         self.record(key)
 
+    def release(self, key: str) -> None:
+        """Give back the newest hit of `key`: what it was taken for did not happen."""
+        hits = self._hits.get(key)
+        if hits:
+            hits.pop()
+
     def record(self, key: str) -> None:
         hits = self._hits.get(key)
         if hits is None:

@@ -109,6 +109,7 @@ async def test_concurrent_writes_share_transactions(db: Database) -> None:
 
 async def test_a_failing_write_is_rolled_back_alone(db: Database) -> None:
     before = db.batches
+    assert db.rollbacks == 0
     jobs = [
         db.write(add_agent("one@example.com")),
         db.write(add_agent("refused@example.com", fail=Conflict("no"))),
@@ -121,6 +122,7 @@ async def test_a_failing_write_is_rolled_back_alone(db: Database) -> None:
     assert isinstance(refused, Conflict)  # ... the client's error comes back as raised ...
     assert isinstance(crashed, StorageFailed)  # ... a bug comes back as "nothing stored"
     assert await emails(db) == {"one@example.com", "two@example.com"}
+    assert db.rollbacks == 2  # one per failing write: the others ran again each time
 
 
 async def test_a_write_that_breaks_a_constraint_does_not_spoil_the_batch(db: Database) -> None:

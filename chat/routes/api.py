@@ -247,7 +247,7 @@ async def public_handoff(request: Request) -> Response:
 )
 async def public_availability(request: Request) -> Response:
     """Whether any agent is Available now: a bool, nothing about who."""
-    return WireResponse(AvailabilityAnswer(service(request).agents_available()))
+    return WireResponse(AvailabilityAnswer(service(request).agents_available))
 
 
 @operation(
@@ -259,7 +259,7 @@ async def public_availability(request: Request) -> Response:
 async def public_read(request: Request) -> Response:
     """The customer has read the conversation up to `seq`."""
     body: PublicReadRequest = await read_json(request, PublicReadRequest)
-    session = await service(request).customer_read(body.session_key, body.seq)
+    session = await service(request).mark_customer_read(body.session_key, body.seq)
     return WireResponse(PublicSessionAnswer(PublicSessionView.of(session)))
 
 
@@ -504,7 +504,7 @@ async def read(request: Request) -> Response:
     """The agent side has read the conversation up to `seq`: any agent may say so."""
     agent = await require_agent(request, unsafe=True)
     body: ReadRequest = await read_json(request, ReadRequest)
-    session = await service(request).agent_read(_session_id(request), body.seq, agent)
+    session = await service(request).mark_read(_session_id(request), body.seq, agent)
     return WireResponse(SessionAnswer(SessionView.of(session)))
 
 

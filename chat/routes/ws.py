@@ -1,7 +1,8 @@
 """The two sockets: /ws for agents, /ws/public/{session_key} for a customer.
 
-Each socket subscribes to the hub first, replays what it missed from the event log, says
-`connection.ready`, then runs a receiver and a sender until either ends.
+Each socket is held connected by the service (`async with service.connect(...)`: subscribed to
+the hub first, and everything undone in one place when it ends), replays what it missed from
+the event log, says `connection.ready`, then runs a receiver and a sender until either ends.
 """
 
 from __future__ import annotations
@@ -17,20 +18,16 @@ from chat.auth import API, COOKIE, COOKIE_NAME, Accounts, bearer_token, origin_a
 from chat.codec import Codec
 from chat.errors import ChatError, Forbidden, Invalid, NotFound, RateLimited
 from chat.events import ephemeral_frame
-from chat.hub import Hub
 from chat.hub.hub import CLOSE, Subscriber
 from chat.models import Agent
 from chat.ratelimit import RateLimit
-from chat.service import ChatService, Viewer
+from chat.service import ChatService, TooManySockets, Viewer
 from chat.wire import (
-    AgentRef,
-    AgentView,
     Frame,
     MessageSendFrame,
     MessageView,
     PingFrame,
     PresenceSetFrame,
-    PublicSessionView,
     ReadFrame,
     TypingFrame,
     ViewingFrame,
@@ -72,71 +69,39 @@ async def _authenticate_agent(websocket: WebSocket) -> tuple[Agent, bytes | None
 
 
 async def agent_socket(websocket: WebSocket) -> None:
-    hub: Hub = websocket.app.state.hub
     found = await _authenticate_agent(websocket)
     if isinstance(found, int):
         await _refuse(websocket, found)
         return
     agent, credential = found
-    if hub.count_agent(agent.id) >= websocket.app.state.settings.limits.sockets_per_agent:
-        await _refuse(websocket, TOO_MANY)
-        return
-    await websocket.accept()
-    service: ChatService = websocket.app.state.service
-    sub = hub.subscribe(agent_id=agent.id, credential=credential)
-    service.presence.connect(agent, sub.id)
-    try:
-        about = {
-            "agent": AgentView.of(agent),
-            "viewing": service.viewers.current(),
-            "presence": await service.team_presence(),
-            "limits": events.ServerLimits.of(websocket.app.state.settings.limits),
-        }
-    except BaseException:
-        hub.unsubscribe(sub)
-        service.presence.disconnect(agent.id)
-        raise
-    await _serve(websocket, sub, Viewer(agent=agent), about)
+    await _serve(websocket, Viewer(agent=agent), credential)
 
 
 async def customer_socket(websocket: WebSocket) -> None:
-    hub: Hub = websocket.app.state.hub
     service: ChatService = websocket.app.state.service
     try:
         session = await service.session_for_key(websocket.path_params["session_key"])
     except NotFound:
         await _refuse(websocket, UNKNOWN_KEY)
         return
-    if hub.count_session(session.id) >= websocket.app.state.settings.limits.sockets_per_session:
-        await _refuse(websocket, TOO_MANY)
-        return
-    await websocket.accept()
-    sub = hub.subscribe(session_id=session.id)
-    about = {
-        "session": PublicSessionView.of(session),
-        "limits": events.ServerLimits.of(websocket.app.state.settings.limits),
-        "agents_available": service.presence.agents_available,
-    }
-    await _serve(websocket, sub, Viewer(session=session), about)
+    await _serve(websocket, Viewer(session=session))
 
 
-async def _serve(
-    websocket: WebSocket, sub: Subscriber, viewer: Viewer, about: dict[str, Any]
-) -> None:
-    hub: Hub = websocket.app.state.hub
+async def _serve(websocket: WebSocket, viewer: Viewer, credential: bytes | None = None) -> None:
+    """Accept, serve for as long as the service holds the socket connected, then close it with
+    the code it ended with (none when the peer left)."""
     service: ChatService = websocket.app.state.service
+    await websocket.accept()
     code: int | None = None
     try:
-        await _replay_then_ready(websocket, sub, viewer, about)
-        code = await _run(websocket, sub, viewer)
+        async with service.connect(viewer, credential=credential) as connection:
+            sub = connection.subscriber
+            await _replay_then_ready(websocket, sub, viewer, connection.ready)
+            code = await _run(websocket, sub, viewer)
+    except TooManySockets:
+        code = TOO_MANY  # accepted, then closed at once: the contract's way to refuse
     except (WebSocketDisconnect, OSError):
         code = None
-    finally:
-        hub.unsubscribe(sub)
-        service.typists.forget(sub.id)
-        service.viewers.forget(sub.id)
-        if viewer.agent is not None:
-            service.presence.disconnect(viewer.agent.id)
     if code is not None and websocket.application_state is WebSocketState.CONNECTED:
         with anyio.move_on_after(CLOSE_WAIT):
             try:
@@ -251,11 +216,11 @@ async def _handle(websocket: WebSocket, sub: Subscriber, viewer: Viewer, frame: 
     elif isinstance(frame, MessageSendFrame):
         await _send_message(websocket, sub, viewer, frame)
     elif isinstance(frame, ViewingFrame) and agent is not None:
-        service.viewers.update(sub.id, AgentRef.of(agent), frame.session_id)
+        service.view(agent, sub.id, frame.session_id)
     elif isinstance(frame, PresenceSetFrame) and agent is not None:
         await service.choose_presence(agent, frame.status)
     elif isinstance(frame, ReadFrame):
-        await service.receipts.mark(_target_session(viewer, frame), frame.seq, agent)
+        await service.mark_read(_target_session(viewer, frame), frame.seq, agent)
     elif isinstance(frame, TypingFrame):
         service.typing(viewer, sub.id, _target_session(viewer, frame), frame.is_typing)
     else:

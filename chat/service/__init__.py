@@ -6,7 +6,16 @@ from chat.service.conversations import (
     ChatService,
     History,
     Posted,
-    Viewer,
 )
+from chat.service.sockets import Connection, TooManySockets, Viewer
 
-__all__ = ["AWAY_NOTE", "HANDOFF_NOTE", "ChatService", "History", "Posted", "Viewer"]
+__all__ = [
+    "AWAY_NOTE",
+    "HANDOFF_NOTE",
+    "ChatService",
+    "Connection",
+    "History",
+    "Posted",
+    "TooManySockets",
+    "Viewer",
+]

@@ -7,7 +7,9 @@ the log; the events are published to the hub only once that transaction has comm
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -36,11 +38,12 @@ from chat.models import (
 from chat.ratelimit import RateLimit
 from chat.service.archive import Archive
 from chat.service.receipts import ReadReceipts
+from chat.service.sockets import Connection, Sockets, Viewer
 from chat.service.transaction import Changed, Posted, Transaction
 from chat.service.uploads import Uploads
 from chat.storage import agents, attachments, events, messages, sessions
 from chat.storage.database import Database
-from chat.wire import PresenceEntry
+from chat.wire import AgentRef, PresenceEntry
 
 HANDOFF_NOTE = "Connecting you with a person. An agent will be with you shortly."
 # When no agent is Available at the moment of the handoff: no promise of a person soon.
@@ -52,14 +55,6 @@ class Started:
     session_key: str
     session: Session
     messages: list[Message]
-
-
-@dataclass(frozen=True, slots=True)
-class Viewer:
-    """Whom a socket belongs to: an agent, or the customer of one session."""
-
-    agent: Agent | None = None
-    session: Session | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +90,9 @@ class ChatService:
         self.receipts = ReadReceipts(db, self._write)
         self.uploads = Uploads(db, settings.data_dir / "files", limits.attachment_max_bytes)
         self.archive = Archive(db)
+        self.sockets = Sockets(
+            hub, limits, self.presence, self.typists, self.viewers, self.team_presence
+        )
         # Set by the app when the AI answers first; the service never imports the assistant.
         self.on_customer_message: Callable[[int], None] | None = None
         self.on_customer_typing: Callable[[int, bool], None] | None = None
@@ -183,17 +181,20 @@ class ChatService:
         wake_ai: bool = True,
     ) -> Posted:
         """The customer of `session_id` (already authenticated by its key) sends a message;
-        `wake_ai` False when it holds nothing to answer (a file without a caption)."""
+        `wake_ai` False when it holds nothing to answer (a file without a caption).
+
+        A retry and a refusal are decided before the write is queued: a refusal raised in the
+        writer's transaction would roll back and re-run every other write of its batch."""
+        if client_id and (stored := await self._stored(session_id, client_id)):
+            return _retried(stored, stored.message.sender_type is SenderType.CUSTOMER)
+        self._take_send(session_id, address)  # after the lookup: a retry passes even at the limit
         note = self.handoff_note()
 
         def work(tx: Transaction) -> Posted:
             session = tx.session(session_id)
+            # The race guard: the same client_id, sent twice at once, may have committed since.
             if client_id and (seen := self._seen(tx, session, client_id)):
-                if seen.message.sender_type is not SenderType.CUSTOMER:
-                    raise Conflict("That client_id belongs to another sender's message.")
-                return seen  # a retry is answered even at the rate limit: it stores nothing
-            self._session_sends.check(str(session_id), "You are sending messages too fast.")
-            self._address_sends.check(address, "Too many messages from this address; please wait.")
+                return _retried(seen, seen.message.sender_type is SenderType.CUSTOMER)
             if session.status is SessionStatus.CLOSED:
                 session = tx.set_status(session, SessionStatus.QUEUED, None)
                 tx.emit_session(catalogue.SESSION_UPDATED, session)
@@ -210,19 +211,40 @@ class ChatService:
                 posted.session = changed.session
             return posted
 
-        posted: Posted = await self._write(work)
-        if posted.created:
-            self._session_sends.record(str(session_id))
-            self._address_sends.record(address)
-            if wake_ai and self._ai_may_answer(posted.session) and self.on_customer_message:
-                self.on_customer_message(session_id)
+        try:
+            posted: Posted = await self._write(work)
+        except Exception:  # a cancelled caller keeps its share: its write may still commit
+            self._give_back_send(session_id, address)
+            raise
+        if not posted.created:
+            self._give_back_send(session_id, address)
+        elif wake_ai and self._ai_may_answer(posted.session) and self.on_customer_message:
+            self.on_customer_message(session_id)
         return posted
 
     def check_send_rate(self, session_id: int, address: str) -> None:
-        """Refuse a send over the rate limits before any costly work (checked again when it is
-        stored, where a retry of a stored message is still answered)."""
+        """Refuse a send over the rate limits before any costly work (staging a file). Only a
+        check: the send takes its share when it is queued, once a retry has been answered."""
         self._session_sends.check(str(session_id), "You are sending messages too fast.")
         self._address_sends.check(address, "Too many messages from this address; please wait.")
+
+    def _take_send(self, session_id: int, address: str) -> None:
+        """Use one send of the session's and the address's allowance, or refuse with 429.
+
+        Taken before the write rather than counted after it, so sends queued at once cannot
+        all slip under the limit; given back when the send stores nothing."""
+        self.check_send_rate(session_id, address)
+        self._session_sends.record(str(session_id))
+        self._address_sends.record(address)
+
+    def _give_back_send(self, session_id: int, address: str) -> None:
+        self._session_sends.release(str(session_id))
+        self._address_sends.release(address)
+
+    async def mark_customer_read(self, session_key: str, seq: int) -> Session:
+        """The customer behind `session_key` has read their conversation up to message `seq`."""
+        session_id = (await self.session_for_key(session_key)).id
+        return await self.receipts.mark(session_id, seq, None)
 
     async def public_history(self, session_key: str, after_seq: int, limit: int) -> History:
         session = await self.session_for_key(session_key)
@@ -339,14 +361,18 @@ class ChatService:
         client_id: str | None,
         staged: Staged | None = None,
     ) -> Posted:
-        """An agent replies; replying to an unassigned conversation takes it."""
+        """An agent replies; replying to an unassigned conversation takes it.
+
+        A retry is answered before the write is queued; whether the agent may reply depends on
+        who holds the conversation at that moment, so that is decided in the transaction."""
+        if (stored := await self._stored(session_id, client_id, check_session=True)) is not None:
+            return _retried(stored, stored.message.agent_id == agent.id)
 
         def work(tx: Transaction) -> Posted:
             session = tx.session(session_id)
+            # The race guard: the same client_id, sent twice at once, may have committed since.
             if client_id and (seen := self._seen(tx, session, client_id)):
-                if seen.message.agent_id != agent.id:
-                    raise Conflict("That client_id belongs to another sender's message.")
-                return seen
+                return _retried(seen, seen.message.agent_id == agent.id)
             if session.status is SessionStatus.CLOSED:
                 raise Conflict("This conversation is closed.")
             _check_holder(session, agent)
@@ -364,9 +390,29 @@ class ChatService:
 
         return await self._write(work)
 
+    async def mark_read(self, session_id: int, seq: int, agent: Agent | None) -> Session:
+        """`agent` (the customer when None) has read the conversation up to message `seq`."""
+        return await self.receipts.mark(session_id, seq, agent)
+
+    async def search(
+        self,
+        words: list[str] | None,
+        customer: str | None,
+        status: SessionStatus | None,
+        limit: int,
+    ) -> list[Found]:
+        """Conversations by the words of their messages and/or their customer."""
+        return await self.archive.search(words, customer, status, limit)
+
+    def transcript_pages(self, session: Session, size: int) -> AsyncIterator[list[Message]]:
+        """The conversation's messages as `session` counted them, `size` at a time."""
+        return self.archive.transcript_pages(session, size)
+
     async def assign(self, agent: Agent, session_id: int, target_id: int | None) -> Session:
-        """Give the session to the caller, or, for an admin, to the agent it names."""
+        """Give the session to the caller, or, for an admin, to the agent it names. Who holds
+        it decides the answer, so that is checked in the transaction; whether it exists is not."""
         target = await self._assignee(agent, target_id)
+        await self.get_session(session_id)  # 404 before the write: none is ever deleted
 
         def work(tx: Transaction) -> Changed:
             session = tx.session(session_id)
@@ -380,6 +426,8 @@ class ChatService:
         return (await self._write(work)).session
 
     async def close(self, agent: Agent, session_id: int) -> Session:
+        await self.get_session(session_id)  # 404 before the write: none is ever deleted
+
         def work(tx: Transaction) -> Changed:
             session = tx.session(session_id)
             if session.status is SessionStatus.CLOSED:
@@ -393,13 +441,19 @@ class ChatService:
 
     # -- presence -------------------------------------------------------------------------
 
-    async def set_presence(self, agent: Agent, status: Presence) -> Agent:
-        """The agent chose Available or Busy: kept across restarts, shown to the others."""
+    async def set_presence(self, agent: Agent, status: Presence) -> PresenceEntry:
+        """The agent chose Available or Busy: kept across restarts, shown to the others.
+        Returns how the team sees the agent now."""
         stored = await self.db.write(
             lambda conn: agents.update_agent_presence(conn, agent.id, status)
         )
         self.presence.choose(stored)
-        return stored
+        return self.presence.entry(stored)
+
+    @property
+    def agents_available(self) -> bool:
+        """Whether any agent is online and Available now."""
+        return self.presence.agents_available
 
     async def choose_presence(self, agent: Agent, status: str) -> PresenceEntry:
         """The agent chose `status`: Available or Busy (offline follows from their sockets).
@@ -410,16 +464,12 @@ class ChatService:
             )
         if status not in (Presence.AVAILABLE.value, Presence.BUSY.value):
             raise Invalid('`status` must be "available" or "busy".')
-        return self.presence.entry(await self.set_presence(agent, Presence(status)))
+        return await self.set_presence(agent, Presence(status))
 
     async def team_presence(self) -> list[PresenceEntry]:
         """Every active agent's presence, offline ones included."""
         team = await self.db.read(agents.list_active_agents)
         return [self.presence.entry(agent) for agent in team]
-
-    def agents_available(self) -> bool:
-        """Whether at least one agent is online and chose Available."""
-        return self.presence.agents_available
 
     async def remove_agent(self, accounts: Accounts, agent_id: int) -> Agent:
         """An admin removed an agent: credentials revoked, sockets closed, gone from the team."""
@@ -427,28 +477,13 @@ class ChatService:
         self.presence.remove(agent)
         return agent
 
-    async def customer_read(self, session_key: str, seq: int) -> Session:
-        """The customer has read its conversation up to `seq`."""
-        session = await self.session_for_key(session_key)
-        return await self.receipts.mark(session.id, seq, None)
-
-    async def agent_read(self, session_id: int, seq: int, agent: Agent) -> Session:
-        """The agents have read the conversation up to `seq` (any agent may say so)."""
-        return await self.receipts.mark(session_id, seq, agent)
-
-    async def search(
-        self,
-        words: list[str] | None,
-        customer: str | None,
-        status: SessionStatus | None,
-        limit: int,
-    ) -> list[Found]:
-        return await self.archive.search(words, customer, status, limit)
-
-    def transcript_pages(self, session: Session, page: int) -> AsyncIterator[list[Message]]:
-        return self.archive.transcript_pages(session, page)
-
-    # -- sockets ------------------------------------------------------------------------
+    def connect(
+        self, viewer: Viewer, credential: bytes | None = None
+    ) -> AbstractAsyncContextManager[Connection]:
+        """`async with service.connect(viewer) as connection:` holds a socket subscribed and
+        present for the block, and undoes all of it when the block ends (see Sockets.connect).
+        Raises TooManySockets past the cap of sockets per agent or per session."""
+        return self.sockets.connect(viewer, credential)
 
     async def resume(self, raw_last_event_id: str | None) -> Resume:
         """Check a socket's `last_event_id`: what to replay, or that the client must resync."""
@@ -471,6 +506,11 @@ class ChatService:
         return await self.db.read(
             lambda c: events.list_session_events_after(c, session_id, after, until, limit)
         )
+
+    def view(self, agent: Agent, socket_id: str, session_id: int | None) -> None:
+        """The agent on socket `socket_id` now has `session_id` open (None: none); the other
+        agents see it, so that two of them do not answer the same customer."""
+        self.viewers.update(socket_id, AgentRef.of(agent), session_id)
 
     def typing(self, viewer: Viewer, typist: str, session_id: int, is_typing: bool) -> None:
         if viewer.agent is not None:
@@ -496,6 +536,26 @@ class ChatService:
         if target is None or not target.is_active:
             raise NotFound("No such agent.")
         return target
+
+    async def _stored(
+        self, session_id: int, client_id: str | None, *, check_session: bool = False
+    ) -> Posted | None:
+        """Read before a write is queued: the message a send with `client_id` already stored,
+        which a retry gets back. With `check_session`, 404 when there is no such conversation
+        (none is ever deleted, so that too can be decided before the write)."""
+
+        def lookup(conn: sqlite3.Connection) -> tuple[Session | None, Message | None]:
+            found = None
+            if client_id is not None:
+                found = messages.get_message_by_client_id(conn, session_id, client_id)
+            if found is None and not check_session:
+                return None, None  # the usual case: one indexed lookup, no session read
+            return sessions.get_session(conn, session_id), found
+
+        session, found = await self.db.read(lookup)
+        if check_session and session is None:
+            raise NotFound("No such conversation.")
+        return Posted(found, session, False) if found and session else None
 
     def _seen(self, tx: Transaction, session: Session, client_id: str) -> Posted | None:
         """The message already stored under this client_id: a retry gets it back, once."""
@@ -523,6 +583,13 @@ def _attach(tx: Transaction, session_id: int, staged: Staged | None) -> Attachme
         staged.stored_name,
         tx.now,
     )
+
+
+def _retried(stored: Posted, same_sender: bool) -> Posted:
+    """A retry gets the stored message back; a client_id of someone else's message is 409."""
+    if not same_sender:
+        raise Conflict("That client_id belongs to another sender's message.")
+    return stored
 
 
 def _check_holder(session: Session, agent: Agent) -> None:

@@ -73,6 +73,9 @@ class Database:
         self._task: asyncio.Task[None] | None = None
         self.batches = 0  # how many transactions committed; the benchmark reads it
         self.writes = 0
+        # Transactions rolled back because one write in them failed; each costs the others of
+        # its batch a second run. Refusals should be decided before a write is queued.
+        self.rollbacks = 0
 
     async def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -147,6 +150,7 @@ class Database:
                 outcome = await self._attempt(pending)
             except sqlite3.Error as exc:
                 log.error("write transaction failed and was rolled back: %s", exc)
+                self.rollbacks += 1
                 await self._rollback(self._writer)  # type: ignore[arg-type]
                 for job in pending:
                     _settle(job, StorageFailed(), ok=False)
@@ -160,6 +164,7 @@ class Database:
                     _settle(job, value, ok=True)
                 return
             failed, error = outcome
+            self.rollbacks += 1
             _settle(failed, error, ok=False)
             pending = [job for job in pending if job is not failed]
 
