@@ -4,9 +4,11 @@
  * page, connects the socket, and on every fresh (not resumed) connection reloads the list over
  * REST so that nothing that happened between the page load and the socket is missed. */
 
+import { cleanContent } from "../shared/format.js";
+import { newClientId } from "../shared/ids.js";
 import * as api from "./api.js";
 import { Alerts } from "./alerts.js";
-import { cleanContent, displayName, newClientId } from "./dom.js";
+import { displayName } from "./dom.js";
 import { ConversationList, FILTERS } from "./list.js";
 import { Presence } from "./presence.js";
 import { SearchBox } from "./search.js";
@@ -411,7 +413,7 @@ class App {
     const content = cleanContent(input.value);
     if (!content) return;
     const entry = {
-      clientId: newClientId(),
+      clientId: newClientId("a"),
       sessionId: this.openId,
       content,
       status: "sending",
@@ -433,7 +435,7 @@ class App {
   sendFile(file) {
     if (this.thread.input.disabled || this.openId == null || !file) return;
     const entry = {
-      clientId: newClientId(),
+      clientId: newClientId("a"),
       sessionId: this.openId,
       content: file.name,
       file,

@@ -1,18 +1,11 @@
 /* The open conversation: header with its actions, the message log, typing line and composer,
  * plus the customer details pane beside it. */
 
-import {
-  avatar,
-  clockTime,
-  dayLabel,
-  displayName,
-  el,
-  fullTime,
-  icon,
-  statusBadge,
-  timeElement,
-} from "./dom.js";
+import { el } from "../shared/dom.js";
+import { clockTime, fileSize } from "../shared/format.js";
+import { icon } from "../shared/icons.js";
 import { fileUrl } from "./api.js";
+import { avatar, dayLabel, displayName, fullTime, statusBadge, timeElement } from "./dom.js";
 
 const NOTICE_FOR = 10000;
 // What the server accepts (it checks the content, this only narrows the file picker).
@@ -21,12 +14,6 @@ const FILE_TYPES = ".png,.jpg,.jpeg,.gif,.webp,.pdf,.txt,.csv,.log,.md,.docx,.xl
 function senderKey(message) {
   if (message.sender_type === "agent") return `agent:${message.agent_id}`;
   return message.sender_type === "system" ? null : message.sender_type;
-}
-
-function fileSize(bytes) {
-  if (bytes >= 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-  if (bytes >= 1024) return `${Math.round(bytes / 1024)} KB`;
-  return `${bytes} bytes`;
 }
 
 /** A message's file: an image preview, or a link whose name is text; the caption below it. */
