@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chat.attachments import KINDS
+from chat.attachments import EXTENSIONS, KINDS
 from chat.auth import COOKIE_NAME
 from chat.config import Limits, Settings
 from chat.models import Presence, Role, SenderType, SessionStatus
@@ -397,6 +397,25 @@ def _public_paths(limits: Limits) -> dict[str, Schema]:
             "get": _op(
                 "Whether at least one agent is online and Available (Busy does not count)",
                 {"200": _answer("Now.", agents_available={"type": "boolean"})},
+                "",
+            )
+        },
+        "/api/v1/chat/public/config": {
+            "get": _op(
+                "What the server accepts (the `limits` connection.ready also carries) and whether"
+                " an agent is Available",
+                {
+                    "200": _answer(
+                        "Now.",
+                        limits=_object(
+                            ["content_max", "attachment_max_bytes", "attachment_types"],
+                            content_max={"const": limits.content_max},
+                            attachment_max_bytes={"const": limits.attachment_max_bytes},
+                            attachment_types={"type": "array", "items": {"enum": [*EXTENSIONS]}},
+                        ),
+                        agents_available={"type": "boolean"},
+                    )
+                },
                 "",
             )
         },

@@ -9,6 +9,7 @@ import pytest
 from websockets.asyncio.client import connect
 
 from chat.config import Settings
+from chat.service.client_config import client_limits
 from tests.conftest import ALICE, LiveServer
 from tests.sockets import Socket, running
 
@@ -46,6 +47,7 @@ async def test_missed_events_replay_once_in_order_then_live(settings: Settings) 
             "agent": ready["data"]["agent"],
             "viewing": [],
             "presence": ready["data"]["presence"],
+            "limits": client_limits(settings.limits),
         }
         # State, not log: the team as it is now (Alice came back within the grace period).
         assert {"agent": {"id": 1, "name": "Alice Agent"}, "status": "available"} in ready["data"][

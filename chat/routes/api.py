@@ -14,7 +14,7 @@ from chat import validation
 from chat.auth import API, COOKIE, COOKIE_NAME, Accounts, bearer_token, require_agent
 from chat.errors import BadRequest, Conflict, Forbidden, Invalid, NotFound, PayloadTooLarge
 from chat.models import Found, Session
-from chat.service import ChatService, History, Posted, transcripts
+from chat.service import ChatService, History, Posted, client_config, transcripts
 
 TRANSCRIPT_PAGE = 500  # messages read from the database at a time while a transcript streams
 
@@ -160,6 +160,12 @@ async def public_handoff(request: Request) -> Response:
 async def public_availability(request: Request) -> Response:
     """Whether any agent is Available now: a bool, nothing about who."""
     return JSONResponse({"agents_available": service(request).presence.agents_available})
+
+
+async def public_config(request: Request) -> Response:
+    """The limits the server holds a customer to, and whether anyone is Available now."""
+    available = service(request).presence.agents_available
+    return JSONResponse(client_config.public_config(request.app.state.settings, available))
 
 
 async def public_read(request: Request) -> Response:
@@ -343,6 +349,7 @@ routes: list[BaseRoute] = [
     Route(f"{PREFIX}/chat/public/session/{{session_key}}", public_session, methods=["GET"]),
     Route(f"{PREFIX}/chat/public/handoff", public_handoff, methods=["POST"]),
     Route(f"{PREFIX}/chat/public/availability", public_availability, methods=["GET"]),
+    Route(f"{PREFIX}/chat/public/config", public_config, methods=["GET"]),
     Route(f"{PREFIX}/chat/public/read", public_read, methods=["POST"]),
     Route(
         f"{PREFIX}/chat/public/session/{{session_key}}/transcript",

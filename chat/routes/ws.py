@@ -21,6 +21,7 @@ from chat.hub.hub import CLOSE, Subscriber
 from chat.models import Agent, ephemeral_frame
 from chat.ratelimit import RateLimit
 from chat.service import ChatService, Viewer
+from chat.service.client_config import client_limits
 
 REPLAY_PAGE = 500
 NOT_AUTHENTICATED, ORIGIN_REFUSED, UNKNOWN_KEY, TOO_MANY = 4401, 4403, 4404, 4429
@@ -76,6 +77,7 @@ async def agent_socket(websocket: WebSocket) -> None:
             "agent": agent.view(),
             "viewing": service.viewers.current(),
             "presence": await service.team_presence(),
+            "limits": client_limits(websocket.app.state.settings.limits),
         }
     except BaseException:
         hub.unsubscribe(sub)
@@ -100,6 +102,7 @@ async def customer_socket(websocket: WebSocket) -> None:
     about = {
         "session": session.public_view(),
         "agents_available": service.presence.agents_available,
+        "limits": client_limits(websocket.app.state.settings.limits),
     }
     await _serve(websocket, sub, Viewer(session=session), about)
 
