@@ -17,6 +17,7 @@ from chat.auth import COOKIE, COOKIE_NAME, Accounts, origin_allowed, require_age
 from chat.errors import Forbidden, RateLimited, Unauthorized
 from chat.models import Agent
 from chat.routes.api import client_address, read_body
+from chat.service.client_config import client_limits
 
 STATIC = Path(__file__).resolve().parent.parent.parent / "static"
 CSRF_COOKIE = "sb_csrf"
@@ -128,7 +129,12 @@ async def chat_page(request: Request) -> Response:
     if agent is None:
         return RedirectResponse("/login", status_code=303)
     sessions = await request.app.state.service.list_sessions(None, 100)
-    context = {"agent": agent, "sessions": sessions, "csrf_token": _csrf_token(request)}
+    context = {
+        "agent": agent,
+        "sessions": sessions,
+        "limits": client_limits(request.app.state.settings.limits),
+        "csrf_token": _csrf_token(request),
+    }
     return _with_csrf_cookie(request, render(request, "chat.html", context))
 
 

@@ -47,6 +47,7 @@ const LIVE_TEXT = {
 class App {
   constructor(initial) {
     this.me = initial.agent;
+    this.limits = initial.limits || null; // what the server accepts, from the page and the socket
     this.sessions = new Map(initial.sessions.map((s) => [s.id, s]));
     this.unread = new Map();
     for (const session of initial.sessions) {
@@ -94,6 +95,10 @@ class App {
   }
 
   async onReady(data) {
+    if (data.limits) {
+      this.limits = data.limits;
+      this.thread.applyLimits(data.limits);
+    }
     this.touched.clear();
     this.readSent.clear(); // a chat.read sent on the last socket may not have arrived
     this.presence.resetViewers(data.viewing);
