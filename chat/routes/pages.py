@@ -164,7 +164,6 @@ routes: list[BaseRoute] = [
     Route("/logout", logout_submit, methods=["POST"]),
     Route("/chat", chat_page, methods=["GET"]),
     Route("/healthz", healthz, methods=["GET"]),
-    Route("/chat-widget.js", static_file("chat-widget.js", "text/javascript"), methods=["GET"]),
     Route("/widget-demo.html", static_file("widget-demo.html"), methods=["GET"]),
     Route("/websocket-test.html", static_file("websocket-test.html"), methods=["GET"]),
 ]
