@@ -1,5 +1,5 @@
-/* Sending files: one upload stores the file and posts its message. Showing a message's file: a
- * preview or a link. */
+/* Sending files: one upload stores the file and posts its message; a file the server would
+ * refuse for its size is refused here first. Showing a message's file: a preview or a link. */
 
 import { el } from "../shared/dom.js";
 import { fileSize } from "../shared/format.js";
@@ -20,10 +20,6 @@ function fileUrl(attachment) {
  * stored outbox; one that could not reach the server is sent again by itself when the
  * connection comes back (same client_id, so at most once), or with its Retry button. */
 export function sendFile(file) {
-  if (file.size > limits.fileMax) {
-    showNotice(`That file is too large: ${fileSize(limits.fileMax)} at most.`);
-    return;
-  }
   if (!file.size) {
     showNotice("That file is empty.");
     return;
@@ -32,6 +28,12 @@ export function sendFile(file) {
   const row = messageRow({ sender_type: "customer", content: file.name, created_at: item.created_at });
   row.sbOrder = nextPendingOrder();
   insertRow(row, true);
+  const most = limits.fileMax;
+  if (most != null && file.size > most) {
+    // Refused here as the server would refuse it (413), without sending a byte.
+    notSent({ item, row, file }, `The file is larger than ${fileSize(most)}.`, false);
+    return;
+  }
   upload({ item, row, file });
 }
 

@@ -3,7 +3,6 @@
 
 import { config } from "./config.js";
 import { noteReadMarks } from "./receipts.js";
-import { api } from "./rest.js";
 import { conn, state } from "./state.js";
 import { ui } from "./view.js";
 
@@ -78,21 +77,6 @@ function initials(name) {
   const letters = firsts.filter(Boolean);
   if (!letters.length) return "?";
   return (letters.length > 1 ? letters[0] + letters[letters.length - 1] : letters[0]).toUpperCase();
-}
-
-/** Before there is a socket, ask over REST whether anyone is there (at most twice a minute). */
-export async function askAvailability() {
-  if (state.key || Date.now() - state.availabilityAsked < 30000) return;
-  state.availabilityAsked = Date.now();
-  try {
-    const answer = await api("GET", "/api/v1/chat/public/availability");
-    if (typeof answer.agents_available === "boolean" && !conn.ready) {
-      state.agentsAvailable = answer.agents_available;
-      updateHeader();
-    }
-  } catch (_) {
-    /* unknown: say nothing rather than guess */
-  }
 }
 
 /** The launcher's unread badge, and the same count for screen readers. */

@@ -22,8 +22,9 @@ export const REST_GRACE = 1500; // how long a message waits for the socket befor
 export function submit() {
   const content = cleanContent(ui.input.value);
   if (!content) return;
-  if (characterCount(content) > limits.contentMax) {
-    showNotice(`That message is too long: ${limits.contentMax} characters at most.`);
+  const most = limits.contentMax;
+  if (most != null && characterCount(content) > most) {
+    showNotice(`That message is too long: ${most} characters at most.`);
     return;
   }
   ui.input.value = "";

@@ -3,7 +3,8 @@
 
 import { el } from "../shared/dom.js";
 import { config, store } from "./config.js";
-import { askAvailability, renderBadge, updateHeader } from "./header.js";
+import { renderBadge, updateHeader } from "./header.js";
+import { askServer } from "./limits.js";
 import { scrollToBottom } from "./messages.js";
 import { scheduleReadCheck } from "./receipts.js";
 import { ensureSession } from "./session.js";
@@ -41,7 +42,7 @@ export async function downloadTranscript() {
   }
 }
 
-/** Open or close the panel; opening asks whether anyone is there and clears the badge. */
+/** Open or close the panel; opening asks the server for its config and clears the badge. */
 export function setOpen(open, { focus = true } = {}) {
   state.open = open;
   store.set("open", open ? "1" : "0");
@@ -51,7 +52,7 @@ export function setOpen(open, { focus = true } = {}) {
   ui.launcher.setAttribute("aria-label", open ? "Close chat" : "Open chat");
   ui.launcher.setAttribute("aria-expanded", String(open));
   if (open) {
-    askAvailability();
+    askServer();
     state.unread = 0;
     scrollToBottom();
     scheduleReadCheck();

@@ -6,6 +6,7 @@ import { CONNECT_TIMEOUT, PING_EVERY, SILENCE_LIMIT } from "../shared/reconnect.
 import { config } from "./config.js";
 import { retryStalledFiles } from "./files.js";
 import { setSession, updateHeader } from "./header.js";
+import { takeLimits } from "./limits.js";
 import { addMessage, addNote } from "./messages.js";
 import { flushOutbox, pumpRest, reject, REST_GRACE, retryLater } from "./outbox.js";
 import { noteReadMarks, scheduleReadCheck } from "./receipts.js";
@@ -162,6 +163,7 @@ const HANDLERS = {
     }
     if (data.session) setSession(data.session);
     if (typeof data.agents_available === "boolean") state.agentsAvailable = data.agents_available;
+    takeLimits(data.limits);
     state.readSent = state.customerReadSeq; // a mark sent on the last socket may be lost
     updateHeader();
     flushOutbox();

@@ -21,7 +21,7 @@ export const state = {
   catchingUp: null,
   lastPoll: 0,
   agentsAvailable: null, // whether any agent is Available: null until the server says
-  availabilityAsked: 0,
+  configAsked: 0, // when the public config was last asked for
   agentReadSeq: 0, // the agents have read up to this seq: "Seen" under our last message to it
   customerReadSeq: 0, // we have read up to this seq, as the server knows it
   readSent: 0, // the newest seq we told the server we read on this connection
