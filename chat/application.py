@@ -27,7 +27,7 @@ from chat.errors import ChatError, Conflict, Forbidden, Invalid, NotFound, Unaut
 from chat.hub import Hub
 from chat.hub.backplane import backplane_for
 from chat.redact import redact
-from chat.routes import api, docs, files, pages, ws
+from chat.routes import api, docs, files, pages, widget, ws
 from chat.service import ChatService
 from chat.service.assistant import Assistant
 from chat.storage.database import Database
@@ -224,6 +224,7 @@ def create_app(settings: Settings) -> Starlette:
             *api.routes,
             *files.routes,
             *pages.routes,
+            *widget.routes,
             *docs.routes,
             *ws.routes,
             Mount("/static", StaticFiles(directory=ROOT / "static"), name="static"),
@@ -240,4 +241,5 @@ def create_app(settings: Settings) -> Starlette:
     app.state.codec = Codec(settings.limits)
     app.state.documents = {}
     app.state.templates = Jinja2Templates(directory=ROOT / "templates")
+    app.state.widget_script = widget.join_modules(ROOT / "static")
     return app

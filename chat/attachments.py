@@ -51,6 +51,8 @@ XLSX = Kind(
     "an Excel workbook",
 )
 KINDS = (PNG, JPEG, GIF, WEBP, PDF, TEXT, DOCX, XLSX)
+# What a file's name may end with: clients offer these in their file pickers.
+EXTENSIONS = tuple(extension for kind in KINDS for extension in kind.extensions)
 ALLOWED = "PNG, JPEG, GIF or WebP images, PDF, plain text (.txt .csv .log .md), .docx or .xlsx"
 # Text that a browser would take for markup (the WHATWG sniffing patterns, plus SVG and XML):
 # refused even as .txt, though it would be served as text/plain with nosniff anyway.

@@ -10,8 +10,6 @@ from typing import Any, Literal
 import msgspec
 from msgspec import Struct
 
-from chat.attachments import KINDS
-from chat.config import Limits
 from chat.models import Presence, SenderType, now_iso
 from chat.wire import (
     AgentRef,
@@ -19,6 +17,7 @@ from chat.wire import (
     MessageView,
     PresenceEntry,
     PublicSessionView,
+    ServerLimits,
     SessionView,
     Time,
 )
@@ -108,24 +107,6 @@ class ErrorData(Data):
 
 class Pong(Data):
     pass
-
-
-class ServerLimits(Data, omit_defaults=False):
-    """What the server accepts, so that clients need not hard-code it."""
-
-    content_max: int
-    attachment_max_bytes: int
-    attachment_types: list[str]  # content types
-    attachment_extensions: list[str]  # what a file's name may end with
-
-    @classmethod
-    def of(cls, limits: Limits) -> "ServerLimits":
-        return cls(
-            limits.content_max,
-            limits.attachment_max_bytes,
-            [kind.content_type for kind in KINDS],
-            [extension for kind in KINDS for extension in kind.extensions],
-        )
 
 
 class ViewingNow(Data, omit_defaults=False):

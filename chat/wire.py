@@ -11,6 +11,8 @@ from typing import Annotated, Any, ClassVar, Literal
 import msgspec
 from msgspec import Meta, Struct
 
+from chat.attachments import EXTENSIONS
+from chat.config import Limits
 from chat.models import (
     Agent,
     Attachment,
@@ -213,6 +215,20 @@ class PublicSessionView(View):
 def _ref(session: Session) -> AgentRef | None:
     agent = session.assigned_agent
     return AgentRef(agent["id"], agent["name"]) if agent else None
+
+
+class ServerLimits(View):
+    """What the server accepts, so that clients need not hard-code it: the longest message
+    (characters, after trimming), the largest file (bytes), and the file name extensions
+    accepted (the type itself is read from the content)."""
+
+    content_max: int
+    attachment_max_bytes: int
+    attachment_types: list[str]
+
+    @classmethod
+    def of(cls, limits: Limits) -> "ServerLimits":
+        return cls(limits.content_max, limits.attachment_max_bytes, list(EXTENSIONS))
 
 
 class PresenceEntry(View):
@@ -433,6 +449,13 @@ class TeamAnswer(View):
 
 
 class AvailabilityAnswer(View):
+    agents_available: bool
+
+
+class PublicConfig(View):
+    """What the widget needs at load."""
+
+    limits: ServerLimits
     agents_available: bool
 
 

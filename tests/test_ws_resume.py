@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import msgspec
 import pytest
 from websockets.asyncio.client import connect
 
 from chat.config import Settings
+from chat.wire import ServerLimits
 from tests.conftest import ALICE, LiveServer
 from tests.sockets import Socket, running
 
@@ -46,7 +48,7 @@ async def test_missed_events_replay_once_in_order_then_live(settings: Settings) 
             "agent": ready["data"]["agent"],
             "viewing": [],
             "presence": ready["data"]["presence"],
-            "limits": ready["data"]["limits"],
+            "limits": msgspec.to_builtins(ServerLimits.of(settings.limits)),
         }
         # State, not log: the team as it is now (Alice came back within the grace period).
         assert {"agent": {"id": 1, "name": "Alice Agent"}, "status": "available"} in ready["data"][

@@ -32,6 +32,7 @@ from chat.wire import (
     MessageView,
     PresenceEntry,
     PresenceRequest,
+    PublicConfig,
     PublicHistoryAnswer,
     PublicMessageRequest,
     PublicReadRequest,
@@ -41,6 +42,7 @@ from chat.wire import (
     SearchAnswer,
     SearchQuery,
     SearchResult,
+    ServerLimits,
     SessionAnswer,
     SessionsAnswer,
     SessionsQuery,
@@ -248,6 +250,16 @@ async def public_handoff(request: Request) -> Response:
 async def public_availability(request: Request) -> Response:
     """Whether any agent is Available now: a bool, nothing about who."""
     return WireResponse(AvailabilityAnswer(service(request).agents_available))
+
+
+@operation(
+    "What the widget needs at load: the limits the server holds a customer to, and whether"
+    " anyone is Available now",
+    {200: ("Now.", PublicConfig)},
+)
+async def public_config(request: Request) -> Response:
+    limits = ServerLimits.of(request.app.state.settings.limits)
+    return WireResponse(PublicConfig(limits, service(request).agents_available))
 
 
 @operation(
@@ -522,6 +534,7 @@ routes: list[BaseRoute] = [
     Route(f"{PREFIX}/chat/public/session/{{session_key}}", public_session, methods=["GET"]),
     Route(f"{PREFIX}/chat/public/handoff", public_handoff, methods=["POST"]),
     Route(f"{PREFIX}/chat/public/availability", public_availability, methods=["GET"]),
+    Route(f"{PREFIX}/chat/public/config", public_config, methods=["GET"]),
     Route(f"{PREFIX}/chat/public/read", public_read, methods=["POST"]),
     Route(
         f"{PREFIX}/chat/public/session/{{session_key}}/transcript",

@@ -19,7 +19,7 @@ from chat.errors import Forbidden, RateLimited, Unauthorized
 from chat.models import Agent
 from chat.routes.api import client_address, read_body
 from chat.routes.spec import operation
-from chat.wire import AgentView, Health, SessionView
+from chat.wire import AgentView, Health, ServerLimits, SessionView
 
 STATIC = Path(__file__).resolve().parent.parent.parent / "static"
 CSRF_COOKIE = "sb_csrf"
@@ -131,7 +131,11 @@ async def chat_page(request: Request) -> Response:
     if agent is None:
         return RedirectResponse("/login", status_code=303)
     sessions = await request.app.state.service.list_sessions(None, 100)
-    initial = {"agent": AgentView.of(agent), "sessions": [SessionView.of(s) for s in sessions]}
+    initial = {
+        "agent": AgentView.of(agent),
+        "sessions": [SessionView.of(s) for s in sessions],
+        "limits": ServerLimits.of(request.app.state.settings.limits),
+    }
     context = {
         "agent": agent,
         "sessions": sessions,
@@ -171,7 +175,6 @@ routes: list[BaseRoute] = [
     Route("/logout", logout_submit, methods=["POST"]),
     Route("/chat", chat_page, methods=["GET"]),
     Route("/healthz", healthz, methods=["GET"]),
-    Route("/chat-widget.js", static_file("chat-widget.js", "text/javascript"), methods=["GET"]),
     Route("/widget-demo.html", static_file("widget-demo.html"), methods=["GET"]),
     Route("/websocket-test.html", static_file("websocket-test.html"), methods=["GET"]),
 ]

@@ -9,14 +9,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from chat.config import Limits
-from chat.events import ServerLimits
 from chat.hub import Hub
 from chat.hub.hub import Subscriber
 from chat.hub.presence import PresenceBoard
 from chat.hub.typing import TypingRelay
 from chat.hub.viewing import ViewingRelay
 from chat.models import Agent, Session
-from chat.wire import AgentView, PublicSessionView
+from chat.wire import AgentView, PublicSessionView, ServerLimits
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,10 +1,10 @@
 /* The conversation list: filters, one button per conversation, kept in place as events arrive. */
 
+import { el } from "../shared/dom.js";
+import { icon } from "../shared/icons.js";
 import {
   avatar,
   displayName,
-  el,
-  icon,
   relativeTime,
   srOnly,
   STATUS_LABELS,

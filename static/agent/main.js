@@ -4,9 +4,11 @@
  * page, connects the socket, and on every fresh (not resumed) connection reloads the list over
  * REST so that nothing that happened between the page load and the socket is missed. */
 
+import { cleanContent } from "../shared/format.js";
+import { newClientId } from "../shared/ids.js";
 import * as api from "./api.js";
 import { Alerts } from "./alerts.js";
-import { cleanContent, displayName, newClientId } from "./dom.js";
+import { displayName } from "./dom.js";
 import { ConversationList, FILTERS } from "./list.js";
 import { Presence } from "./presence.js";
 import { SearchBox } from "./search.js";
@@ -45,6 +47,7 @@ const LIVE_TEXT = {
 class App {
   constructor(initial) {
     this.me = initial.agent;
+    this.limits = initial.limits || null; // what the server accepts, from the page and the socket
     this.sessions = new Map(initial.sessions.map((s) => [s.id, s]));
     this.unread = new Map();
     for (const session of initial.sessions) {
@@ -92,6 +95,10 @@ class App {
   }
 
   async onReady(data) {
+    if (data.limits) {
+      this.limits = data.limits;
+      this.thread.applyLimits(data.limits);
+    }
     this.touched.clear();
     this.readSent.clear(); // a chat.read sent on the last socket may not have arrived
     this.presence.resetViewers(data.viewing);
@@ -411,7 +418,7 @@ class App {
     const content = cleanContent(input.value);
     if (!content) return;
     const entry = {
-      clientId: newClientId(),
+      clientId: newClientId("a"),
       sessionId: this.openId,
       content,
       status: "sending",
@@ -433,7 +440,7 @@ class App {
   sendFile(file) {
     if (this.thread.input.disabled || this.openId == null || !file) return;
     const entry = {
-      clientId: newClientId(),
+      clientId: newClientId("a"),
       sessionId: this.openId,
       content: file.name,
       file,

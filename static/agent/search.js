@@ -1,8 +1,9 @@
 /* Search in the inbox: as the agent types, the conversations that match stand in for the live
  * list (which keeps updating underneath); Escape or an empty box brings it back. */
 
+import { el } from "../shared/dom.js";
 import * as api from "./api.js";
-import { avatar, displayName, el, relativeTime, srOnly, statusBadge, timeElement } from "./dom.js";
+import { avatar, displayName, relativeTime, srOnly, statusBadge, timeElement } from "./dom.js";
 
 const DEBOUNCE = 220; // ms of quiet typing before asking the server
 

@@ -1,17 +1,8 @@
 /* The agent's live socket: /ws with the login cookie, resume by last_event_id, reconnect with
  * exponential backoff and jitter, and a heartbeat that notices a dead connection. */
 
-const BACKOFF_BASE = 500;
-const BACKOFF_CAP = 10000;
-const BACKOFF_OVER_CAP = 15000; // 4429 / 1008: the server asked us to slow down
-const CONNECT_TIMEOUT = 15000; // no connection.ready by then: try again
-const PING_EVERY = 25000;
-const SILENCE_LIMIT = 60000; // no frame for this long: the connection is dead
-
-const NOT_AUTHENTICATED = 4401;
-const ORIGIN_REFUSED = 4403;
-const TOO_MANY = 4429;
-const POLICY = 1008;
+import { CLOSE, encodeFrame, parseFrame } from "../shared/frames.js";
+import { Backoff, CONNECT_TIMEOUT, PING_EVERY, SILENCE_LIMIT } from "../shared/reconnect.js";
 
 export class LiveSocket {
   /**
@@ -26,7 +17,7 @@ export class LiveSocket {
     this.ready = false;
     this.everReady = false;
     this.lastEventId = null;
-    this.attempt = 0;
+    this.backoff = new Backoff();
     this.retryTimer = null;
     this.readyTimer = null;
     this.lastFrameAt = 0;
@@ -74,24 +65,18 @@ export class LiveSocket {
 
   receive(text) {
     this.lastFrameAt = Date.now();
-    let frame;
-    try {
-      frame = JSON.parse(text);
-    } catch (_) {
-      return;
-    }
-    if (!frame || typeof frame.type !== "string") return;
-    const data = frame.data && typeof frame.data === "object" ? frame.data : {};
+    const frame = parseFrame(text);
+    if (!frame) return;
     if (frame.type === "connection.ready") {
-      this.becomeReady(data);
+      this.becomeReady(frame.data);
       return;
     }
-    if (Number.isSafeInteger(frame.event_id)) {
+    if (frame.eventId != null) {
       // Resume promises each event once; this guards against a replay overlapping anyway.
-      if (this.lastEventId != null && frame.event_id <= this.lastEventId) return;
-      this.lastEventId = frame.event_id;
+      if (this.lastEventId != null && frame.eventId <= this.lastEventId) return;
+      this.lastEventId = frame.eventId;
     }
-    this.hooks.onFrame(frame.type, data);
+    this.hooks.onFrame(frame.type, frame.data);
   }
 
   becomeReady(data) {
@@ -101,7 +86,7 @@ export class LiveSocket {
     else if (head != null) this.lastEventId = Math.max(this.lastEventId || 0, head);
     this.ready = true;
     this.everReady = true;
-    this.attempt = 0;
+    this.backoff.reset();
     this.hooks.onState("live");
     this.hooks.onReady(data);
   }
@@ -110,13 +95,13 @@ export class LiveSocket {
     this.ws = null;
     this.ready = false;
     clearTimeout(this.readyTimer);
-    if (code === NOT_AUTHENTICATED) {
+    if (code === CLOSE.NOT_AUTHENTICATED) {
       // Logged out (here or in another tab) or the login expired.
       this.stopped = true;
       window.location.assign("/login");
       return;
     }
-    if (code === ORIGIN_REFUSED) {
+    if (code === CLOSE.ORIGIN_REFUSED) {
       this.stopped = true;
       this.hooks.onState("refused");
       return;
@@ -126,13 +111,8 @@ export class LiveSocket {
 
   scheduleRetry(code) {
     this.hooks.onState(this.everReady ? "reconnecting" : "connecting");
-    const floor = code === TOO_MANY || code === POLICY ? BACKOFF_OVER_CAP : 0;
-    const ceiling = Math.min(BACKOFF_CAP, BACKOFF_BASE * 2 ** this.attempt);
-    // Full jitter in the upper half: clients cut off together do not come back together.
-    const delay = Math.max(floor, ceiling / 2 + Math.random() * (ceiling / 2));
-    this.attempt = Math.min(this.attempt + 1, 10);
     clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => this.connect(), delay);
+    this.retryTimer = setTimeout(() => this.connect(), this.backoff.next(code));
   }
 
   /** Close a socket we no longer trust; its close event schedules the retry. */
@@ -149,7 +129,7 @@ export class LiveSocket {
 
   reconnectNow() {
     if (this.stopped || this.ready) return;
-    this.attempt = 0;
+    this.backoff.reset();
     if (this.ws) this.drop(this.ws);
     clearTimeout(this.retryTimer);
     this.connect();
@@ -172,7 +152,7 @@ export class LiveSocket {
   send(type, data) {
     if (!this.ws || !this.ready || this.ws.readyState !== WebSocket.OPEN) return false;
     try {
-      this.ws.send(JSON.stringify({ type, data }));
+      this.ws.send(encodeFrame(type, data));
       return true;
     } catch (_) {
       return false;

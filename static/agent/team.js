@@ -3,8 +3,8 @@
  * The team comes from connection.ready's `presence` and stays current with `agent.presence`
  * frames. (Not to be confused with presence.js: who views or types in a conversation.) */
 
+import { el } from "../shared/dom.js";
 import * as api from "./api.js";
-import { el } from "./dom.js";
 
 const LABELS = { available: "Available", busy: "Busy", offline: "Offline" };
 const ORDER = { available: 0, busy: 1, offline: 2 };

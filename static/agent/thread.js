@@ -1,32 +1,17 @@
 /* The open conversation: header with its actions, the message log, typing line and composer,
  * plus the customer details pane beside it. */
 
-import {
-  avatar,
-  clockTime,
-  dayLabel,
-  displayName,
-  el,
-  fullTime,
-  icon,
-  statusBadge,
-  timeElement,
-} from "./dom.js";
+import { el } from "../shared/dom.js";
+import { clockTime, fileSize } from "../shared/format.js";
+import { icon } from "../shared/icons.js";
 import { fileUrl } from "./api.js";
+import { avatar, dayLabel, displayName, fullTime, statusBadge, timeElement } from "./dom.js";
 
 const NOTICE_FOR = 10000;
-// What the server accepts (it checks the content, this only narrows the file picker).
-const FILE_TYPES = ".png,.jpg,.jpeg,.gif,.webp,.pdf,.txt,.csv,.log,.md,.docx,.xlsx";
 
 function senderKey(message) {
   if (message.sender_type === "agent") return `agent:${message.agent_id}`;
   return message.sender_type === "system" ? null : message.sender_type;
-}
-
-function fileSize(bytes) {
-  if (bytes >= 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-  if (bytes >= 1024) return `${Math.round(bytes / 1024)} KB`;
-  return `${bytes} bytes`;
 }
 
 /** A message's file: an image preview, or a link whose name is text; the caption below it. */
@@ -135,17 +120,13 @@ export class ThreadView {
 
   buildComposer() {
     const form = el("form", { class: "composer" });
-    this.input = el("textarea", {
-      class: "composer-input",
-      "aria-label": "Message",
-      rows: "1",
-      maxlength: "4000",
-    });
+    this.input = el("textarea", { class: "composer-input", "aria-label": "Message", rows: "1" });
     this.hold = el("p", { class: "composer-hold" });
     this.hold.hidden = true;
     this.sendButton = el("button", { type: "submit", class: "send-button" }, icon("send"), "Send");
-    this.fileInput = el("input", { type: "file", class: "composer-file", accept: FILE_TYPES, tabindex: "-1" });
+    this.fileInput = el("input", { type: "file", class: "composer-file", tabindex: "-1" });
     this.fileInput.hidden = true;
+    this.applyLimits(this.app.limits);
     this.attachButton = el(
       "button",
       { type: "button", class: "ghost-button attach-button", "aria-label": "Attach a file", title: "Attach a file" },
@@ -181,6 +162,16 @@ export class ThreadView {
       this.app.composerChanged();
     });
     return form;
+  }
+
+  /** Hold the composer to what the server accepts (it says so in the page and in
+   * connection.ready): the box takes no more characters, the picker offers those types. */
+  applyLimits(limits) {
+    if (!this.input || !limits) return;
+    if (Number.isSafeInteger(limits.content_max)) this.input.maxLength = limits.content_max;
+    if (Array.isArray(limits.attachment_types)) {
+      this.fileInput.accept = limits.attachment_types.join(",");
+    }
   }
 
   autosize() {

@@ -89,3 +89,13 @@ def quiet_server(tmp_path: Path) -> Iterator[LiveServer]:
     """`python app.py` with the AI off, for tests that count every message."""
     with serving(tmp_path, "browser") as server:
         yield server
+
+
+@pytest.fixture
+def strict_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """`python app.py` with limits far from the defaults (50 characters, 2 KiB files): a client
+    that hard-coded a limit instead of taking the server's would not hold to these."""
+    with serving(
+        tmp_path, "strict", SWITCHBOARD_CONTENT_MAX="50", SWITCHBOARD_ATTACHMENT_MAX_BYTES="2048"
+    ) as server:
+        yield server

@@ -439,3 +439,19 @@ def test_untrusted_text_is_shown_as_text(
     assert name not in html and "<script>alert(2)" not in html and later not in html
     assert alice.dialogs == []
     assert alice.errors == []
+
+
+def test_the_agent_composer_holds_to_the_servers_content_max(
+    strict_server: LiveServer, person: Callable[..., Person]
+) -> None:
+    customer(strict_server, "Pat", "Hello?")
+    alice = person()
+    page = log_in(alice, strict_server, ALICE)
+    conversation(page, "Pat").click()
+    box = composer(page)
+    expect(box).to_have_attribute("maxlength", "50")
+    box.press_sequentially("z" * 55)
+    expect(box).to_have_value("z" * 50)
+    file_input = page.locator(".composer input[type=file]")
+    assert ".pdf" in (file_input.get_attribute("accept") or "").split(",")
+    assert alice.errors == []

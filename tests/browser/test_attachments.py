@@ -108,10 +108,10 @@ def test_a_file_sent_while_the_server_is_down_goes_by_itself_once_it_is_back(
     page = person().page
     open_widget(page, quiet_server.url)
     say(page, "Here comes my receipt")
-    key = session_key(page, quiet_server.url)
     expect(page.locator(".row").filter(has_text="Here comes my receipt")).not_to_have_class(
         re.compile("sending")
     )
+    key = session_key(page, quiet_server.url)
 
     quiet_server.stop()
     widget_upload(page, "receipt.txt", b"Order 1234, paid", "text/plain")

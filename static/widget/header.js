@@ -1,0 +1,88 @@
+/* The panel's header and launcher badge: who the visitor is talking to, whether the socket is
+ * up, whether anyone is there to answer, and how many messages wait unread. */
+
+import { config } from "./config.js";
+import { noteReadMarks } from "./receipts.js";
+import { conn, state } from "./state.js";
+import { ui } from "./view.js";
+
+const AWAY_TEXT = "Our team is away right now. We'll reply as soon as someone is back.";
+
+/** Take a newer view of the conversation (its status, agent and read marks) and show it. */
+export function setSession(session) {
+  if (!session || typeof session !== "object" || !session.status) return;
+  state.session = session;
+  noteReadMarks(session.customer_read_seq, session.agent_read_seq);
+  updateHeader();
+}
+
+function statusText() {
+  if (state.key && !conn.ready) {
+    return conn.everReady || conn.backoff.attempt > 0 ? "Reconnecting…" : "Connecting…";
+  }
+  const session = state.session;
+  if (!session) return state.agentsAvailable === false ? "Our team is away" : "We typically reply in a few minutes";
+  switch (session.status) {
+    case "bot":
+      return "AI assistant";
+    case "queued":
+      return "Waiting for an agent…";
+    case "active": {
+      const agent = session.assigned_agent;
+      return agent && agent.name ? `Connected to ${agent.name}` : "Connected to an agent";
+    }
+    case "closed":
+      return "Conversation closed";
+    default:
+      return "";
+  }
+}
+
+/** The header, the status dot, the availability line and the handoff button, as things are. */
+export function updateHeader() {
+  if (!ui) return;
+  const session = state.session;
+  const down = Boolean(state.key && !conn.ready);
+  const status = down ? "down" : session ? session.status : "new";
+  ui.subtitle.textContent = statusText();
+  const availability = availabilityText();
+  ui.availability.textContent = availability;
+  ui.availability.classList.toggle("away", availability === AWAY_TEXT);
+  ui.download.hidden = !state.key;
+  ui.panel.dataset.status = status;
+  // A grey dot while nobody is there to take the conversation (an agent already in it is).
+  ui.panel.toggleAttribute("data-away", state.agentsAvailable === false && status !== "active");
+  const agent = session && session.status === "active" ? session.assigned_agent : null;
+  ui.avatar.textContent = initials(agent && agent.name ? agent.name : config.title);
+  const person = !session || session.status === "bot";
+  ui.handoff.hidden = !person || Boolean(ui.details && !state.key);
+  ui.actions.hidden = ui.handoff.hidden;
+}
+
+/** While the conversation waits for a person (or could ask for one), say honestly whether
+ * anyone is there: no promise of a person when nobody is Available. */
+function availabilityText() {
+  if (state.agentsAvailable == null || (state.key && !conn.ready)) return "";
+  const status = state.session ? state.session.status : "new";
+  if (status === "queued") {
+    return state.agentsAvailable ? "An agent will be with you shortly." : AWAY_TEXT;
+  }
+  if ((status === "bot" || status === "new") && !state.agentsAvailable) return AWAY_TEXT;
+  return "";
+}
+
+
+function initials(name) {
+  const firsts = name.split(/\s+/).map((word) => (word.match(/[\p{L}\p{N}]/u) || [""])[0]);
+  const letters = firsts.filter(Boolean);
+  if (!letters.length) return "?";
+  return (letters.length > 1 ? letters[0] + letters[letters.length - 1] : letters[0]).toUpperCase();
+}
+
+/** The launcher's unread badge, and the same count for screen readers. */
+export function renderBadge() {
+  const count = state.open ? 0 : state.unread;
+  ui.badge.textContent = count > 9 ? "9+" : String(count);
+  ui.badge.hidden = count === 0;
+  ui.unreadText.textContent = count ? `${count} unread ${count === 1 ? "message" : "messages"}` : "";
+}

@@ -1,0 +1,51 @@
+/* What the server accepts, as it says itself: its public config when the panel opens, and
+ * connection.ready on every (re)connect. Until it has said, the widget holds nothing back and
+ * the server has the final word (it refuses with 422 or 413). */
+
+import { updateHeader } from "./header.js";
+import { api } from "./rest.js";
+import { conn, state } from "./state.js";
+import { ui } from "./view.js";
+
+export const limits = { contentMax: null, fileMax: null, fileTypes: null };
+
+/** Take the `limits` of the public config or of connection.ready, and hold the composer to
+ * them. */
+export function takeLimits(given) {
+  if (!given || typeof given !== "object") return;
+  if (Number.isSafeInteger(given.content_max) && given.content_max > 0) {
+    limits.contentMax = given.content_max;
+  }
+  if (Number.isSafeInteger(given.attachment_max_bytes) && given.attachment_max_bytes > 0) {
+    limits.fileMax = given.attachment_max_bytes;
+  }
+  if (Array.isArray(given.attachment_types)) {
+    limits.fileTypes = given.attachment_types.filter((type) => typeof type === "string");
+  }
+  applyLimits();
+}
+
+/** The message box takes no more characters than the server does; the file picker offers the
+ * types it takes (it still reads each file's type from its content). */
+export function applyLimits() {
+  if (!ui) return;
+  if (limits.contentMax != null) ui.input.maxLength = limits.contentMax;
+  if (limits.fileTypes) ui.fileInput.accept = limits.fileTypes.join(",");
+}
+
+/** Ask for the public config (at most twice a minute): the limits until we have them, and
+ * whether anyone is there while no socket tells us. */
+export async function askServer() {
+  if ((state.key && limits.contentMax != null) || Date.now() - state.configAsked < 30000) return;
+  state.configAsked = Date.now();
+  try {
+    const answer = await api("GET", "/api/v1/chat/public/config");
+    takeLimits(answer.limits);
+    if (typeof answer.agents_available === "boolean" && !conn.ready) {
+      state.agentsAvailable = answer.agents_available;
+      updateHeader();
+    }
+  } catch (_) {
+    /* unknown: say nothing rather than guess, and hold nothing back */
+  }
+}
