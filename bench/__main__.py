@@ -108,12 +108,13 @@ def table(results: dict[str, Any]) -> str:
         ratio = rate / bare_best["messages_per_s"] if bare_best else float("nan")
         lines.append(
             f"saturation, synchronous={level}: {rate:.0f} persisted msg/s with p99 ack "
-            f"<= {sat['p99_bound_ms']:.0f} ms (10 agents); {ratio:.2f} of bare"
+            f"<= {sat['p99_bound_ms']:.0f} ms (10 agents); {ratio:.2f} of bare; "
+            f"server CPU {_cpu_us(best)} per message"
         )
     if bare_best:
         lines.append(
             f"bare transport: {bare_best['messages_per_s']:.0f} msg/s, p99 "
-            f"{fmt_ms(bare_best['ack_ms']['p99'])}"
+            f"{fmt_ms(bare_best['ack_ms']['p99'])}, server CPU {_cpu_us(bare_best)} per message"
         )
     for step in results["idle"]["steps"]:
         lines.append(
@@ -123,6 +124,11 @@ def table(results: dict[str, Any]) -> str:
     for name, ai in results["ai_first_reply"].items():
         lines.append(_row(f"AI first reply ({name})", ai["reply_ms"]))
     return "\n".join(lines)
+
+
+def _cpu_us(step: dict[str, Any] | None) -> str:
+    """The server's CPU time (user + system) over a saturation step, per persisted message."""
+    return "n/a" if step is None else f"{step['server_cpu_ms_per_message'] * 1000:.0f} µs"
 
 
 def _row(name: str, stats: dict[str, float]) -> str:
