@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import ai_reply, idle, load, saturation
+from bench import ai_reply, idle, load, saturation, wire
 from bench.server import ROOT, app_server, raise_file_limit
 from bench.stats import fmt_ms
 
@@ -35,10 +35,13 @@ class Plan:
     levels: tuple[str, ...]
     idle_steps: list[int]
     ai_conversations: int
+    wire_run_seconds: float  # each of bench.wire's timed runs takes at least this long
 
 
-FULL = Plan(2000, 50, 200.0, 60.0, 4.0, 256, ("FULL", "NORMAL"), [1000, 2500, 5000, 10000], 200)
-QUICK = Plan(100, 5, 50.0, 8.0, 1.0, 16, ("FULL",), [200, 500], 20)
+FULL = Plan(
+    2000, 50, 200.0, 60.0, 4.0, 256, ("FULL", "NORMAL"), [1000, 2500, 5000, 10000], 200, 0.2
+)
+QUICK = Plan(100, 5, 50.0, 8.0, 1.0, 16, ("FULL",), [200, 500], 20, 0.02)
 
 
 def _pin() -> tuple[int | None, int | None]:
@@ -53,6 +56,7 @@ def run_all(plan: Plan) -> dict[str, Any]:
     server_cpu, _ = _pin()
     raise_file_limit()
     results: dict[str, Any] = {"plan": plan.__dict__, "machine": _machine()}
+    results["wire"] = wire.measure(min_seconds=plan.wire_run_seconds)  # before any server runs
     with app_server("--no-ai", cpu=server_cpu) as server:
         results["design_load"] = asyncio.run(
             load.run(server, plan.customers, plan.agents, plan.rate, plan.seconds)
@@ -123,6 +127,7 @@ def table(results: dict[str, Any]) -> str:
         )
     for name, ai in results["ai_first_reply"].items():
         lines.append(_row(f"AI first reply ({name})", ai["reply_ms"]))
+    lines.append(wire.table(results["wire"]))
     return "\n".join(lines)
 
 

@@ -28,6 +28,7 @@ def test_the_quick_benchmark_runs_and_loses_nothing(tmp_path: Path) -> None:
     assert design["seq_gaps"] == 0
     best = results["saturation"]["FULL"]["best"]
     assert best["messages_per_s"] > 0 and best["server_cpu_ms_per_message"] > 0
+    assert all(row["median_us"] > 0 for row in results["wire"].values())
     assert results["idle"]["steps"][-1]["sockets"] == 500
     assert "design load" in done.stdout and "AI first reply" in done.stdout
-    assert "per message" in done.stdout
+    assert "per message" in done.stdout and "decode socket chat.message.send" in done.stdout
