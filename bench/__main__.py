@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import ai_reply, idle, load, saturation, wire
-from bench.server import ROOT, app_server, raise_file_limit
+from bench.server import ROOT, app_server, pin_generator, raise_file_limit
 from bench.stats import fmt_ms
 
 RESULTS = ROOT / "bench" / "results"
@@ -44,16 +44,8 @@ FULL = Plan(
 QUICK = Plan(100, 5, 50.0, 8.0, 1.0, 16, ("FULL",), [200, 500], 20, 0.02)
 
 
-def _pin() -> tuple[int | None, int | None]:
-    """Server on core 0, generator on core 1, when there are two cores to give."""
-    if not hasattr(os, "sched_setaffinity") or (os.cpu_count() or 1) < 2:
-        return None, None
-    os.sched_setaffinity(0, {1})
-    return 0, 1
-
-
 def run_all(plan: Plan) -> dict[str, Any]:
-    server_cpu, _ = _pin()
+    server_cpu = pin_generator()
     raise_file_limit()
     results: dict[str, Any] = {"plan": plan.__dict__, "machine": _machine()}
     results["wire"] = wire.measure(min_seconds=plan.wire_run_seconds)  # before any server runs
