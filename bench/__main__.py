@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import ai_reply, idle, load, saturation
-from bench.server import ROOT, app_server, raise_file_limit
+from bench import ai_reply, idle, load, saturation, wire
+from bench.server import ROOT, app_server, pin_generator, raise_file_limit
 from bench.stats import fmt_ms
 
 RESULTS = ROOT / "bench" / "results"
@@ -35,24 +35,20 @@ class Plan:
     levels: tuple[str, ...]
     idle_steps: list[int]
     ai_conversations: int
+    wire_run_seconds: float  # each of bench.wire's timed runs takes at least this long
 
 
-FULL = Plan(2000, 50, 200.0, 60.0, 4.0, 256, ("FULL", "NORMAL"), [1000, 2500, 5000, 10000], 200)
-QUICK = Plan(100, 5, 50.0, 8.0, 1.0, 16, ("FULL",), [200, 500], 20)
-
-
-def _pin() -> tuple[int | None, int | None]:
-    """Server on core 0, generator on core 1, when there are two cores to give."""
-    if not hasattr(os, "sched_setaffinity") or (os.cpu_count() or 1) < 2:
-        return None, None
-    os.sched_setaffinity(0, {1})
-    return 0, 1
+FULL = Plan(
+    2000, 50, 200.0, 60.0, 4.0, 256, ("FULL", "NORMAL"), [1000, 2500, 5000, 10000], 200, 0.2
+)
+QUICK = Plan(100, 5, 50.0, 8.0, 1.0, 16, ("FULL",), [200, 500], 20, 0.02)
 
 
 def run_all(plan: Plan) -> dict[str, Any]:
-    server_cpu, _ = _pin()
+    server_cpu = pin_generator()
     raise_file_limit()
     results: dict[str, Any] = {"plan": plan.__dict__, "machine": _machine()}
+    results["wire"] = wire.measure(min_seconds=plan.wire_run_seconds)  # before any server runs
     with app_server("--no-ai", cpu=server_cpu) as server:
         results["design_load"] = asyncio.run(
             load.run(server, plan.customers, plan.agents, plan.rate, plan.seconds)
@@ -108,12 +104,13 @@ def table(results: dict[str, Any]) -> str:
         ratio = rate / bare_best["messages_per_s"] if bare_best else float("nan")
         lines.append(
             f"saturation, synchronous={level}: {rate:.0f} persisted msg/s with p99 ack "
-            f"<= {sat['p99_bound_ms']:.0f} ms (10 agents); {ratio:.2f} of bare"
+            f"<= {sat['p99_bound_ms']:.0f} ms (10 agents); {ratio:.2f} of bare; "
+            f"server CPU {_cpu_us(best)} per message"
         )
     if bare_best:
         lines.append(
             f"bare transport: {bare_best['messages_per_s']:.0f} msg/s, p99 "
-            f"{fmt_ms(bare_best['ack_ms']['p99'])}"
+            f"{fmt_ms(bare_best['ack_ms']['p99'])}, server CPU {_cpu_us(bare_best)} per message"
         )
     for step in results["idle"]["steps"]:
         lines.append(
@@ -122,7 +119,13 @@ def table(results: dict[str, Any]) -> str:
         )
     for name, ai in results["ai_first_reply"].items():
         lines.append(_row(f"AI first reply ({name})", ai["reply_ms"]))
+    lines.append(wire.table(results["wire"]))
     return "\n".join(lines)
+
+
+def _cpu_us(step: dict[str, Any] | None) -> str:
+    """The server's CPU time (user + system) over a saturation step, per persisted message."""
+    return "n/a" if step is None else f"{step['server_cpu_ms_per_message'] * 1000:.0f} µs"
 
 
 def _row(name: str, stats: dict[str, float]) -> str:

@@ -2,10 +2,12 @@
 
 Each sender sends, waits for its ack (sent only after the durable commit), and sends again.
 The same scenario runs against the bare transport (bench/bare.py) as the stack's limit.
+`python -m bench.saturation` runs it alone, as the full `python -m bench` does, in under a minute.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import time
 from typing import Any
@@ -14,7 +16,7 @@ from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
 from bench.client import agents_and_keys, frame_type, open_many, send_frame
-from bench.server import AppProcess
+from bench.server import AppProcess, app_server, pin_generator
 from bench.stats import summary
 
 CONTENT = "Could you tell me whether the Office plan includes filters? Message {n}."
@@ -91,3 +93,27 @@ async def run(
         "steps": steps,
         "agent_frames_delivered": delivered[0],
     }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.saturation", description=__doc__)
+    parser.add_argument("--synchronous", default="FULL", choices=("FULL", "NORMAL"))
+    # the defaults are those of `python -m bench`'s full plan
+    parser.add_argument("--step-seconds", type=float, default=4.0)
+    parser.add_argument("--max-senders", type=int, default=256)
+    args = parser.parse_args()
+    server_cpu = pin_generator()
+    with app_server("--no-ai", "--synchronous", args.synchronous, cpu=server_cpu) as server:
+        result = asyncio.run(run(server, 10, args.step_seconds, args.max_senders))
+    for step in result["steps"]:
+        print(
+            f"{step['senders']:>3} senders: {step['messages_per_s']:.0f} persisted msg/s, "
+            f"p99 ack {step['ack_ms']['p99']:.1f} ms, "
+            f"server CPU {step['server_cpu_ms_per_message'] * 1000:.0f} µs per message"
+        )
+    best = result["best"]
+    print("best under p99 50 ms:", f"{best['senders']} senders" if best else "none")
+
+
+if __name__ == "__main__":
+    main()

@@ -27,5 +27,9 @@ def test_the_quick_benchmark_runs_and_loses_nothing(tmp_path: Path) -> None:
     assert (design["lost"], design["duplicated"], design["out_of_order"]) == (0, 0, 0)
     assert design["seq_gaps"] == 0
     assert results["saturation"]["FULL"]["best"]["messages_per_s"] > 0
+    assert all(s["server_cpu_ms_per_message"] > 0 for s in results["saturation"]["FULL"]["steps"])
+    assert all(row["median_us"] > 0 for row in results["wire"].values())
     assert results["idle"]["steps"][-1]["sockets"] == 500
     assert "design load" in done.stdout and "AI first reply" in done.stdout
+    assert "of bare; server CPU" in done.stdout
+    assert "decode socket chat.message.send" in done.stdout

@@ -19,7 +19,7 @@ from chat.ai.responder import wants_person
 from chat.attachments import Staged
 from chat.auth import Accounts, hash_token, new_secret
 from chat.config import Settings
-from chat.errors import Conflict, Forbidden, Invalid, NotFound
+from chat.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited
 from chat.hub import Hub
 from chat.hub.presence import PresenceBoard
 from chat.hub.typing import TypingRelay
@@ -183,18 +183,23 @@ class ChatService:
         """The customer of `session_id` (already authenticated by its key) sends a message;
         `wake_ai` False when it holds nothing to answer (a file without a caption).
 
-        A retry and a refusal are decided before the write is queued: a refusal raised in the
-        writer's transaction would roll back and re-run every other write of its batch."""
-        if client_id and (stored := await self._stored(session_id, client_id)):
-            return _retried(stored, stored.message.sender_type is SenderType.CUSTOMER)
-        self._take_send(session_id, address)  # after the lookup: a retry passes even at the limit
+        Refusals never raise in the writer's transaction, where they would roll back and re-run
+        every other write of its batch: the rate limits are taken before the write is queued
+        (a send at the limit costs one read, to answer a retry of a stored message), and a
+        client_id already stored comes back from the transaction unwritten, its sender checked
+        after. The usual send costs no read before its write."""
+        try:
+            self._take_send(session_id, address)
+        except RateLimited:
+            if client_id and (stored := await self._stored(session_id, client_id)):
+                return _retried(stored, stored.message.sender_type is SenderType.CUSTOMER)
+            raise
         note = self.handoff_note()
 
         def work(tx: Transaction) -> Posted:
             session = tx.session(session_id)
-            # The race guard: the same client_id, sent twice at once, may have committed since.
             if client_id and (seen := self._seen(tx, session, client_id)):
-                return _retried(seen, seen.message.sender_type is SenderType.CUSTOMER)
+                return seen  # written by nobody: whose it is is checked after the commit
             if session.status is SessionStatus.CLOSED:
                 session = tx.set_status(session, SessionStatus.QUEUED, None)
                 tx.emit_session(catalogue.SESSION_UPDATED, session)
@@ -218,7 +223,8 @@ class ChatService:
             raise
         if not posted.created:
             self._give_back_send(session_id, address)
-        elif wake_ai and self._ai_may_answer(posted.session) and self.on_customer_message:
+            return _retried(posted, posted.message.sender_type is SenderType.CUSTOMER)
+        if wake_ai and self._ai_may_answer(posted.session) and self.on_customer_message:
             self.on_customer_message(session_id)
         return posted
 
