@@ -19,6 +19,7 @@ from chat.models import Agent, Session
 from chat.service import ChatService, TooManySockets, Viewer
 from chat.storage import agents
 from chat.storage.database import Database
+from chat.wire import PublicSessionView, ServerLimits
 from tests.conftest import ALICE, BOB
 from tests.sockets import running
 
@@ -79,7 +80,7 @@ async def test_a_cancelled_socket_is_cleaned_up_like_a_closed_one(world: World) 
 
     async def alices_socket() -> None:
         async with service.connect(Viewer(agent=alice), credential=b"token") as connection:
-            assert set(connection.ready) == {"agent", "viewing", "presence"}
+            assert set(connection.ready) == {"agent", "viewing", "presence", "limits"}
             socket_id = connection.subscriber.id
             service.view(alice, socket_id, session_id)
             service.typing(connection.viewer, socket_id, session_id, True)
@@ -87,7 +88,7 @@ async def test_a_cancelled_socket_is_cleaned_up_like_a_closed_one(world: World) 
             await asyncio.Event().wait()  # until cancelled
 
     task = asyncio.create_task(alices_socket())
-    await inside.wait()
+    await asyncio.wait_for(inside.wait(), 5)  # bounded: a failure inside must not hang
     assert world.hub.count_agent(alice.id) == 1
     assert [t for t, _ in heard(bob)] == ["agent.presence", "chat.viewing", "chat.typing"]
     assert [t for t, _ in heard(pat)] == ["chat.availability", "chat.typing"]
@@ -104,14 +105,23 @@ async def test_a_cancelled_socket_is_cleaned_up_like_a_closed_one(world: World) 
     }
     assert heard(bob) == [
         ("chat.typing", stopped),
-        ("chat.viewing", {"session_id": session_id, "agent": alice.ref(), "is_viewing": False}),
+        (
+            "chat.viewing",
+            {
+                "session_id": session_id,
+                "agent": {"id": alice.id, "name": alice.name},
+                "is_viewing": False,
+            },
+        ),
     ]
     assert heard(pat) == [("chat.typing", stopped)]
     assert service.viewers.current() == []  # what a new agent socket is told
 
     assert heard(bob) == []  # still online within the grace period
     await asyncio.sleep(GRACE * 3)
-    assert heard(bob) == [("agent.presence", {"agent": alice.ref(), "status": "offline"})]
+    assert heard(bob) == [
+        ("agent.presence", {"agent": {"id": alice.id, "name": alice.name}, "status": "offline"})
+    ]
     assert heard(pat) == [("chat.availability", {"agents_available": False})]
     assert not service.agents_available
 
@@ -139,8 +149,9 @@ async def test_a_customer_socket_is_told_its_session_and_leaves_the_hub(world: W
     viewer = Viewer(session=world.session)
     async with world.service.connect(viewer) as connection:
         assert connection.ready == {
-            "session": world.session.public_view(),
+            "session": PublicSessionView.of(world.session),
             "agents_available": False,
+            "limits": ServerLimits.of(world.service.settings.limits),
         }
         assert world.hub.count_session(world.session.id) == 1
     assert world.hub.count_session(world.session.id) == 0
