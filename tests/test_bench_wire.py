@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import msgspec
 import pytest
 
 from bench import wire
@@ -23,7 +24,7 @@ def test_the_event_is_encoded_for_agents_with_emails_and_for_the_customer_withou
 
 def test_the_typing_frame_carries_its_data() -> None:
     frame = json.loads(wire.encode_typing())
-    assert frame["type"] == "chat.typing" and frame["data"] == wire.TYPING
+    assert frame["type"] == "chat.typing" and frame["data"] == msgspec.to_builtins(wire.TYPING)
 
 
 def test_the_socket_and_rest_decoders_return_the_validated_fields() -> None:
