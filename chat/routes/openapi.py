@@ -165,8 +165,7 @@ def _body(media_type: str, kind: type) -> Schema:
 
 def _path_parameters(path: str, op: Operation) -> list[Schema]:
     found = []
-    for name in PATH_PARAMETER.findall(path):
-        name = name[0] if isinstance(name, tuple) else name
+    for name in (match[1] for match in PATH_PARAMETER.finditer(path)):
         schema: Schema = (
             {"type": "integer", "minimum": 1, "maximum": MAX_ID}
             if name.endswith("_id")
