@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Any
 
 import msgspec
 
 from chat import events
 from chat.errors import NotFound
 from chat.models import Agent, Session
-from chat.service.transaction import Changed, Transaction
+from chat.service.transaction import Changed, Transaction, Write
 from chat.storage import sessions
 from chat.storage.database import Database
 from chat.wire import AgentRef
-
-Write = Callable[[Callable[[Transaction], Any]], Awaitable[Any]]
 
 
 class ReadReceipts:

@@ -7,7 +7,9 @@ events collected here are published once the transaction has committed.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from chat import events as catalogue
 from chat.codec import encode_text
@@ -133,3 +135,8 @@ class Transaction:
         joined = catalogue.AgentJoined(session.id, ref)
         self.emit(catalogue.AGENT_JOINED, session.id, joined, joined)
         return session
+
+
+# How a part of the service writes: `work` runs in one transaction, its events are published
+# once that transaction has committed (ChatService._write).
+Write = Callable[[Callable[[Transaction], Any]], Awaitable[Any]]

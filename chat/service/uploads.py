@@ -12,7 +12,7 @@ from typing import BinaryIO
 from chat.attachments import Staged, stage
 from chat.errors import NotFound
 from chat.models import Attachment
-from chat.service.transaction import Posted
+from chat.service.transaction import Posted, Transaction
 from chat.storage import attachments
 from chat.storage.database import Database
 
@@ -70,6 +70,22 @@ class Uploads:
             return 0
         kept = await self.db.read(attachments.list_stored_names)
         return await asyncio.to_thread(_sweep, self.folder, kept, time.time() - older_than)
+
+
+def attach(tx: Transaction, session_id: int, staged: Staged | None) -> Attachment | None:
+    """Record a staged file in this transaction; its message is appended next."""
+    if staged is None:
+        return None
+    return attachments.insert_attachment(
+        tx.conn,
+        session_id,
+        staged.name,
+        staged.kind.content_type,
+        staged.size,
+        staged.sha256,
+        staged.stored_name,
+        tx.now,
+    )
 
 
 def _sweep(folder: Path, kept: set[str], before: float) -> int:

@@ -1,0 +1,213 @@
+"""The customer's side of a conversation: start it, send messages and files, read it, ask for a
+person. The customer is known by the session key they were given at the start."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from chat import events as catalogue
+from chat.ai.responder import wants_person
+from chat.attachments import Staged
+from chat.auth import hash_token, new_secret
+from chat.config import Settings
+from chat.errors import RateLimited
+from chat.hub.presence import PresenceBoard
+from chat.models import Attachment, Message, SenderType, Session, SessionStatus
+from chat.ratelimit import RateLimit
+from chat.service.handoff import ai_may_answer, handoff_note, queue_for_person
+from chat.service.history import History, read_history, session_by_key
+from chat.service.receipts import ReadReceipts
+from chat.service.retries import retried, seen_message, stored_message
+from chat.service.transaction import Changed, Posted, Transaction, Write
+from chat.service.uploads import Uploads, attach
+from chat.storage import sessions
+from chat.storage.database import Database
+
+
+@dataclass(frozen=True, slots=True)
+class Started:
+    session_key: str
+    session: Session
+    messages: list[Message]
+
+
+class CustomerSide:
+    """What the customer behind a session key can do, under the rate limits of their session
+    and their address."""
+
+    def __init__(
+        self,
+        db: Database,
+        write: Write,
+        settings: Settings,
+        presence: PresenceBoard,
+        uploads: Uploads,
+        receipts: ReadReceipts,
+        wake_ai: Callable[[int], None],
+    ) -> None:
+        self.db = db
+        self._write = write
+        self.settings = settings
+        self.presence = presence
+        self.uploads = uploads
+        self.receipts = receipts
+        self._wake_ai = wake_ai  # a customer message the AI may answer was committed
+        limits = settings.limits
+        self._starts = RateLimit(limits.starts_per_minute, 60)
+        self._session_sends = RateLimit(limits.messages_per_minute, 60)
+        self._address_sends = RateLimit(limits.address_messages_per_minute, 60)
+
+    async def start_session(
+        self, name: str | None, email: str | None, page_url: str | None, address: str
+    ) -> Started:
+        self._starts.hit(address, "Too many new conversations from this address; please wait.")
+        key = new_secret()
+        status = SessionStatus.BOT if self.settings.ai_enabled else SessionStatus.QUEUED
+
+        def work(tx: Transaction) -> Changed:
+            session_id = sessions.insert_session(
+                tx.conn, hash_token(key), status, name, email, page_url, tx.now
+            )
+            session = tx.session(session_id)
+            tx.emit_session(catalogue.SESSION_STARTED, session, public=False)
+            return Changed(session, tx.events)
+
+        out: Changed = await self._write(work)
+        return Started(key, out.session, [])
+
+    async def post_message(
+        self, session_key: str, content: str, client_id: str | None, address: str
+    ) -> Posted:
+        session_id = (await session_by_key(self.db, session_key)).id
+        return await self.post_as_customer(session_id, content, client_id, address)
+
+    async def post_file(
+        self,
+        session_key: str,
+        source: BinaryIO,
+        name: str,
+        caption: str | None,
+        client_id: str | None,
+        address: str,
+    ) -> Posted:
+        """The customer sends a file: stored and posted as one message (its caption, or the
+        file's name), idempotent on client_id like any message. A file alone wakes no AI."""
+        session_id = (await session_by_key(self.db, session_key)).id
+        self.check_send_rate(session_id, address)  # before any disk work
+        return await self.uploads.post_file(
+            source,
+            name,
+            lambda staged: self.post_as_customer(
+                session_id,
+                caption or staged.name,
+                client_id,
+                address,
+                staged,
+                wake_ai=caption is not None,
+            ),
+        )
+
+    async def file(self, session_key: str, attachment_id: int) -> tuple[Attachment, Path]:
+        """A file of the key's own conversation; any other is not found."""
+        session_id = (await session_by_key(self.db, session_key)).id
+        return await self.uploads.find(attachment_id, session_id)
+
+    async def post_as_customer(
+        self,
+        session_id: int,
+        content: str,
+        client_id: str | None,
+        address: str,
+        staged: Staged | None = None,
+        wake_ai: bool = True,
+    ) -> Posted:
+        """The customer of `session_id` (already authenticated by its key) sends a message;
+        `wake_ai` False when it holds nothing to answer (a file without a caption).
+
+        Refusals never raise in the writer's transaction, where they would roll back and re-run
+        every other write of its batch: the rate limits are taken before the write is queued
+        (a send at the limit costs one read, to answer a retry of a stored message), and a
+        client_id already stored comes back from the transaction unwritten, its sender checked
+        after. The usual send costs no read before its write."""
+        try:
+            self._take_send(session_id, address)
+        except RateLimited:
+            if client_id and (stored := await stored_message(self.db, session_id, client_id)):
+                return retried(stored, stored.message.sender_type is SenderType.CUSTOMER)
+            raise
+        note = self.handoff_note()
+
+        def work(tx: Transaction) -> Posted:
+            session = tx.session(session_id)
+            if client_id and (seen := seen_message(tx, session, client_id)):
+                return seen  # written by nobody: whose it is is checked after the commit
+            if session.status is SessionStatus.CLOSED:
+                session = tx.set_status(session, SessionStatus.QUEUED, None)
+                tx.emit_session(catalogue.SESSION_UPDATED, session)
+            posted = tx.append(
+                session,
+                SenderType.CUSTOMER,
+                content,
+                client_id=client_id,
+                sender_name=session.customer_name,
+                attachment=attach(tx, session_id, staged),
+            )
+            if posted.session.status is SessionStatus.BOT and wants_person(content):
+                changed = queue_for_person(tx, session_id, note)
+                posted.session = changed.session
+            return posted
+
+        try:
+            posted: Posted = await self._write(work)
+        except Exception:  # a cancelled caller keeps its share: its write may still commit
+            self._give_back_send(session_id, address)
+            raise
+        if not posted.created:
+            self._give_back_send(session_id, address)
+            return retried(posted, posted.message.sender_type is SenderType.CUSTOMER)
+        if wake_ai and ai_may_answer(posted.session):
+            self._wake_ai(session_id)
+        return posted
+
+    def check_send_rate(self, session_id: int, address: str) -> None:
+        """Refuse a send over the rate limits before any costly work (staging a file). Only a
+        check: the send takes its share when it is queued, once a retry has been answered."""
+        self._session_sends.check(str(session_id), "You are sending messages too fast.")
+        self._address_sends.check(address, "Too many messages from this address; please wait.")
+
+    def _take_send(self, session_id: int, address: str) -> None:
+        """Use one send of the session's and the address's allowance, or refuse with 429.
+
+        Taken before the write rather than counted after it, so sends queued at once cannot
+        all slip under the limit; given back when the send stores nothing."""
+        self.check_send_rate(session_id, address)
+        self._session_sends.record(str(session_id))
+        self._address_sends.record(address)
+
+    def _give_back_send(self, session_id: int, address: str) -> None:
+        self._session_sends.release(str(session_id))
+        self._address_sends.release(address)
+
+    async def mark_read(self, session_key: str, seq: int) -> Session:
+        """The customer behind `session_key` has read their conversation up to message `seq`."""
+        session_id = (await session_by_key(self.db, session_key)).id
+        return await self.receipts.mark(session_id, seq, None)
+
+    async def history(self, session_key: str, after_seq: int, limit: int) -> History:
+        session = await session_by_key(self.db, session_key)
+        return await read_history(self.db, session, after_seq, limit)
+
+    async def hand_off(self, session_key: str) -> Session:
+        """The customer asks for a person: the session waits in the queue for an agent."""
+        session_id = (await session_by_key(self.db, session_key)).id
+        note = self.handoff_note()
+        out = await self._write(lambda tx: queue_for_person(tx, session_id, note))
+        return out.session
+
+    def handoff_note(self) -> str:
+        """What the customer is told when the conversation is queued for a person: a promise
+        only while someone is Available."""
+        return handoff_note(self.presence.agents_available)

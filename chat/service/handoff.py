@@ -1,0 +1,80 @@
+"""Who answers a conversation: the AI while it is `bot` and no person has replied, a person once
+it is handed off (the customer asked for one, or the AI gave up)."""
+
+from __future__ import annotations
+
+from chat import events as catalogue
+from chat.models import Message, SenderType, Session, SessionStatus
+from chat.service.history import read_history, session_by_id
+from chat.service.transaction import Changed, Posted, Transaction, Write
+from chat.storage.database import Database
+
+HANDOFF_NOTE = "Connecting you with a person. An agent will be with you shortly."
+# When no agent is Available at the moment of the handoff: no promise of a person soon.
+AWAY_NOTE = "Our team is away right now. We'll reply as soon as someone is back."
+
+
+def handoff_note(agents_available: bool) -> str:
+    """What the customer is told when the conversation is queued for a person: a promise
+    only while someone is Available."""
+    return HANDOFF_NOTE if agents_available else AWAY_NOTE
+
+
+def ai_may_answer(session: Session) -> bool:
+    """The AI answers only while the conversation is `bot` and no person has replied."""
+    return session.status is SessionStatus.BOT and not session.human_replied
+
+
+def queue_for_person(tx: Transaction, session_id: int, note: str) -> Changed:
+    """The conversation waits in the queue for an agent, the customer told so by `note`;
+    one already waiting for or held by a person is left as it is."""
+    session = tx.session(session_id)
+    if session.status in (SessionStatus.QUEUED, SessionStatus.ACTIVE):
+        return Changed(session)
+    session = tx.set_status(session, SessionStatus.QUEUED, None)
+    tx.emit_session(catalogue.SESSION_UPDATED, session)
+    posted = tx.append(session, SenderType.SYSTEM, note)
+    return Changed(posted.session, tx.events)
+
+
+class AiTurn:
+    """What the assistant asks of the service while a conversation is the AI's."""
+
+    def __init__(self, db: Database, write: Write) -> None:
+        self.db = db
+        self._write = write
+
+    async def recent_messages(self, session_id: int, count: int) -> list[Message] | None:
+        """The last `count` messages, or None once the conversation is no longer the AI's."""
+        session = await session_by_id(self.db, session_id)
+        if not ai_may_answer(session):
+            return None
+        after = max(0, session.message_count - count)
+        return (await read_history(self.db, session, after, count)).messages
+
+    async def post_ai_message(
+        self, session_id: int, content: str, name: str, seen_seq: int
+    ) -> Posted | None | bool:
+        """Post the AI's reply: None when the AI may no longer answer, False when the customer
+        wrote again after message `seen_seq` (the reply must be composed anew)."""
+
+        def work(tx: Transaction) -> Posted | None | bool:
+            session = tx.session(session_id)
+            if not ai_may_answer(session):
+                return None
+            if session.message_count != seen_seq:
+                return False
+            return tx.append(session, SenderType.AI, content, sender_name=name)
+
+        return await self._write(work)
+
+    async def ai_hand_off(self, session_id: int, note: str) -> None:
+        """The AI gives up: the conversation waits for a person, with a note saying so."""
+
+        def work(tx: Transaction) -> Changed:
+            session = tx.session(session_id)
+            if not ai_may_answer(session):
+                return Changed(session)
+            return queue_for_person(tx, session_id, note)
+
+        await self._write(work)
