@@ -4,7 +4,7 @@
  * page, connects the socket, and on every fresh (not resumed) connection reloads the list over
  * REST so that nothing that happened between the page load and the socket is missed. */
 
-import { cleanContent } from "../shared/format.js";
+import { cleanContent, fileSize } from "../shared/format.js";
 import { newClientId } from "../shared/ids.js";
 import * as api from "./api.js";
 import { Alerts } from "./alerts.js";
@@ -439,6 +439,12 @@ class App {
   /** Send a file: one upload that stores it and posts the message; Retry sends it again. */
   sendFile(file) {
     if (this.thread.input.disabled || this.openId == null || !file) return;
+    const most = this.limits && this.limits.attachment_max_bytes;
+    if (Number.isSafeInteger(most) && file.size > most) {
+      // Refused here, as the server would refuse it (413), without sending the bytes.
+      this.thread.showNotice(`${file.name} is larger than ${fileSize(most)}; it was not sent.`);
+      return;
+    }
     const entry = {
       clientId: newClientId("a"),
       sessionId: this.openId,

@@ -454,4 +454,15 @@ def test_the_agent_composer_holds_to_the_servers_content_max(
     expect(box).to_have_value("z" * 50)
     file_input = page.locator(".composer input[type=file]")
     assert ".pdf" in (file_input.get_attribute("accept") or "").split(",")
+    uploads: list[str] = []
+    page.on("request", lambda r: uploads.append(r.url) if "/attachments" in r.url else None)
+    file_input.set_input_files(
+        files=[{"name": "big.txt", "mimeType": "text/plain", "buffer": b"x" * 2049}]
+    )
+    expect(page.get_by_text("big.txt is larger than")).to_be_visible()
+    file_input.set_input_files(
+        files=[{"name": "fits.txt", "mimeType": "text/plain", "buffer": b"y" * 2048}]
+    )
+    expect(page.locator("#thread").get_by_text("fits.txt").first).to_be_visible()
+    assert len(uploads) == 1 and "/attachments" in uploads[0]  # the big one never left
     assert alice.errors == []
