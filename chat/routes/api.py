@@ -42,7 +42,6 @@ from chat.wire import (
     SearchAnswer,
     SearchQuery,
     SearchResult,
-    ServerLimits,
     SessionAnswer,
     SessionsAnswer,
     SessionsQuery,
@@ -258,8 +257,8 @@ async def public_availability(request: Request) -> Response:
     {200: ("Now.", PublicConfig)},
 )
 async def public_config(request: Request) -> Response:
-    limits = ServerLimits.of(request.app.state.settings.limits)
-    return WireResponse(PublicConfig(limits, service(request).agents_available))
+    chat = service(request)
+    return WireResponse(PublicConfig(chat.server_limits, chat.agents_available))
 
 
 @operation(

@@ -114,7 +114,6 @@ def apply_rules(kind: type, components: dict[str, Schema], limits: Limits) -> No
                 prop["description"] = "Shaped like an address."
             prop.setdefault("description", "Trimmed before its limit applies.")
         elif isinstance(rule, Count):
-            target["maximum"] = MAX_ID
             prop["default"] = getattr(limits, rule.default)
             prop["description"] = f"How many at most; above {getattr(limits, rule.most)} capped."
         elif isinstance(rule, Upload):

@@ -19,7 +19,7 @@ from chat.errors import Forbidden, RateLimited, Unauthorized
 from chat.models import Agent
 from chat.routes.api import client_address, read_body
 from chat.routes.spec import operation
-from chat.wire import AgentView, Health, ServerLimits, SessionView
+from chat.wire import AgentView, Health, SessionView
 
 STATIC = Path(__file__).resolve().parent.parent.parent / "static"
 CSRF_COOKIE = "sb_csrf"
@@ -134,7 +134,7 @@ async def chat_page(request: Request) -> Response:
     initial = {
         "agent": AgentView.of(agent),
         "sessions": [SessionView.of(s) for s in sessions],
-        "limits": ServerLimits.of(request.app.state.settings.limits),
+        "limits": request.app.state.service.server_limits,
     }
     context = {
         "agent": agent,

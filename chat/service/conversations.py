@@ -58,6 +58,7 @@ class ChatService:
         self.sockets = Sockets(
             hub, limits, self.presence, self.typists, self.viewers, self.team.roster
         )
+        self.server_limits = self.sockets.server_limits  # what clients are told they may send
         self.live = Live(db, self.typists, self.viewers, self._customer_typing)
         self.customers = CustomerSide(
             db, self._write, settings, self.presence, self.uploads, self.receipts, self._wake_ai

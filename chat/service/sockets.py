@@ -15,7 +15,7 @@ from chat.hub.presence import PresenceBoard
 from chat.hub.typing import TypingRelay
 from chat.hub.viewing import ViewingRelay
 from chat.models import Agent, Session
-from chat.wire import AgentView, PublicSessionView, ServerLimits
+from chat.wire import AgentView, PresenceEntry, PublicSessionView, ServerLimits
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +50,7 @@ class Sockets:
         presence: PresenceBoard,
         typists: TypingRelay,
         viewers: ViewingRelay,
-        team: Callable[[], Awaitable[list[dict[str, Any]]]],
+        team: Callable[[], Awaitable[list[PresenceEntry]]],
     ) -> None:
         self.hub = hub
         self.limits = limits
@@ -58,6 +58,8 @@ class Sockets:
         self.typists = typists
         self.viewers = viewers
         self._team = team
+        # Settings do not change while the app runs: what clients are told is made once.
+        self.server_limits = ServerLimits.of(limits)
 
     @asynccontextmanager
     async def connect(
@@ -104,11 +106,11 @@ class Sockets:
                 "agent": AgentView.of(viewer.agent),
                 "viewing": self.viewers.current(),
                 "presence": await self._team(),
-                "limits": ServerLimits.of(self.limits),
+                "limits": self.server_limits,
             }
         assert viewer.session is not None
         return {
             "session": PublicSessionView.of(viewer.session),
             "agents_available": self.presence.agents_available,
-            "limits": ServerLimits.of(self.limits),
+            "limits": self.server_limits,
         }
