@@ -3,8 +3,9 @@ person. The customer is known by the session key they were given at the start.""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -59,6 +60,9 @@ class CustomerSide:
         self._starts = RateLimit(limits.starts_per_minute, 60)
         self._session_sends = RateLimit(limits.messages_per_minute, 60)
         self._address_sends = RateLimit(limits.address_messages_per_minute, 60)
+        # Sends being written now, by (session, client_id): a retry that arrives meanwhile waits
+        # for the first one's outcome instead of using a share of the rate limit or a write.
+        self._in_flight: dict[tuple[int, str], asyncio.Future[Posted]] = {}
 
     async def start_session(
         self, name: str | None, email: str | None, page_url: str | None, address: str
@@ -131,7 +135,46 @@ class CustomerSide:
         every other write of its batch: the rate limits are taken before the write is queued
         (a send at the limit costs one read, to answer a retry of a stored message), and a
         client_id already stored comes back from the transaction unwritten, its sender checked
-        after. The usual send costs no read before its write."""
+        after. The usual send costs no read before its write. A retry of a send still being
+        written waits for that send and gets its answer."""
+        if not client_id:
+            return await self._post(session_id, content, client_id, address, staged, wake_ai)
+        key = (session_id, client_id)
+        if (earlier := self._in_flight.get(key)) is not None:
+            try:
+                first = await asyncio.shield(earlier)
+            except Exception:  # noqa: BLE001 - the first send failed: this one tries on its own
+                pass
+            else:
+                return retried(
+                    replace(first, created=False), first.message.sender_type is SenderType.CUSTOMER
+                )
+            return await self.post_as_customer(
+                session_id, content, client_id, address, staged, wake_ai
+            )
+        outcome: asyncio.Future[Posted] = asyncio.get_running_loop().create_future()
+        self._in_flight[key] = outcome
+        try:
+            posted = await self._post(session_id, content, client_id, address, staged, wake_ai)
+        except BaseException as exc:
+            outcome.set_exception(exc if isinstance(exc, Exception) else RuntimeError("cancelled"))
+            outcome.exception()  # retrieved: nobody may be waiting
+            raise
+        else:
+            outcome.set_result(posted)
+        finally:
+            del self._in_flight[key]
+        return posted
+
+    async def _post(
+        self,
+        session_id: int,
+        content: str,
+        client_id: str | None,
+        address: str,
+        staged: Staged | None,
+        wake_ai: bool,
+    ) -> Posted:
         try:
             self._take_send(session_id, address)
         except RateLimited:
