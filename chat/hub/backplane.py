@@ -1,9 +1,11 @@
-"""Backplane: publish/subscribe between processes. In memory now; Redis fills the seam later."""
+"""Backplane: publish/subscribe between processes. `memory://` for one process (the default),
+`redis://` between the nodes of a cluster (chat/hub/redis.py)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from typing import Protocol
 
@@ -32,40 +34,59 @@ class Delivery:
         return cls(**json.loads(raw))
 
 
+@dataclass(frozen=True, slots=True)
+class Kick:
+    """Close the agent sockets of `agent_id`, or those opened with `credential`, on every node."""
+
+    code: int
+    agent_id: int | None = None
+    credential: bytes | None = None
+
+
 Deliver = Callable[[Delivery], None]
+Receive = Callable[[Delivery | Kick], None]
+# The stored events in (after, until] as deliveries, oldest first, at most `limit` of them.
+ReadEvents = Callable[[int, int, int], Awaitable[list[Delivery]]]
+ReadHead = Callable[[], Awaitable[int]]
 
 
 class Backplane(Protocol):
-    """What the hub needs between processes: ordered publish, and a callback on receipt."""
+    """What the hub needs between processes: publish, and a callback on receipt.
 
-    async def start(self, deliver: Deliver) -> None: ...
+    Stored events (those with an event_id) reach `receive` in event_id order, each once.
+    `read_events` and `read_head` let a backplane fill a gap from the database."""
 
-    def publish(self, delivery: Delivery) -> None:
-        """Send to every process, this one included, in the order published; never blocks."""
+    node: str  # this process's id among the nodes, unique per start
+
+    async def start(
+        self, receive: Receive, read_events: ReadEvents, read_head: ReadHead
+    ) -> None: ...
+
+    def publish(self, message: Delivery | Kick) -> None:
+        """Send to every process, this one included; never blocks."""
         ...
 
     async def stop(self) -> None: ...
 
 
+def new_node_id() -> str:
+    """A random id for this process, shown in logs and in front of its socket ids."""
+    return secrets.token_hex(4)
+
+
 class MemoryBackplane:
-    """One process: publishing is delivering."""
+    """One process: publishing is delivering (in the order published: after each commit)."""
 
     def __init__(self) -> None:
-        self._deliver: Deliver | None = None
+        self.node = new_node_id()
+        self._receive: Receive | None = None
 
-    async def start(self, deliver: Deliver) -> None:
-        self._deliver = deliver
+    async def start(self, receive: Receive, read_events: ReadEvents, read_head: ReadHead) -> None:
+        self._receive = receive
 
-    def publish(self, delivery: Delivery) -> None:
-        if self._deliver is not None:
-            self._deliver(delivery)
+    def publish(self, message: Delivery | Kick) -> None:
+        if self._receive is not None:
+            self._receive(message)
 
     async def stop(self) -> None:
-        self._deliver = None
-
-
-def backplane_for(url: str) -> Backplane:
-    """The backplane a URL names: `memory://` now; `redis://` is the planned second one."""
-    if url.startswith("memory://"):
-        return MemoryBackplane()
-    raise ValueError(f"unsupported backplane URL {url!r}: only memory:// is available")
+        self._receive = None

@@ -1,0 +1,114 @@
+"""Several nodes over one database and a real Redis behave as one server: live chat across
+nodes, stored events in id order on every node, catch-up after a lost subscription, kicks."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from chat.config import Settings
+from tests.cluster import backplane, cluster, shared_redis
+from tests.conftest import ALICE
+
+pytestmark = pytest.mark.anyio
+
+
+def is_message(frame: dict, content: str) -> bool:
+    return frame["type"] == "chat.message.new" and frame["data"]["message"]["content"] == content
+
+
+async def test_a_customer_on_one_node_and_an_agent_on_another_chat_live(
+    settings: Settings,
+) -> None:
+    async with cluster(settings) as (a, b):
+        assert backplane(a).node != backplane(b).node
+        agent = await b.agent_socket(await b.login(ALICE))
+        await agent.next("connection.ready")
+        started = await a.start(name="Pat")
+        customer = await a.customer_socket(started["session_key"])
+        await customer.next("connection.ready")
+        await customer.send("chat.message.send", content="hello from A", client_id="c1")
+        await agent.until(lambda f: is_message(f, "hello from A"))
+        session_id = started["session"]["id"]
+        await agent.send("chat.session.claim", session_id=session_id)
+        await agent.send(
+            "chat.message.send", session_id=session_id, content="hi from B", client_id="a1"
+        )
+        await customer.until(lambda f: is_message(f, "hi from B"))
+
+
+async def test_an_agent_gets_every_stored_event_in_id_order_when_two_nodes_write_at_once(
+    settings: Settings,
+) -> None:
+    async with cluster(settings, 3) as (a, b, c):
+        agent = await c.agent_socket(await c.login(ALICE))
+        await agent.next("connection.ready")
+        keys = [(await a.start())["session_key"], (await b.start())["session_key"]]
+
+        async def burst(server, key: str, tag: str) -> None:
+            for n in range(25):
+                await server.say(key, f"{tag}{n}", client_id=f"{tag}{n}")
+
+        await asyncio.gather(burst(a, keys[0], "a"), burst(b, keys[1], "b"))
+        count = [0]
+
+        def fifty(frame: dict) -> bool:
+            count[0] += frame["type"] == "chat.message.new"
+            return count[0] == 50
+
+        frames = await agent.until(fifty, timeout=10)
+        ids = [f["event_id"] for f in frames if f.get("event_id") is not None]
+        assert ids == list(range(ids[0], ids[0] + len(ids))), "a gap or a repeat"
+        contents = {
+            f["data"]["message"]["content"] for f in frames if f["type"] == "chat.message.new"
+        }
+        assert contents == {f"a{n}" for n in range(25)} | {f"b{n}" for n in range(25)}
+
+
+async def test_a_node_whose_subscription_is_cut_catches_up_from_the_database(
+    settings: Settings,
+) -> None:
+    async with cluster(settings) as (a, b), shared_redis() as (redis, _):
+        agent = await b.agent_socket(await b.login(ALICE))
+        await agent.next("connection.ready")
+        key = (await a.start())["session_key"]
+        await asyncio.wait_for(backplane(b).subscribed.wait(), 5)
+        # Cut every Pub/Sub connection to Redis, and send at once: B hears none of it on the
+        # channel while it resubscribes, and finds it in the database.
+        await redis.client_kill_filter(_type="pubsub")
+        sent = time.monotonic()
+        await a.say(key, "while B was deaf", client_id="d1")
+        frames = await agent.until(lambda f: is_message(f, "while B was deaf"), timeout=3)
+        assert time.monotonic() - sent < 1.5
+        ids = [f["event_id"] for f in frames if f.get("event_id") is not None]
+        assert ids == sorted(set(ids))
+
+
+async def test_logout_on_one_node_closes_the_agents_socket_on_another_within_a_second(
+    settings: Settings,
+) -> None:
+    async with cluster(settings) as (a, b):
+        token = await a.login(ALICE)
+        sock = await b.agent_socket(token)
+        await sock.next("connection.ready")
+        answer = await a.http.post(
+            "/api/v1/auth/logout", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert answer.status_code in (200, 204), answer.text
+        began = time.monotonic()
+        assert await sock.closed_with(timeout=2) is not None
+        assert time.monotonic() - began < 1
+
+
+async def test_typing_on_one_node_reaches_the_other(settings: Settings) -> None:
+    async with cluster(settings) as (a, b):
+        agent = await b.agent_socket(await b.login(ALICE))
+        await agent.next("connection.ready")
+        started = await a.start(name="Pat")
+        customer = await a.customer_socket(started["session_key"])
+        await customer.next("connection.ready")
+        await customer.send("chat.typing", is_typing=True)
+        typing = await agent.next("chat.typing")
+        assert typing["data"]["sender_type"] == "customer" and typing["data"]["is_typing"]
