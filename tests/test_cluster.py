@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -112,3 +113,22 @@ async def test_typing_on_one_node_reaches_the_other(settings: Settings) -> None:
         await customer.send("chat.typing", is_typing=True)
         typing = await agent.next("chat.typing")
         assert typing["data"]["sender_type"] == "customer" and typing["data"]["is_typing"]
+
+
+async def test_one_conversations_rate_limit_holds_across_nodes(settings: Settings) -> None:
+    limits = replace(settings.limits, messages_per_minute=4)
+    async with cluster(replace(settings, limits=limits)) as (a, b):
+        key = (await a.start())["session_key"]
+        answers = []
+        for n in range(6):
+            node = (a, b)[n % 2]
+            body = {"session_key": key, "content": f"m{n}", "client_id": f"m{n}"}
+            answers.append(await node.http.post("/api/v1/chat/public/message", json=body))
+        assert [r.status_code for r in answers] == [201, 201, 201, 201, 429, 429]
+        assert int(answers[-1].headers["Retry-After"]) > 0
+        # A retry of a stored message is still answered (not refused) on the other node.
+        retry = await b.http.post(
+            "/api/v1/chat/public/message",
+            json={"session_key": key, "content": "m0", "client_id": "m0"},
+        )
+        assert retry.status_code == 200, retry.text

@@ -9,6 +9,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from typing import Protocol
 
+from chat.ratelimit import Limiter, MemoryLimiter
+
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
@@ -68,6 +70,10 @@ class Backplane(Protocol):
 
     async def stop(self) -> None: ...
 
+    def limiter(self, name: str, limit: int, window: float) -> Limiter:
+        """The rate limit `name`, shared by every node this backplane joins."""
+        ...
+
 
 def new_node_id() -> str:
     """A random id for this process, shown in logs and in front of its socket ids."""
@@ -90,3 +96,6 @@ class MemoryBackplane:
 
     async def stop(self) -> None:
         self._receive = None
+
+    def limiter(self, name: str, limit: int, window: float) -> Limiter:
+        return MemoryLimiter(limit, window)

@@ -28,6 +28,7 @@ from chat.hub.backplane import (
     Receive,
     new_node_id,
 )
+from chat.ratelimit import Limiter, RedisLimiter
 
 log = logging.getLogger("chat.hub")
 POLL = 0.5  # seconds between two reads of the database's event head
@@ -176,6 +177,9 @@ class RedisBackplane:
             await self.redis.delete(self.node_key(self.node))
         await self.redis.aclose()
         self._receive = None
+
+    def limiter(self, name: str, limit: int, window: float) -> Limiter:
+        return RedisLimiter(self.redis, self.key("rate", name), limit, window)
 
     def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
         self._tasks.append(asyncio.create_task(work, name=f"{name}-{self.node}"))

@@ -61,7 +61,14 @@ class ChatService:
         self.server_limits = self.sockets.server_limits  # what clients are told they may send
         self.live = Live(db, self.typists, self.viewers, self._customer_typing)
         self.customers = CustomerSide(
-            db, self._write, settings, self.presence, self.uploads, self.receipts, self._wake_ai
+            db,
+            self._write,
+            settings,
+            self.presence,
+            self.uploads,
+            self.receipts,
+            self._wake_ai,
+            hub.backplane.limiter,
         )
         self.agents = AgentSide(db, self._write, self.uploads)
         self.ai = AiTurn(db, self._write)
@@ -136,9 +143,9 @@ class ChatService:
             session_id, content, client_id, address, staged, wake_ai
         )
 
-    def check_send_rate(self, session_id: int, address: str) -> None:
+    async def check_send_rate(self, session_id: int, address: str) -> None:
         """Refuse a send over the rate limits before any costly work (staging a file)."""
-        self.customers.check_send_rate(session_id, address)
+        await self.customers.check_send_rate(session_id, address)
 
     async def mark_customer_read(self, session_key: str, seq: int) -> Session:
         """The customer behind `session_key` has read their conversation up to message `seq`."""
