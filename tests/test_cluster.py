@@ -4,10 +4,12 @@ nodes, stored events in id order on every node, catch-up after a lost subscripti
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from dataclasses import replace
 
 import pytest
+from websockets.exceptions import ConnectionClosed
 
 from chat.config import Settings
 from tests.cluster import backplane, cluster, shared_redis
@@ -132,3 +134,28 @@ async def test_one_conversations_rate_limit_holds_across_nodes(settings: Setting
             json={"session_key": key, "content": "m0", "client_id": "m0"},
         )
         assert retry.status_code == 200, retry.text
+
+
+async def test_socket_caps_count_the_sockets_open_on_every_node(settings: Settings) -> None:
+    limits = replace(settings.limits, sockets_per_session=2, sockets_per_agent=2)
+    async with cluster(replace(settings, limits=limits)) as (a, b):
+        key = (await a.start())["session_key"]
+        kept = [await a.customer_socket(key), await b.customer_socket(key)]
+        for sock in kept:
+            await sock.next("connection.ready")
+        assert await (await a.customer_socket(key)).closed_with() == 4429
+        assert await (await b.customer_socket(key)).closed_with() == 4429
+        token = await a.login(ALICE)
+        agents = [await a.agent_socket(token), await b.agent_socket(token)]
+        for sock in agents:
+            await sock.next("connection.ready")
+        assert await (await b.agent_socket(token)).closed_with() == 4429
+        await kept[0].close()  # closed on A: B may open one again (its count freed shortly)
+        for _ in range(20):
+            again = await b.customer_socket(key)
+            with contextlib.suppress(ConnectionClosed):
+                if (await again.recv())["type"] == "connection.ready":
+                    break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("the socket closed on A still counts")

@@ -46,6 +46,7 @@ class Kick:
 
 
 Deliver = Callable[[Delivery], None]
+Release = Callable[[], None]
 Receive = Callable[[Delivery | Kick], None]
 # The stored events in (after, until] as deliveries, oldest first, at most `limit` of them.
 ReadEvents = Callable[[int, int, int], Awaitable[list[Delivery]]]
@@ -74,6 +75,11 @@ class Backplane(Protocol):
         """The rate limit `name`, shared by every node this backplane joins."""
         ...
 
+    async def count_socket(self, kind: str, key: int, cap: int) -> Release | None:
+        """Count one more socket of `kind` ("agent", "session") `key` on every node, or None
+        when `cap` are open already; call what it returns once the socket has closed."""
+        ...
+
 
 def new_node_id() -> str:
     """A random id for this process, shown in logs and in front of its socket ids."""
@@ -99,3 +105,10 @@ class MemoryBackplane:
 
     def limiter(self, name: str, limit: int, window: float) -> Limiter:
         return MemoryLimiter(limit, window)
+
+    async def count_socket(self, kind: str, key: int, cap: int) -> Release | None:
+        return _nothing  # one process: the hub's own counts are every socket there is
+
+
+def _nothing() -> None:
+    pass

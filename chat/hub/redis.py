@@ -26,6 +26,7 @@ from chat.hub.backplane import (
     ReadEvents,
     ReadHead,
     Receive,
+    Release,
     new_node_id,
 )
 from chat.ratelimit import Limiter, RedisLimiter
@@ -37,6 +38,35 @@ NODE_TTL = 3.0  # a node silent this long counts as dead: its sockets count as c
 OUTBOX = 10_000  # messages waiting for Redis; past this, new ones are dropped (see publish)
 PAGE = 500  # events read from the database per query while filling a gap
 WAITING = 10_000  # out-of-order events held while a gap fills; beyond that the poll recovers
+
+
+# Lua: the sum of a per-node count hash (KEYS[1]) over the nodes still alive, a dead node's
+# field deleted on the way. ARGV[1]: this node (alive by definition); ARGV[3]: node key prefix.
+LIVE_SUM = """
+local function live_sum(counts, me, node_prefix)
+  local total = 0
+  local fields = redis.call('HGETALL', counts)
+  for i = 1, #fields, 2 do
+    local node = fields[i]
+    if node ~= me and redis.call('EXISTS', node_prefix .. node) == 0 then
+      redis.call('HDEL', counts, node)
+    else
+      total = total + tonumber(fields[i + 1])
+    end
+  end
+  return total
+end
+"""
+# One more socket on this node unless the live nodes have ARGV[2] (the cap) open already.
+COUNT = """
+if live_sum(KEYS[1], ARGV[1], ARGV[3]) >= tonumber(ARGV[2]) then return 0 end
+redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
+return 1
+"""
+UNCOUNT = """
+if redis.call('HINCRBY', KEYS[1], ARGV[1], -1) <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]) end
+return 1
+"""
 
 
 class Sequencer:
@@ -133,6 +163,9 @@ class RedisBackplane:
         self._tasks: list[asyncio.Task[None]] = []
         self._read_head: ReadHead | None = None
         self.subscribed = asyncio.Event()  # set while the Pub/Sub subscription is up
+        self._background: set[asyncio.Task[None]] = set()
+        self._count = self.redis.register_script(LIVE_SUM + COUNT)
+        self._uncount = self.redis.register_script(UNCOUNT)
 
     def key(self, *parts: object) -> str:
         return ":".join((self.prefix, *map(str, parts)))
@@ -180,6 +213,30 @@ class RedisBackplane:
 
     def limiter(self, name: str, limit: int, window: float) -> Limiter:
         return RedisLimiter(self.redis, self.key("rate", name), limit, window)
+
+    async def count_socket(self, kind: str, key: int, cap: int) -> Release | None:
+        """Sockets are counted per node (a hash per key, one field per node) so that a node
+        that died stops counting once its heartbeat key expired. Redis unreachable: the socket
+        opens, counted by nobody (better than refusing every socket)."""
+        counts = self.key("sockets", kind, key)
+        try:
+            counted = await self._count(keys=[counts], args=[self.node, cap, self.node_key("")])
+        except (aioredis.RedisError, OSError):
+            return lambda: None
+        if not counted:
+            return None
+        return lambda: self._later(self._uncount(keys=[counts], args=[self.node]))
+
+    def _later(self, work: Coroutine[Any, Any, Any]) -> None:
+        """Run `work` in the background, its failure (Redis down) ignored."""
+
+        async def quietly() -> None:
+            with contextlib.suppress(aioredis.RedisError, OSError):
+                await work
+
+        task = asyncio.create_task(quietly())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
         self._tasks.append(asyncio.create_task(work, name=f"{name}-{self.node}"))
