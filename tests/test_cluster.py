@@ -13,7 +13,7 @@ from websockets.exceptions import ConnectionClosed
 
 from chat.config import Settings
 from tests.cluster import backplane, cluster, shared_redis
-from tests.conftest import ALICE
+from tests.conftest import ALICE, BOB
 
 pytestmark = pytest.mark.anyio
 
@@ -159,3 +159,60 @@ async def test_socket_caps_count_the_sockets_open_on_every_node(settings: Settin
             await asyncio.sleep(0.05)
         else:
             raise AssertionError("the socket closed on A still counts")
+
+
+async def test_an_agent_on_one_node_shows_online_on_another_until_grace_after_they_left(
+    settings: Settings,
+) -> None:
+    async with cluster(replace(settings, presence_grace=1.0)) as (a, b):
+        alice = await a.agent_socket(await a.login(ALICE))
+        await alice.next("connection.ready")
+        started = await a.start(name="Pat")
+        customer = await a.customer_socket(started["session_key"])
+        await customer.next("connection.ready")
+        bob_token = await b.login(BOB)
+        auth = {"Authorization": f"Bearer {bob_token}"}
+        await b.http.post("/api/v1/agents/me/presence", json={"status": "busy"}, headers=auth)
+        await a.http.post(
+            "/api/v1/agents/me/presence",
+            json={"status": "busy"},
+            headers={"Authorization": f"Bearer {await a.login(ALICE)}"},
+        )
+        await alice.quiet(0.8)  # nobody is Available now (both chose Busy)
+        await customer.quiet(0.2)
+        bob = await b.agent_socket(bob_token)
+        await bob.next("connection.ready")
+        await b.http.post("/api/v1/agents/me/presence", json={"status": "available"}, headers=auth)
+        heard = await alice.until(lambda f: presence_is(f, "Bob Agent", "available"), timeout=3)
+        assert not [f for f in heard if presence_is(f, "Bob Agent", "offline")]
+        flip = await customer.next("chat.availability", timeout=3)
+        assert flip["data"]["agents_available"] is True
+        for _ in range(30):  # A's own view (its REST answer) follows within a sweep
+            listed = (await a.http.get("/api/v1/agents/presence", headers=auth)).json()
+            if status_in(listed, "Bob Agent") == "available":
+                break
+            await asyncio.sleep(0.1)
+        else:
+            raise AssertionError(f"A still lists {listed}")
+        await bob.close()
+        closed = time.monotonic()
+        await alice.until(lambda f: presence_is(f, "Bob Agent", "offline"), timeout=4)
+        assert time.monotonic() - closed >= 0.9, "offline before the grace period"
+        flip = await customer.next("chat.availability", timeout=3)
+        assert flip["data"]["agents_available"] is False
+        # Announced once, not once per node.
+        later = await alice.quiet(1.2) + await customer.quiet(0.1)
+        assert not [f for f in later if f["type"] in ("agent.presence", "chat.availability")]
+
+
+def presence_is(frame: dict, name: str, status: str) -> bool:
+    return (
+        frame["type"] == "agent.presence"
+        and frame["data"]["agent"]["name"] == name
+        and frame["data"]["status"] == status
+    )
+
+
+def status_in(listed: object, name: str) -> str | None:
+    entries = listed["agents"] if isinstance(listed, dict) else listed
+    return next((e["status"] for e in entries if e["agent"]["name"] == name), None)

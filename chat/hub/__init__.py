@@ -2,8 +2,11 @@
 
 from chat.hub.backplane import Backplane, MemoryBackplane
 from chat.hub.hub import Hub
+from chat.hub.presence import PresenceBoard
+from chat.hub.redis import RedisBackplane
+from chat.hub.shared_presence import RedisPresenceBoard
 
-__all__ = ["Hub", "backplane_for"]
+__all__ = ["Hub", "backplane_for", "presence_board"]
 
 
 def backplane_for(url: str) -> Backplane:
@@ -11,7 +14,12 @@ def backplane_for(url: str) -> Backplane:
     if url.startswith("memory://"):
         return MemoryBackplane()
     if url.startswith(("redis://", "rediss://", "unix://")):
-        from chat.hub.redis import RedisBackplane  # only a cluster needs redis-py loaded
-
         return RedisBackplane(url)
     raise ValueError(f"unsupported backplane URL {url!r}: use memory:// or redis://")
+
+
+def presence_board(hub: Hub, grace: float) -> PresenceBoard:
+    """The team's presence: this process's sockets, or every node's with the Redis backplane."""
+    if isinstance(hub.backplane, RedisBackplane):
+        return RedisPresenceBoard(hub, grace, hub.backplane)
+    return PresenceBoard(hub, grace)

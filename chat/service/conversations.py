@@ -20,8 +20,7 @@ from typing import Any, BinaryIO
 from chat.attachments import Staged
 from chat.auth import Accounts
 from chat.config import Settings
-from chat.hub import Hub
-from chat.hub.presence import PresenceBoard
+from chat.hub import Hub, presence_board
 from chat.hub.typing import TypingRelay
 from chat.hub.viewing import ViewingRelay
 from chat.models import Agent, Attachment, Event, Found, Message, Presence, Session, SessionStatus
@@ -50,7 +49,7 @@ class ChatService:
         limits = settings.limits
         self.typists = TypingRelay(hub)
         self.viewers = ViewingRelay(hub)
-        self.presence = PresenceBoard(hub, settings.presence_grace)
+        self.presence = presence_board(hub, settings.presence_grace)
         self.receipts = ReadReceipts(db, self._write)
         self.uploads = Uploads(db, settings.data_dir / "files", limits.attachment_max_bytes)
         self.archive = Archive(db)
