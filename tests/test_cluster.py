@@ -216,3 +216,32 @@ def presence_is(frame: dict, name: str, status: str) -> bool:
 def status_in(listed: object, name: str) -> str | None:
     entries = listed["agents"] if isinstance(listed, dict) else listed
     return next((e["status"] for e in entries if e["agent"]["name"] == name), None)
+
+
+async def test_two_messages_sent_through_two_nodes_get_exactly_one_ai_reply(
+    settings: Settings,
+) -> None:
+    ai = replace(settings, ai_enabled=True, ai_reply_delay=0.2)
+    async with cluster(ai) as (a, b):
+        started = await a.start(name="Pat")
+        key = started["session_key"]
+        customer = await a.customer_socket(key)
+        await customer.next("connection.ready")
+        await asyncio.gather(
+            a.say(key, "how much is the office plan?", client_id="q1"),
+            b.say(key, "and is there a discount?", client_id="q2"),
+        )
+        frames = await customer.until(lambda f: is_from(f, "ai"), timeout=10)
+        frames += await customer.quiet(2.0)
+        replies = [f for f in frames if is_from(f, "ai")]
+        assert len(replies) == 1, [f["data"]["message"]["content"] for f in replies]
+        stored = (await b.http.get(f"/api/v1/chat/public/session/{key}")).json()
+        senders = [m["sender_type"] for m in stored["messages"]]
+        assert senders.count("ai") == 1 and senders[-1] == "ai", senders
+
+
+def is_from(frame: dict, sender_type: str) -> bool:
+    return (
+        frame["type"] == "chat.message.new"
+        and frame["data"]["message"]["sender_type"] == sender_type
+    )

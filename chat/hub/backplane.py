@@ -75,6 +75,11 @@ class Backplane(Protocol):
         """The rate limit `name`, shared by every node this backplane joins."""
         ...
 
+    async def claim(self, name: str, ttl: float) -> Release | None:
+        """Hold `name` for at most `ttl` seconds across nodes, or None while another holds it;
+        call what it returns to let it go sooner."""
+        ...
+
     async def count_socket(self, kind: str, key: int, cap: int) -> Release | None:
         """Count one more socket of `kind` ("agent", "session") `key` on every node, or None
         when `cap` are open already; call what it returns once the socket has closed."""
@@ -105,6 +110,9 @@ class MemoryBackplane:
 
     def limiter(self, name: str, limit: int, window: float) -> Limiter:
         return MemoryLimiter(limit, window)
+
+    async def claim(self, name: str, ttl: float) -> Release | None:
+        return _nothing  # one process: its callers take turns by themselves
 
     async def count_socket(self, kind: str, key: int, cap: int) -> Release | None:
         return _nothing  # one process: the hub's own counts are every socket there is

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import secrets
 from collections.abc import Coroutine
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -65,6 +66,11 @@ return 1
 """
 UNCOUNT = """
 if redis.call('HINCRBY', KEYS[1], ARGV[1], -1) <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]) end
+return 1
+"""
+
+UNCLAIM = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return 1
 """
 
@@ -166,6 +172,7 @@ class RedisBackplane:
         self._background: set[asyncio.Task[None]] = set()
         self._count = self.redis.register_script(LIVE_SUM + COUNT)
         self._uncount = self.redis.register_script(UNCOUNT)
+        self._unclaim = self.redis.register_script(UNCLAIM)
 
     def key(self, *parts: object) -> str:
         return ":".join((self.prefix, *map(str, parts)))
@@ -213,6 +220,17 @@ class RedisBackplane:
 
     def limiter(self, name: str, limit: int, window: float) -> Limiter:
         return RedisLimiter(self.redis, self.key("rate", name), limit, window)
+
+    async def claim(self, name: str, ttl: float) -> Release | None:
+        """SET NX PX with a token of our own; let go only if it is still ours (it may have
+        expired and been claimed by another node meanwhile). Redis unreachable: held."""
+        key, token = self.key("claim", name), secrets.token_hex(8)
+        try:
+            if not await self.redis.set(key, token, nx=True, px=int(ttl * 1000)):
+                return None
+        except (aioredis.RedisError, OSError):
+            return lambda: None
+        return lambda: self._later(self._unclaim(keys=[key], args=[token]))
 
     async def count_socket(self, kind: str, key: int, cap: int) -> Release | None:
         """Sockets are counted per node (a hash per key, one field per node) so that a node
