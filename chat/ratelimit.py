@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import math
 import secrets
 import time
@@ -10,8 +12,11 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from redis.exceptions import RedisError
+
 from chat.errors import RateLimited
 
+log = logging.getLogger("chat")
 MAX_KEYS = 100_000  # bounds memory when many addresses or sessions pass through
 
 
@@ -139,12 +144,19 @@ class RedisLimiter:
         await self._run(key, "record", None)
 
     async def give_back(self, key: str) -> None:
-        await self.redis.zpopmax(f"{self.prefix}:{key}")
+        with contextlib.suppress(RedisError, OSError):
+            await self.redis.zpopmax(f"{self.prefix}:{key}")
 
     async def _run(self, key: str, mode: str, message: str | None) -> None:
-        wait = await self._hit(
-            keys=[f"{self.prefix}:{key}"],
-            args=[self.limit, self.window_ms, secrets.token_hex(8), mode],
-        )
+        """Redis unreachable: let it through (a chat that stops while Redis restarts would be
+        worse than a limit not enforced for those seconds)."""
+        try:
+            wait = await self._hit(
+                keys=[f"{self.prefix}:{key}"],
+                args=[self.limit, self.window_ms, secrets.token_hex(8), mode],
+            )
+        except (RedisError, OSError) as error:
+            log.warning("rate limit %s not checked: Redis unreachable (%s)", self.prefix, error)
+            return
         if int(wait) > 0:
             raise RateLimited(math.ceil(int(wait) / 1000), message)
