@@ -5,15 +5,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import os
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
+from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from bench.server import AppProcess, free_port
 from chat.config import Settings
 from tests.cluster import backplane, cluster, shared_redis
 from tests.conftest import ALICE, BOB
+from tests.sockets import Server
 
 pytestmark = pytest.mark.anyio
 
@@ -245,3 +251,51 @@ def is_from(frame: dict, sender_type: str) -> bool:
         frame["type"] == "chat.message.new"
         and frame["data"]["message"]["sender_type"] == sender_type
     )
+
+
+async def test_a_node_killed_with_sigkill_stops_holding_sockets_and_presence(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """`python app.py` as a second node, killed with -9: within a few seconds its sockets stop
+    counting against the caps, and its agent goes offline for the others after the grace."""
+    limits = replace(settings.limits, sockets_per_agent=2)
+    one_cap = replace(settings, limits=limits, presence_grace=1.0)
+    async with cluster(one_cap, 1) as (a,):
+        env = {
+            **os.environ,
+            "SWITCHBOARD_SECRET_KEY": settings.secret_key,
+            "SWITCHBOARD_BACKPLANE_URL": backplane_url(a),
+            "SWITCHBOARD_SOCKETS_PER_AGENT": "2",
+            "SWITCHBOARD_PRESENCE_GRACE": "1",
+            "SWITCHBOARD_FAILED_LOGINS": "1000",
+            "SWITCHBOARD_AI": "0",
+        }
+        node = AppProcess(settings.database, free_port(), env, tmp_path / "node.log")
+        await asyncio.to_thread(node.start)
+        try:
+            bob = await a.agent_socket(await a.login(BOB))
+            await bob.next("connection.ready")
+            token = await a.login(ALICE)
+            held = [await connect(f"{node.ws_url}/ws", additional_headers=bearer(token))]
+            held.append(await connect(f"{node.ws_url}/ws", additional_headers=bearer(token)))
+            for ws in held:
+                assert json.loads(await ws.recv())["type"] == "connection.ready"
+            await bob.until(lambda f: presence_is(f, "Alice Agent", "available"), timeout=3)
+            assert await (await a.agent_socket(token)).closed_with() == 4429
+            node.kill()
+            killed = time.monotonic()
+            await bob.until(lambda f: presence_is(f, "Alice Agent", "offline"), timeout=8)
+            assert time.monotonic() - killed < 6.5
+            again = await a.agent_socket(token)
+            assert (await again.next("connection.ready"))["type"] == "connection.ready"
+        finally:
+            await asyncio.to_thread(node.stop)
+
+
+def backplane_url(server: Server) -> str:
+    plane = backplane(server)
+    return f"{plane.url}{'&' if '?' in plane.url else '?'}prefix={plane.prefix}"
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
