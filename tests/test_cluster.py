@@ -11,6 +11,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import httpx
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
@@ -189,9 +190,9 @@ async def test_an_agent_on_one_node_shows_online_on_another_until_grace_after_th
         bob = await b.agent_socket(bob_token)
         await bob.next("connection.ready")
         await b.http.post("/api/v1/agents/me/presence", json={"status": "available"}, headers=auth)
-        heard = await alice.until(lambda f: presence_is(f, "Bob Agent", "available"), timeout=3)
+        heard = await alice.until(lambda f: presence_is(f, "Bob Agent", "available"), timeout=5)
         assert not [f for f in heard if presence_is(f, "Bob Agent", "offline")]
-        flip = await customer.next("chat.availability", timeout=3)
+        flip = await customer.next("chat.availability", timeout=5)
         assert flip["data"]["agents_available"] is True
         for _ in range(30):  # A's own view (its REST answer) follows within a sweep
             listed = (await a.http.get("/api/v1/agents/presence", headers=auth)).json()
@@ -202,9 +203,9 @@ async def test_an_agent_on_one_node_shows_online_on_another_until_grace_after_th
             raise AssertionError(f"A still lists {listed}")
         await bob.close()
         closed = time.monotonic()
-        await alice.until(lambda f: presence_is(f, "Bob Agent", "offline"), timeout=4)
+        await alice.until(lambda f: presence_is(f, "Bob Agent", "offline"), timeout=6)
         assert time.monotonic() - closed >= 0.9, "offline before the grace period"
-        flip = await customer.next("chat.availability", timeout=3)
+        flip = await customer.next("chat.availability", timeout=5)
         assert flip["data"]["agents_available"] is False
         # Announced once, not once per node.
         later = await alice.quiet(1.2) + await customer.quiet(0.1)
@@ -253,11 +254,12 @@ def is_from(frame: dict, sender_type: str) -> bool:
     )
 
 
-async def test_a_node_killed_with_sigkill_stops_holding_sockets_and_presence(
+async def test_a_node_killed_with_sigkill_stops_holding_sockets_presence_and_typing(
     settings: Settings, tmp_path: Path
 ) -> None:
     """`python app.py` as a second node, killed with -9: within a few seconds its sockets stop
-    counting against the caps, and its agent goes offline for the others after the grace."""
+    counting against the caps, its agent goes offline for the others after the grace, and its
+    customer's "typing" stops showing on the other node."""
     limits = replace(settings.limits, sockets_per_agent=2)
     one_cap = replace(settings, limits=limits, presence_grace=1.0)
     async with cluster(one_cap, 1) as (a,):
@@ -282,14 +284,38 @@ async def test_a_node_killed_with_sigkill_stops_holding_sockets_and_presence(
                 assert json.loads(await ws.recv())["type"] == "connection.ready"
             await bob.until(lambda f: presence_is(f, "Alice Agent", "available"), timeout=3)
             assert await (await a.agent_socket(token)).closed_with() == 4429
+            async with httpx.AsyncClient(base_url=node.url) as http:
+                started = await http.post("/api/v1/chat/public/start", json={"name": "Pat"})
+            key = started.json()["session_key"]
+            typist = await connect(f"{node.ws_url}/ws/public/{key}")
+            assert json.loads(await typist.recv())["type"] == "connection.ready"
+            await typist.send(json.dumps({"type": "chat.typing", "data": {"is_typing": True}}))
+            await bob.until(lambda f: typing_is(f, "Pat", True), timeout=3)
             node.kill()
             killed = time.monotonic()
-            await bob.until(lambda f: presence_is(f, "Alice Agent", "offline"), timeout=8)
-            assert time.monotonic() - killed < 6.5
+            seen: dict[str, float] = {}
+
+            def both(frame: dict) -> bool:
+                if presence_is(frame, "Alice Agent", "offline"):
+                    seen["offline"] = time.monotonic() - killed
+                if typing_is(frame, "Pat", False):
+                    seen["stopped typing"] = time.monotonic() - killed
+                return len(seen) == 2
+
+            await bob.until(both, timeout=12)
+            assert seen["offline"] < 6.5 and seen["stopped typing"] < 10, seen
             again = await a.agent_socket(token)
             assert (await again.next("connection.ready"))["type"] == "connection.ready"
         finally:
             await asyncio.to_thread(node.stop)
+
+
+def typing_is(frame: dict, name: str, is_typing: bool) -> bool:
+    return (
+        frame["type"] == "chat.typing"
+        and frame["data"]["name"] == name
+        and frame["data"]["is_typing"] is is_typing
+    )
 
 
 def backplane_url(server: Server) -> str:

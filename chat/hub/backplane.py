@@ -18,7 +18,8 @@ class Delivery:
 
     `agent_frame` goes to every agent socket, `public_frame` to the sockets of the customer of
     `session_id` (or, with `all_customers`, to every customer socket); either may be None.
-    `skip` names a socket that must not get it (its sender).
+    `skip` names a socket that must not get it (its sender); `typist` is set on typing frames
+    (the typist's id), so that every node can expire a typist whose node went silent.
     """
 
     event_id: int | None
@@ -27,6 +28,7 @@ class Delivery:
     public_frame: str | None
     skip: str | None = None
     all_customers: bool = False
+    typist: str | None = None
 
     def encode(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"))

@@ -92,6 +92,8 @@ class Hub:
         self._agents: set[Subscriber] = set()
         self._customers: defaultdict[int, set[Subscriber]] = defaultdict(set)
         self._per_agent: defaultdict[int, int] = defaultdict(int)
+        # Told of every typing frame, from any node (the typing relay expires silent typists).
+        self.typing_heard: Callable[[Delivery], None] | None = None
 
     async def start(
         self,
@@ -187,8 +189,10 @@ class Hub:
         """What the backplane brings: a delivery for this node's sockets, or a kick."""
         if isinstance(message, Kick):
             self._kick(message)
-        else:
-            self.deliver(message)
+            return
+        self.deliver(message)
+        if message.typist is not None and self.typing_heard is not None:
+            self.typing_heard(message)
 
     def deliver(self, delivery: Delivery) -> None:
         """Fan a delivery out to this process's sockets; never waits on any of them."""
