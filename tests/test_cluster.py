@@ -112,16 +112,31 @@ async def test_logout_on_one_node_closes_the_agents_socket_on_another_within_a_s
         assert time.monotonic() - began < 1
 
 
-async def test_typing_on_one_node_reaches_the_other(settings: Settings) -> None:
+async def test_typing_and_viewing_on_one_node_reach_the_other(settings: Settings) -> None:
     async with cluster(settings) as (a, b):
-        agent = await b.agent_socket(await b.login(ALICE))
-        await agent.next("connection.ready")
+        bob = await b.agent_socket(await b.login(BOB))
+        await bob.next("connection.ready")
         started = await a.start(name="Pat")
+        session_id = started["session"]["id"]
         customer = await a.customer_socket(started["session_key"])
         await customer.next("connection.ready")
         await customer.send("chat.typing", is_typing=True)
-        typing = await agent.next("chat.typing")
+        typing = await bob.next("chat.typing")
         assert typing["data"]["sender_type"] == "customer" and typing["data"]["is_typing"]
+        alice = await a.agent_socket(await a.login(ALICE))
+        await alice.next("connection.ready")
+        await alice.send("chat.viewing", session_id=session_id)
+        seen = await bob.next("chat.viewing")
+        assert seen["data"]["is_viewing"] is True
+        late = await b.agent_socket(await b.login(BOB))  # B's new socket learns what A's show
+        ready = await late.next("connection.ready")
+        assert ready["data"]["viewing"] == [
+            {"session_id": session_id, "agent": {"id": 1, "name": "Alice Agent"}}
+        ]
+        await alice.close()
+        assert (await bob.next("chat.viewing"))["data"]["is_viewing"] is False
+        again = await b.agent_socket(await b.login(BOB))
+        assert (await again.next("connection.ready"))["data"]["viewing"] == []
 
 
 async def test_one_conversations_rate_limit_holds_across_nodes(settings: Settings) -> None:

@@ -18,8 +18,8 @@ class Delivery:
 
     `agent_frame` goes to every agent socket, `public_frame` to the sockets of the customer of
     `session_id` (or, with `all_customers`, to every customer socket); either may be None.
-    `skip` names a socket that must not get it (its sender); `typist` is set on typing frames
-    (the typist's id), so that every node can expire a typist whose node went silent.
+    `skip` names a socket that must not get it (its sender). `topic` ("typing", "viewing") marks
+    the state a socket (`skip`) leaves on every node, for the relay of that topic to follow.
     """
 
     event_id: int | None
@@ -28,7 +28,7 @@ class Delivery:
     public_frame: str | None
     skip: str | None = None
     all_customers: bool = False
-    typist: str | None = None
+    topic: str | None = None
 
     def encode(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"))

@@ -92,8 +92,8 @@ class Hub:
         self._agents: set[Subscriber] = set()
         self._customers: defaultdict[int, set[Subscriber]] = defaultdict(set)
         self._per_agent: defaultdict[int, int] = defaultdict(int)
-        # Told of every typing frame, from any node (the typing relay expires silent typists).
-        self.typing_heard: Callable[[Delivery], None] | None = None
+        # Told of every delivery of their topic, from any node (see Delivery.topic).
+        self.listeners: dict[str, Callable[[Delivery], None]] = {}
 
     async def start(
         self,
@@ -191,8 +191,8 @@ class Hub:
             self._kick(message)
             return
         self.deliver(message)
-        if message.typist is not None and self.typing_heard is not None:
-            self.typing_heard(message)
+        if message.topic is not None and (listener := self.listeners.get(message.topic)):
+            listener(message)
 
     def deliver(self, delivery: Delivery) -> None:
         """Fan a delivery out to this process's sockets; never waits on any of them."""

@@ -350,7 +350,7 @@ def _encode(node: str, message: Delivery | Kick) -> str:
                 message.public_frame,
                 message.skip,
                 message.all_customers,
-                message.typist,
+                message.topic,
             ],
         }
     return json.dumps(body, separators=(",", ":"))

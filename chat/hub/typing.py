@@ -40,7 +40,7 @@ class TypingRelay:
         self._typists: dict[tuple[str, int], _Typist] = {}
         # Typists of other nodes: when their "stopped" is due at the latest, and that frame.
         self._heard: dict[tuple[str, int | None], tuple[float, Delivery]] = {}
-        hub.typing_heard = self._hear
+        hub.listeners["typing"] = self._hear
 
     def update(
         self,
@@ -91,8 +91,8 @@ class TypingRelay:
     def _hear(self, delivery: Delivery) -> None:
         """A typing frame relayed by any node; one of another node's typists is remembered
         until it stops, so that it does not show forever here if its node dies."""
-        assert delivery.typist is not None and delivery.agent_frame is not None
-        key = (delivery.typist, delivery.session_id)
+        assert delivery.skip is not None and delivery.agent_frame is not None
+        key = (delivery.skip, delivery.session_id)
         if key in self._typists:
             return  # this node's own typist
         data = json.loads(delivery.agent_frame)["data"]
@@ -116,5 +116,5 @@ class TypingRelay:
         frame = ephemeral_frame(events.TYPING, data)
         public = frame if typist.to_customer else None
         self.hub.publish_ephemeral(
-            Delivery(None, typist.session_id, frame, public, typist.skip, typist=typist.skip)
+            Delivery(None, typist.session_id, frame, public, typist.skip, topic="typing")
         )
