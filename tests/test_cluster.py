@@ -340,3 +340,31 @@ def backplane_url(server: Server) -> str:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+async def test_when_redis_loses_its_data_the_nodes_count_their_sockets_and_presence_again(
+    settings: Settings,
+) -> None:
+    """What a Redis restart without persistence does to the cluster's keys: every one of them
+    gone at once. Within a couple of seconds each node has written its state again."""
+    limits = replace(settings.limits, sockets_per_agent=1)
+    async with cluster(replace(settings, limits=limits)) as (a, b), shared_redis() as (redis, _):
+        token = await b.login(BOB)
+        bob = await b.agent_socket(token)
+        await bob.next("connection.ready")
+        await until_listed(a, token, "Bob Agent", "available")
+        keys = [k async for k in redis.scan_iter(f"{backplane(a).prefix}:*")]
+        assert keys
+        await redis.delete(*keys)
+        await asyncio.sleep(1.5)  # a heartbeat notices, the node writes its state again
+        await until_listed(a, token, "Bob Agent", "available")
+        assert await (await a.agent_socket(token)).closed_with() == 4429, "B's socket counts"
+
+
+async def until_listed(server: Server, token: str, name: str, status: str) -> None:
+    for _ in range(40):
+        answer = await server.http.get("/api/v1/agents/presence", headers=bearer(token))
+        if status_in(answer.json(), name) == status:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{name} is not listed {status}: {answer.json()}")

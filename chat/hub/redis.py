@@ -14,7 +14,8 @@ import contextlib
 import json
 import logging
 import secrets
-from collections.abc import Coroutine
+from collections import Counter
+from collections.abc import Callable, Coroutine
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -170,6 +171,10 @@ class RedisBackplane:
         self._read_head: ReadHead | None = None
         self.subscribed = asyncio.Event()  # set while the Pub/Sub subscription is up
         self._background: set[asyncio.Task[None]] = set()
+        self._counted: Counter[str] = Counter()  # this node's sockets, by count hash
+        # Called when Redis had forgotten this node (it restarted, or lost its data): what the
+        # node holds is written again.
+        self.on_rejoin: list[Callable[[], None]] = []
         self._count = self.redis.register_script(LIVE_SUM + COUNT)
         self._uncount = self.redis.register_script(UNCOUNT)
         self._unclaim = self.redis.register_script(UNCLAIM)
@@ -240,10 +245,18 @@ class RedisBackplane:
         try:
             counted = await self._count(keys=[counts], args=[self.node, cap, self.node_key("")])
         except (aioredis.RedisError, OSError):
-            return lambda: None
+            counted = True
         if not counted:
             return None
-        return lambda: self._later(self._uncount(keys=[counts], args=[self.node]))
+        self._counted[counts] += 1
+
+        def release() -> None:
+            self._counted[counts] -= 1
+            if not self._counted[counts]:
+                del self._counted[counts]
+            self._later(self._uncount(keys=[counts], args=[self.node]))
+
+        return release
 
     def _later(self, work: Coroutine[Any, Any, Any]) -> None:
         """Run `work` in the background, its failure (Redis down) ignored."""
@@ -329,9 +342,26 @@ class RedisBackplane:
         while True:
             await asyncio.sleep(HEARTBEAT)
             try:
-                await self.redis.set(self.node_key(self.node), "1", px=int(NODE_TTL * 1000))
+                known = await self.redis.set(
+                    self.node_key(self.node), "1", px=int(NODE_TTL * 1000), get=True
+                )
+                if known is None:
+                    await self._rejoin()
             except (aioredis.RedisError, OSError):
                 pass  # the listener logs the outage
+
+    async def _rejoin(self) -> None:
+        """Redis does not know this node (it restarted empty, or this node was taken for
+        dead): count this node's sockets again, and let the presence board re-announce."""
+        log.warning("node %s: Redis had forgotten this node; writing its state again", self.node)
+        counted = dict(self._counted)
+        if counted:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for counts, n in counted.items():
+                    pipe.hset(counts, self.node, n)
+                await pipe.execute()
+        for rejoined in self.on_rejoin:
+            rejoined()
 
 
 def _encode(node: str, message: Delivery | Kick) -> str:

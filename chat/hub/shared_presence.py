@@ -106,22 +106,33 @@ class RedisPresenceBoard(PresenceBoard):
         self._remove = redis.register_script(_AVAILABILITY + _REMOVE)
         self._sweep = redis.register_script(LIVE_SUM + _AVAILABILITY + _SWEEP)
         self._work: asyncio.Queue[Coroutine[Any, Any, None]] = asyncio.Queue()
+        self._mine: dict[int, tuple[Agent, int]] = {}  # agents with sockets here, and how many
+        backplane.on_rejoin.append(self._rejoined)
         self._tasks: list[asyncio.Task[None]] = []
 
     def connect(self, agent: Agent, socket_id: str) -> None:
+        self._mine[agent.id] = (agent, self._mine.get(agent.id, (agent, 0))[1] + 1)
         ref = AgentRef.of(agent)
         self._online[agent.id] = (ref, self._online.get(agent.id, (ref, agent.presence))[1])
         self._run(self._connected(agent, socket_id))
 
     def disconnect(self, agent_id: int) -> None:
-        pass  # the socket's count is gone (chat/hub/redis.py); the sweep starts the grace
+        """The socket's count is gone (chat/hub/redis.py); the sweep starts the grace."""
+        agent, sockets = self._mine.get(agent_id, (None, 0))
+        if agent is not None and sockets > 1:
+            self._mine[agent_id] = (agent, sockets - 1)
+        else:
+            self._mine.pop(agent_id, None)
 
     def choose(self, agent: Agent) -> None:
+        if agent.id in self._mine:
+            self._mine[agent.id] = (agent, self._mine[agent.id][1])
         if agent.id in self._online:
             self._online[agent.id] = (AgentRef.of(agent), agent.presence)
         self._run(self._chosen(agent))
 
     def remove(self, agent: Agent) -> None:
+        self._mine.pop(agent.id, None)
         self._online.pop(agent.id, None)
         self._run(self._removed(agent))
 
@@ -157,7 +168,11 @@ class RedisPresenceBoard(PresenceBoard):
             await asyncio.sleep(SWEEP)
             self._run(self._swept())
 
-    async def _connected(self, agent: Agent, socket_id: str) -> None:
+    def _rejoined(self) -> None:
+        for agent, _ in list(self._mine.values()):
+            self._run(self._connected(agent, None))
+
+    async def _connected(self, agent: Agent, socket_id: str | None) -> None:
         added, flip = await self._connect(keys=self._keys, args=[agent.id, _entry(agent)])
         if added:
             self._tell_agents(AgentRef.of(agent), agent.presence, skip=socket_id)
