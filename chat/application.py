@@ -204,7 +204,6 @@ def create_app(settings: Settings) -> Starlette:
             if settings.demo_data:
                 await accounts.ensure_demo_agents()
             service = ChatService(db, hub, settings)
-            service.presence.start()
             if swept := await service.sweep_files():
                 log.info("removed %d file(s) that no message carries", swept)
             app.state.db = db
@@ -214,6 +213,7 @@ def create_app(settings: Settings) -> Starlette:
             assistant = _start_assistant(settings, service) if settings.ai_enabled else None
             app.state.assistant = assistant
             expiry = asyncio.create_task(service.typists.run(), name="typing-expiry")
+            service.presence.start()
             try:
                 yield
             finally:

@@ -91,7 +91,7 @@ async def test_a_node_whose_subscription_is_cut_catches_up_from_the_database(
         sent = time.monotonic()
         await a.say(key, "while B was deaf", client_id="d1")
         frames = await agent.until(lambda f: is_message(f, "while B was deaf"), timeout=3)
-        assert time.monotonic() - sent < 1.5
+        assert time.monotonic() - sent < 2.0  # a poll every 0.5 s, on a loaded machine
         ids = [f["event_id"] for f in frames if f.get("event_id") is not None]
         assert ids == sorted(set(ids))
 
@@ -317,8 +317,9 @@ async def test_a_node_killed_with_sigkill_stops_holding_sockets_presence_and_typ
                     seen["stopped typing"] = time.monotonic() - killed
                 return len(seen) == 2
 
-            await bob.until(both, timeout=12)
-            assert seen["offline"] < 6.5 and seen["stopped typing"] < 10, seen
+            await bob.until(both, timeout=15)
+            # Heartbeat expiry (3 s) + grace (1 s) + two sweeps; typing: 8 s after its last news.
+            assert seen["offline"] < 7.5 and seen["stopped typing"] < 11, seen
             again = await a.agent_socket(token)
             assert (await again.next("connection.ready"))["type"] == "connection.ready"
         finally:
