@@ -24,12 +24,12 @@ from chat.auth import Accounts
 from chat.codec import Codec
 from chat.config import Settings
 from chat.errors import ChatError, Conflict, Forbidden, Invalid, NotFound, Unauthorized
-from chat.hub import Hub
-from chat.hub.backplane import backplane_for
+from chat.hub import Hub, backplane_for
 from chat.redact import redact
 from chat.routes import api, docs, files, pages, widget, ws
 from chat.service import ChatService
 from chat.service.assistant import Assistant
+from chat.storage import events
 from chat.storage.database import Database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -193,7 +193,13 @@ def create_app(settings: Settings) -> Starlette:
         await db.open()
         try:
             hub = Hub(backplane_for(settings.backplane_url), settings.limits.socket_queue)
-            await hub.start()
+            await hub.start(
+                lambda after, until, limit: db.read(
+                    lambda c: events.list_events_after(c, after, until, limit)
+                ),
+                lambda: db.read(events.get_event_head),
+            )
+            log.info("node %s started", hub.node)
             accounts = Accounts(db, settings, hub)
             if settings.demo_data:
                 await accounts.ensure_demo_agents()
@@ -208,6 +214,7 @@ def create_app(settings: Settings) -> Starlette:
             assistant = _start_assistant(settings, service) if settings.ai_enabled else None
             app.state.assistant = assistant
             expiry = asyncio.create_task(service.typists.run(), name="typing-expiry")
+            service.presence.start()
             try:
                 yield
             finally:
