@@ -1,4 +1,5 @@
-"""Shared fixtures: settings on a real SQLite file, the app under TestClient, a live server."""
+"""Shared fixtures: settings on a real SQLite file or a fresh PostgreSQL database, the app under
+TestClient, a live server."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from starlette.testclient import TestClient
 from bench.server import AppProcess, free_port
 from chat.application import create_app
 from chat.config import Limits, Settings
+from tests.postgres import fresh_database, template_database
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "Password123!"
@@ -32,17 +34,53 @@ ROOMY = Limits(
 )
 
 
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test on the `settings` fixture runs on both backends, as test[sqlite] and
+    test[postgresql]; one marked sqlite_only runs on SQLite alone (never skipped: it is simply
+    not generated for PostgreSQL). That marker is for tests about the SQLite file itself."""
+    if "database_backend" in metafunc.fixturenames:
+        only = metafunc.definition.get_closest_marker("sqlite_only") is not None
+        backends = BACKENDS[:1] if only else BACKENDS
+        metafunc.parametrize("database_backend", backends, ids=backends, scope="function")
+
+
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
 
 
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    """A database migrated once for the run, that each PostgreSQL test's database copies."""
+    with template_database() as name:
+        yield name
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def database(
+    database_backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Path | str]:
+    """The test's own empty database: a SQLite file in tmp_path, or a PostgreSQL URL."""
+    if database_backend == "sqlite":
+        yield tmp_path / "chat.db"
+        return
+    with fresh_database(request.getfixturevalue("postgres_template")) as url:
+        yield url
+
+
+@pytest.fixture
+def settings(database: Path | str, tmp_path: Path) -> Settings:
     """The AI is off unless a test is about it: its replies would interleave with what a test
     counts. Tests about the AI turn it on with replace(settings, ai_enabled=True)."""
     return Settings(
-        database=tmp_path / "chat.db", secret_key="test-secret", limits=ROOMY, ai_enabled=False
+        database=database,
+        data_folder=tmp_path,
+        secret_key="test-secret",
+        limits=ROOMY,
+        ai_enabled=False,
     )
 
 
