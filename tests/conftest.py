@@ -18,7 +18,7 @@ from starlette.testclient import TestClient
 from bench.server import AppProcess, free_port
 from chat.application import create_app
 from chat.config import Limits, Settings
-from tests.postgres import fresh_database, template_database
+from tests.postgres import credentials, fresh_database, template_database
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "Password123!"
@@ -135,9 +135,12 @@ LiveServer = AppProcess
 
 
 @contextmanager
-def serving(tmp_path: Path, name: str, **env: str) -> Iterator[LiveServer]:
-    """`python app.py` on a database in tmp_path with roomy limits (and `env` on top) for the
-    block; its log is checked for secrets once it has stopped."""
+def serving(
+    tmp_path: Path, name: str, database: Path | str | None = None, **env: str
+) -> Iterator[LiveServer]:
+    """`python app.py` on a database in tmp_path (or `database`: a PostgreSQL URL) with roomy
+    limits (and `env` on top) for the block; its log is checked for secrets once it has
+    stopped."""
     environ = dict(os.environ)
     environ.update(
         {
@@ -147,10 +150,12 @@ def serving(tmp_path: Path, name: str, **env: str) -> Iterator[LiveServer]:
             "SWITCHBOARD_ADDRESS_MESSAGES_PER_MINUTE": "100000",
             "SWITCHBOARD_FAILED_LOGINS": "1000",
             "SWITCHBOARD_AI": "0",
+            "SWITCHBOARD_DATA_DIR": str(tmp_path),
             **env,
         }
     )
-    server = LiveServer(tmp_path / f"{name}.db", free_port(), environ, tmp_path / "server.log")
+    where = database if isinstance(database, str) else tmp_path / f"{name}.db"
+    server = LiveServer(where, free_port(), environ, tmp_path / "server.log")  # type: ignore[arg-type]
     server.start()
     yield server
     server.stop()
@@ -158,11 +163,12 @@ def serving(tmp_path: Path, name: str, **env: str) -> Iterator[LiveServer]:
 
 
 @pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
-    with serving(tmp_path, "live") as server:
+def live_server(tmp_path: Path, database: Path | str) -> Iterator[LiveServer]:
+    with serving(tmp_path, "live", database) as server:
         yield server
 
 
+DATABASE_CREDENTIALS = credentials()
 # Session keys and tokens are secrets.token_urlsafe(32): 43 characters of this alphabet.
 SECRET_SHAPE = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])")
 
@@ -172,5 +178,6 @@ def assert_log_holds_no_secrets(log: Path) -> None:
     or password (whatever the test did, and however it failed)."""
     text = log.read_text(errors="replace") if log.exists() else ""
     assert PASSWORD not in text, f"a password reached {log}"
+    assert DATABASE_CREDENTIALS not in text, f"the database's password reached {log}"
     leaked = SECRET_SHAPE.findall(text)
     assert not leaked, f"{len(leaked)} key- or token-shaped strings reached {log}: {leaked[:3]}"

@@ -23,6 +23,12 @@ def server_url() -> str:
     return os.environ.get(SERVER_VARIABLE, DEFAULT_SERVER)
 
 
+def credentials() -> str:
+    """`user:password@` of the server's URL: what no log may show."""
+    netloc = urlsplit(server_url()).netloc
+    return netloc.rpartition("@")[0] + "@" if "@" in netloc else "\0no credentials"
+
+
 def database_url(name: str) -> str:
     """The server's URL with `name` as its database."""
     return urlunsplit(urlsplit(server_url())._replace(path=f"/{name}"))
@@ -66,6 +72,17 @@ def fresh_database(template: str) -> Iterator[str]:
     with the app's connections still open."""
     name = f"test_{secrets.token_hex(6)}"
     admin(f"CREATE DATABASE {name} TEMPLATE {template}")
+    try:
+        yield database_url(name)
+    finally:
+        admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@contextmanager
+def empty_database() -> Iterator[str]:
+    """A database with nothing in it, not even the migrations; its URL."""
+    name = f"test_empty_{secrets.token_hex(6)}"
+    admin(f"CREATE DATABASE {name}")
     try:
         yield database_url(name)
     finally:
