@@ -52,7 +52,7 @@ class Settings:
     port: int = 8000
     # A SQLite file, or a postgresql://user:password@host:port/db URL (never shown with its
     # password: see database_label).
-    database: Path | str = Path("data/chat.db")
+    database: Path | str = field(default=Path("data/chat.db"), repr=False)
     data_folder: Path | None = None  # files/ and secret_key; None: see data_dir
     secret_key: str = ""
     demo_data: bool = True

@@ -7,11 +7,14 @@ import asyncio
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import closing
+from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
+from starlette.testclient import TestClient
 
+from chat.application import create_app
 from chat.config import Settings
 from chat.models import SenderType, SessionStatus, now_iso
 from chat.service.retries import seen_message
@@ -48,7 +51,7 @@ def test_a_database_url_never_shows_its_password() -> None:
     assert settings.uses_postgresql and settings.database == URL
     assert "s3cret" not in settings.database_label
     assert settings.database_label == "postgresql://switchboard:***@db.example:5432/chat"
-    assert "s3cret" not in repr(PostgresDatabase(URL))
+    assert "s3cret" not in repr(PostgresDatabase(URL)) and "s3cret" not in repr(settings)
     assert str(settings.data_dir) == "data"
     assert str(Settings.from_args(["--database", URL, "--data-dir", "/srv/x"], {}).data_dir) == (
         "/srv/x"
@@ -200,3 +203,26 @@ async def test_two_nodes_writing_at_once_keep_seq_ids_and_client_ids(template_ur
         assert [m[1] for m in mine] == list(range(1, 61))  # seq gap-free
         assert len({m[2] for m in mine}) == 60  # each client_id stored once
     assert ids == list(range(1, head + 1)) and head == 60 * 3
+
+
+def test_a_node_reconnects_after_the_server_dropped_its_connections(
+    template_url: str, tmp_path: Path
+) -> None:
+    """A restart of PostgreSQL (here: every connection of the node killed) costs at most the
+    requests in flight; /healthz and writes work again without restarting the node."""
+    settings = Settings(
+        database=template_url, data_folder=tmp_path, secret_key="k", ai_enabled=False
+    )
+    with TestClient(create_app(settings)) as client:
+        key = client.post("/api/v1/chat/public/start", json={}).json()["session_key"]
+        with closing(psycopg.connect(template_url, autocommit=True)) as admin:
+            killed = admin.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchone()
+        assert killed is not None and killed[0] >= 3  # the writer and two readers
+        answers = [client.get("/healthz").status_code for _ in range(3)]
+        assert answers[-1] == 200
+        body = {"session_key": key, "content": "still there?"}
+        sent = [client.post("/api/v1/chat/public/message", json=body) for _ in range(2)]
+        assert sent[-1].status_code == 201

@@ -29,6 +29,7 @@ log = logging.getLogger("chat.storage")
 
 # Statements of a batch are few and repeated: let the server keep their plans.
 PREPARE_THRESHOLD = 2
+CONNECT_TIMEOUT = 10  # seconds: an unreachable server fails /healthz instead of hanging it
 # The first statement of every write transaction, on every node: it serialises writers on one
 # row, so event ids commit in id order, a session's next seq and a client_id's earlier message
 # are read after every earlier commit, and two writers never wait on each other's rows in
@@ -93,7 +94,9 @@ class PgConnection:
 
     def connect(self) -> None:
         """(Re)connect: autocommit, so BEGIN and COMMIT are ours, as with sqlite3's None level."""
-        raw = psycopg.connect(self.url, autocommit=True, row_factory=_rows)
+        raw = psycopg.connect(
+            self.url, autocommit=True, row_factory=_rows, connect_timeout=CONNECT_TIMEOUT
+        )
         raw.prepare_threshold = PREPARE_THRESHOLD
         if self.readonly:
             raw.execute("SET default_transaction_read_only = on")
