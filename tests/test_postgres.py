@@ -20,8 +20,14 @@ from chat.models import SenderType, SessionStatus, now_iso
 from chat.service.retries import seen_message
 from chat.service.transaction import Posted, Transaction
 from chat.storage import events, sessions
-from chat.storage.migrate import MIGRATIONS, MIGRATIONS_POSTGRESQL, load_migrations
+from chat.storage.migrate import (
+    MIGRATIONS,
+    MIGRATIONS_POSTGRESQL,
+    load_migrations,
+    migrate_postgresql,
+)
 from chat.storage.postgres import LOCK_COUNTER, PgConnection, PostgresDatabase, translate
+from chat.storage.search import search_sessions
 from tests.postgres import empty_database, fresh_database
 
 URL = "postgresql://switchboard:s3cret-pass@db.example:5432/chat"
@@ -226,3 +232,32 @@ def test_a_node_reconnects_after_the_server_dropped_its_connections(
         body = {"session_key": key, "content": "still there?"}
         sent = [client.post("/api/v1/chat/public/message", json=body) for _ in range(2)]
         assert sent[-1].status_code == 201
+
+
+@pytest.mark.anyio
+async def test_a_database_from_before_search_gets_its_messages_indexed() -> None:
+    with empty_database() as url:
+        old = PgConnection(url)
+        old.connect()
+        assert migrate_postgresql(old, target=3) == 3
+        old.execute(
+            "INSERT INTO chat_sessions (key_hash, status, customer_name, created_at, updated_at)"
+            " VALUES ('\\x01', 'queued', 'Old Timer', 'then', 'then')"
+        )
+        old.execute(
+            "INSERT INTO messages (session_id, seq, sender_type, content, created_at)"
+            " VALUES (1, 1, 'customer', 'my gramophone is broken', 'then')"
+        )
+        assert old.raw is not None
+        old.raw.close()
+        database = PostgresDatabase(url)
+        await database.open()
+        try:
+            found = await database.read(
+                lambda c: search_sessions(c, ["gramophone"], None, None, 10)
+            )
+        finally:
+            await database.close()
+    (result,) = found
+    assert result.session.customer_name == "Old Timer" and result.session.message_count == 1
+    assert [hit.message.content for hit in result.hits] == ["my gramophone is broken"]
