@@ -3,7 +3,6 @@ database copied from it for each test (CREATE DATABASE … TEMPLATE takes millis
 
 from __future__ import annotations
 
-import asyncio
 import os
 import secrets
 from collections.abc import Iterator
@@ -13,7 +12,8 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import pytest
 
-from chat.storage.postgres import PostgresDatabase
+from chat.storage.migrate import migrate_postgresql
+from chat.storage.postgres import PgConnection
 
 SERVER_VARIABLE = "SWITCHBOARD_TEST_POSTGRES"
 DEFAULT_SERVER = "postgresql://switchboard:switchboard@127.0.0.1:5432/postgres"
@@ -54,13 +54,11 @@ def template_database() -> Iterator[str]:
     name = f"switchboard_template_{secrets.token_hex(4)}"
     admin(f"CREATE DATABASE {name}")
     try:
-        database = PostgresDatabase(database_url(name), readers=0)
-
-        async def migrate() -> None:
-            await database.open()
-            await database.close()
-
-        asyncio.run(migrate())
+        # In this thread, without an event loop: Playwright's sync API may be running one.
+        conn = PgConnection(database_url(name))
+        conn.connect()
+        with closing(conn.raw):  # type: ignore[type-var]
+            migrate_postgresql(conn)
         yield name
     finally:
         admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -10,6 +10,7 @@ from contextlib import closing
 from chat.models import Found, Hit, Message, Part, Session, SessionStatus
 from chat.storage.dialect import dialect
 from chat.storage.sessions import SESSION_SELECT
+from chat.words import search_words
 
 PREFIX_MIN = 2  # a last word shorter than this is matched whole: "a"* would match everything
 MATCHES_PER_SESSION = 3
@@ -122,10 +123,15 @@ def iter_hits_postgresql(
 
 
 def with_ellipses(marked: str, content: str) -> str:
-    """A headline with "…" where it cuts the message short, as FTS5's snippet() has."""
+    """A headline as FTS5's snippet() makes it: "…" where it cuts words off the message, and
+    what ts_headline leaves out around it that holds no word (a leading "<", say) kept."""
     plain = marked.replace(OPEN, "").replace(CLOSE, "")
-    start = "" if content.startswith(plain) else ELLIPSIS
-    end = "" if content.endswith(plain) else ELLIPSIS
+    at = content.find(plain)
+    if at < 0:
+        return marked
+    before, after = content[:at], content[at + len(plain) :]
+    start = ELLIPSIS if search_words(before) else before
+    end = ELLIPSIS if search_words(after) else after
     return f"{start}{marked}{end}"
 
 
