@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import closing
@@ -28,7 +31,8 @@ from chat.storage.migrate import (
 )
 from chat.storage.postgres import LOCK_COUNTER, PgConnection, PostgresDatabase, translate
 from chat.storage.search import search_sessions
-from tests.postgres import empty_database, fresh_database
+from tests.conftest import ROOT
+from tests.postgres import credentials, empty_database, fresh_database
 
 URL = "postgresql://switchboard:s3cret-pass@db.example:5432/chat"
 
@@ -261,3 +265,28 @@ async def test_a_database_from_before_search_gets_its_messages_indexed() -> None
     (result,) = found
     assert result.session.customer_name == "Old Timer" and result.session.message_count == 1
     assert [hit.message.content for hit in result.hits] == ["my gramophone is broken"]
+
+
+def test_create_agent_adds_an_agent_to_a_postgresql_database(
+    template_url: str, tmp_path: Path
+) -> None:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("SWITCHBOARD_")}
+    environ |= {
+        "SWITCHBOARD_AGENT_PASSWORD": "Another-pass-1",
+        "SWITCHBOARD_DATA_DIR": str(tmp_path),
+    }
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "app.py"), "create-agent", "--email", "New@Example.com"]
+        + ["--name", "New One", "--database", template_url],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert credentials() not in done.stdout + done.stderr
+    settings = Settings(database=template_url, data_folder=tmp_path, ai_enabled=False)
+    with TestClient(create_app(settings)) as client:
+        login = {"email": "NEW@example.COM", "password": "Another-pass-1"}
+        assert client.post("/api/v1/auth/login", json=login).status_code == 200
