@@ -41,10 +41,12 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Every test on the `settings` fixture runs on both backends, as test[sqlite] and
     test[postgresql]; one marked sqlite_only runs on SQLite alone (never skipped: it is simply
     not generated for PostgreSQL). That marker is for tests about the SQLite file itself."""
+    only = metafunc.definition.get_closest_marker("sqlite_only") is not None
+    backends = BACKENDS[:1] if only else BACKENDS
     if "database_backend" in metafunc.fixturenames:
-        only = metafunc.definition.get_closest_marker("sqlite_only") is not None
-        backends = BACKENDS[:1] if only else BACKENDS
         metafunc.parametrize("database_backend", backends, ids=backends, scope="function")
+    if "module_database_backend" in metafunc.fixturenames:
+        metafunc.parametrize("module_database_backend", backends, ids=backends, scope="module")
 
 
 @pytest.fixture
@@ -66,6 +68,20 @@ def database(
     """The test's own empty database: a SQLite file in tmp_path, or a PostgreSQL URL."""
     if database_backend == "sqlite":
         yield tmp_path / "chat.db"
+        return
+    with fresh_database(request.getfixturevalue("postgres_template")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def module_database(
+    module_database_backend: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
+) -> Iterator[Path | str]:
+    """`database` for a module-scoped app (the fuzz and schema tests): one per module."""
+    if module_database_backend == "sqlite":
+        yield tmp_path_factory.mktemp("module") / "chat.db"
         return
     with fresh_database(request.getfixturevalue("postgres_template")) as url:
         yield url

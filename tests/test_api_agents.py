@@ -271,3 +271,9 @@ def test_numeric_ids_never_open_a_conversation_to_the_public(client: TestClient)
     assert_error(answer, 404, "not_found")
     assert_error(client.get(f"{API}/chat/sessions/{session_id}/messages"), 401, "unauthorized")
     assert session_of(client, login(client), session_id)["message_count"] == 1
+
+
+def test_an_email_holding_nul_is_a_wrong_login_not_a_server_error(client: TestClient) -> None:
+    """PostgreSQL's text cannot hold NUL: the lookup must not send it there."""
+    answer = client.post(f"{API}/auth/login", json={"email": "a\u0000@x.com", "password": "x"})
+    assert_error(answer, 401, "unauthorized")

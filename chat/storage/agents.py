@@ -35,6 +35,8 @@ def get_agent(db: sqlite3.Connection, agent_id: int) -> Agent | None:
 
 
 def get_agent_by_email(db: sqlite3.Connection, email: str) -> Agent | None:
+    if "\0" in email:
+        return None  # no stored email holds NUL (PostgreSQL's text cannot: it would raise)
     rows = db.execute(BY_EMAIL[dialect(db)], (email,)).fetchall()
     row = rows[0] if rows else None
     return Agent.from_row(row) if row else None
