@@ -137,6 +137,11 @@ def _row(name: str, stats: dict[str, float]) -> str:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["cluster"]:
+        from bench.cluster_load import main as cluster
+
+        cluster(sys.argv[2:])
+        return
     if sys.argv[1:2] == ["crash"]:
         from bench.crash import main as crash
 

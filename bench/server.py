@@ -56,7 +56,7 @@ class AppProcess:
     keeps across restarts; its output is appended to `log`. The benchmark, the crash harness and
     the tests all start their servers through this one class."""
 
-    database: Path
+    database: Path | str  # a SQLite file, or a postgresql:// URL
     port: int
     env: dict[str, str]
     log: Path
@@ -64,6 +64,7 @@ class AppProcess:
     stop_within: float = 10  # seconds stop() waits after SIGTERM before SIGKILL
     script: Sequence[str] = ("app.py",)
     process: subprocess.Popen[bytes] | None = None
+    extra_flags: Sequence[str] = ()  # given at every start, before start()'s own
 
     @property
     def url(self) -> str:
@@ -82,6 +83,7 @@ class AppProcess:
             str(self.port),
             "--database",
             str(self.database),
+            *self.extra_flags,
             *flags,
         ]
         with self.log.open("ab") as out:

@@ -198,6 +198,7 @@ def create_app(settings: Settings) -> Starlette:
             if settings.demo_data:
                 await accounts.ensure_demo_agents()
             service = ChatService(db, hub, settings)
+            await service.check_files_folder()
             if swept := await service.sweep_files():
                 log.info("removed %d file(s) that no message carries", swept)
             app.state.db = db

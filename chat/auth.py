@@ -156,11 +156,16 @@ class Accounts:
         return await self.db.write(insert)
 
     async def ensure_demo_agents(self) -> None:
-        """Create the contract's demo agents on a database that has no agents yet."""
+        """Create the contract's demo agents on a database that has no agents yet. Several
+        nodes of a cluster may start at once on a new database: an agent another node created
+        meanwhile is a Conflict here, and is left as it is."""
         if await self.db.read(agents.count_agents):
             return
         for email, name, role in DEMO_AGENTS:
-            await self.create_agent(email, name, DEMO_PASSWORD, role)
+            try:
+                await self.create_agent(email, name, DEMO_PASSWORD, role)
+            except Conflict:
+                continue
 
     def _unsign(self, cookie: str) -> str | None:
         try:

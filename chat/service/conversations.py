@@ -196,6 +196,10 @@ class ChatService:
         """An agent sends a file, under the same rules as a reply."""
         return await self.agents.post_file(agent, session_id, source, name, caption, client_id)
 
+    async def check_files_folder(self) -> None:
+        """Refuse to start (FolderNotShared) on a files folder the other nodes do not share."""
+        await self.uploads.check_folder()
+
     async def sweep_files(self) -> int:
         """Remove upload debris a crash left behind; run at start."""
         return await self.uploads.sweep()

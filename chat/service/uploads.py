@@ -4,6 +4,9 @@ commits, and swept when a crash left it behind."""
 from __future__ import annotations
 
 import asyncio
+import os
+import secrets
+import sqlite3
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -13,12 +16,18 @@ from chat.attachments import Staged, stage
 from chat.errors import NotFound
 from chat.models import Attachment
 from chat.service.transaction import Posted, Transaction
-from chat.storage import attachments
+from chat.storage import attachments, settings
 from chat.storage.database import Database
 
 # A file nobody refers to is swept only once it is this old: an upload staged by another process
 # (or still committing) is never mistaken for debris.
 SWEEP_AGE = 3600
+MARKER = ".switchboard-folder"  # in the data folder: the token the database keeps too
+FOLDER_SETTING = "files_folder_token"
+
+
+class FolderNotShared(RuntimeError):
+    """This node's files folder is not the one the database's files are in."""
 
 
 class Uploads:
@@ -63,6 +72,37 @@ class Uploads:
             raise NotFound("No such file.")
         return found, self.folder / found.stored_name
 
+    async def check_folder(self) -> None:
+        """Make sure this node sees the files folder the other nodes use (a cluster needs one
+        shared folder): a marker file in it must hold the token the database keeps. The first
+        node to start writes both, inside its write transaction, so nodes starting together
+        agree. A folder without the marker is accepted (and marked) only while no file has been
+        stored yet; otherwise the node refuses to start."""
+        await asyncio.to_thread(self.folder.mkdir, parents=True, exist_ok=True)
+        marker = self.folder.parent / MARKER  # beside files/, so no sweep ever meets it
+
+        def claim(conn: sqlite3.Connection) -> tuple[str, int]:
+            token = settings.get_setting(conn, FOLDER_SETTING)
+            if token is None:
+                token = secrets.token_hex(16)
+                _write_marker(marker, token)
+                settings.put_setting(conn, FOLDER_SETTING, token)
+            return token, settings.count_attachments(conn)
+
+        token, stored = await self.db.write(claim)
+        found = await asyncio.to_thread(_read_marker, marker)
+        if found == token:
+            return
+        if found is None and stored == 0:
+            await asyncio.to_thread(_write_marker, marker, token)
+            return
+        state = "missing" if found is None else "different"
+        raise FolderNotShared(
+            f"The files folder {self.folder} is not the one the database's files are in (the "
+            f"marker {marker} is {state}). Every node of a cluster needs the same shared "
+            "folder: give each the same --data-dir."
+        )
+
     async def sweep(self, older_than: float = SWEEP_AGE) -> int:
         """Remove what a crash or a cancelled upload left behind: half-written `.upload-*` files
         and files no message carries, once they are `older_than` seconds old. Run at start."""
@@ -96,3 +136,19 @@ def _sweep(folder: Path, kept: set[str], before: float) -> int:
         path.unlink(missing_ok=True)
         removed += 1
     return removed
+
+
+def _write_marker(path: Path, token: str) -> None:
+    temp = path.with_name(f"{path.name}.{secrets.token_hex(4)}")
+    with temp.open("w") as handle:
+        handle.write(token)
+        handle.flush()
+        os.fsync(handle.fileno())
+    temp.replace(path)
+
+
+def _read_marker(path: Path) -> str | None:
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        return None
