@@ -30,7 +30,7 @@ from chat.routes import api, docs, files, pages, widget, ws
 from chat.service import ChatService
 from chat.service.assistant import Assistant
 from chat.storage import events
-from chat.storage.database import Database
+from chat.storage.postgres import open_database
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger("chat")
@@ -189,7 +189,7 @@ def create_app(settings: Settings) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        db = Database(settings.database, settings.synchronous, settings.reader_connections)
+        db = open_database(settings)
         await db.open()
         try:
             hub = Hub(backplane_for(settings.backplane_url), settings.limits.socket_queue)
