@@ -287,7 +287,13 @@ async def test_a_node_killed_with_sigkill_stops_holding_sockets_presence_and_typ
             "SWITCHBOARD_FAILED_LOGINS": "1000",
             "SWITCHBOARD_AI": "0",
         }
-        node = AppProcess(settings.database, free_port(), env, tmp_path / "node.log")
+        node = AppProcess(
+            settings.database,
+            free_port(),
+            env,
+            tmp_path / "node.log",
+            extra_flags=("--data-dir", str(settings.data_dir)),  # the other nodes' folder
+        )
         await asyncio.to_thread(node.start)
         try:
             bob = await a.agent_socket(await a.login(BOB))
