@@ -56,6 +56,8 @@ class CustomerSide:
         self.uploads = uploads
         self.receipts = receipts
         self._wake_ai = wake_ai  # a customer message the AI may answer was committed
+        # Whether new conversations start with the AI; an admin may switch it at run time.
+        self.ai_enabled = settings.ai_enabled
         limits = settings.limits
         self._starts = RateLimit(limits.starts_per_minute, 60)
         self._session_sends = RateLimit(limits.messages_per_minute, 60)
@@ -69,7 +71,7 @@ class CustomerSide:
     ) -> Started:
         self._starts.hit(address, "Too many new conversations from this address; please wait.")
         key = new_secret()
-        status = SessionStatus.BOT if self.settings.ai_enabled else SessionStatus.QUEUED
+        status = SessionStatus.BOT if self.ai_enabled else SessionStatus.QUEUED
 
         def work(tx: Transaction) -> Changed:
             session_id = sessions.insert_session(
