@@ -96,7 +96,8 @@ def advance_read_mark(db: sqlite3.Connection, session_id: int, reader: str, seq:
 def list_held_session_ids(db: sqlite3.Connection, agent_id: int) -> list[int]:
     """The open (`active`) conversations this agent holds, oldest first."""
     rows = db.execute(
-        "SELECT id FROM chat_sessions WHERE assigned_agent_id = ? AND status = 'active' ORDER BY id",
+        "SELECT id FROM chat_sessions WHERE assigned_agent_id = ? AND status = 'active'"
+        " ORDER BY id",
         (agent_id,),
     ).fetchall()
     return [int(row[0]) for row in rows]
