@@ -29,7 +29,7 @@ from chat.hub import Hub
 from chat.hub.backplane import backplane_for
 from chat.redact import redact
 from chat.routes import admin as admin_routes
-from chat.routes import api, docs, files, pages, widget, ws
+from chat.routes import admin_pages, api, docs, files, pages, widget, ws
 from chat.service import ChatService
 from chat.service.admin import AdminService
 from chat.service.assistant import Assistant
@@ -256,6 +256,7 @@ def create_app(settings: Settings) -> Starlette:
             *admin_routes.routes,
             *files.routes,
             *pages.routes,
+            *admin_pages.routes,
             *widget.routes,
             *docs.routes,
             *ws.routes,
