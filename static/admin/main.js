@@ -14,3 +14,4 @@ new Agents(initial.agents, initial.me, wrote);
 new WidgetSettings(initial.widget, wrote);
 new AiSettings(initial.ai, wrote);
 new Knowledge(initial.articles, wrote);
+document.body.dataset.ready = "true"; // the forms are filled and listening
