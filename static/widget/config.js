@@ -2,7 +2,8 @@
  * visitor's browser (localStorage under the chat server's origin, memory where that is blocked).
  *
  * Optional attributes on the tag: data-server, data-title, data-accent, data-position
- * (right|left), data-greeting, data-ask-details (never|optional|required; "true" is required).
+ * (right|left), data-greeting, data-ask-details (never|optional|required; "true" is required),
+ * data-locale.
  * What the tag leaves out comes from the settings an admin chose (the public config, read at
  * load), else from the defaults here. */
 
