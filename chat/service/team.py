@@ -1,5 +1,5 @@
 """The team as its agents see one another: each one's presence (Available, Busy, offline),
-kept across restarts, and an agent's removal."""
+kept across restarts. Adding and removing agents is the admin's (staff.py)."""
 
 from __future__ import annotations
 

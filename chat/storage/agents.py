@@ -52,10 +52,6 @@ def update_agent_password(db: sqlite3.Connection, agent_id: int, password_hash: 
     db.execute("UPDATE agents SET password_hash = ? WHERE id = ?", (password_hash, agent_id))
 
 
-def deactivate_agent(db: sqlite3.Connection, agent_id: int) -> None:
-    db.execute("UPDATE agents SET is_active = 0 WHERE id = ?", (agent_id,))
-
-
 def update_agent_presence(db: sqlite3.Connection, agent_id: int, presence: Presence) -> Agent:
     rows = db.execute(
         "UPDATE agents SET presence = ? WHERE id = ? RETURNING *", (presence.value, agent_id)
