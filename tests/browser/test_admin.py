@@ -88,6 +88,7 @@ def test_a_new_accent_colour_shows_in_the_demo_widget_after_a_reload(
     expect(launcher).to_have_css("background-color", "rgb(204, 51, 0)")
     # The demo page's own data-title still wins over the stored title.
     expect(visitor.page.locator("switchboard-chat .title")).to_have_text("Northwind Coffee")
+    visitor.page.screenshot(path=f"{SHOTS}/widget-accent.png")
     assert visitor.errors == [] and boss.errors == []
 
 
