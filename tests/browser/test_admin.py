@@ -6,13 +6,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+import httpx
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Person
 from tests.browser.test_agent_page import live_status, log_in
 from tests.browser.test_presence import teammate
 from tests.browser.test_widget import open_widget, say
-from tests.conftest import ADMIN, ALICE, LiveServer
+from tests.conftest import ADMIN, ALICE, PASSWORD, LiveServer
 
 SHOTS = "/tmp"
 
@@ -151,3 +152,43 @@ def test_an_agent_opening_admin_sees_the_403_page(
     assert answer is not None and answer.status == 403
     expect(page.get_by_role("heading", name="We could not do that")).to_be_visible()
     expect(page.get_by_text("The admin area is for admins")).to_be_visible()
+
+
+def test_stored_position_and_optional_details_reach_the_widget(
+    quiet_server: LiveServer, person: Callable[..., Person]
+) -> None:
+    server = quiet_server
+    boss = httpx.post(
+        f"{server.url}/api/v1/auth/login", json={"email": ADMIN, "password": PASSWORD}
+    ).json()["token"]
+    settings = {
+        "title": "Ignored: the demo's tag names its own",
+        "greeting": "Stored <b>greeting</b>",
+        "accent": "#0e9384",
+        "position": "left",
+        "ask_details": "optional",
+        "locale": "auto",
+    }
+    stored = httpx.put(
+        f"{server.url}/api/v1/settings/widget",
+        json=settings,
+        headers={"Authorization": f"Bearer {boss}"},
+    )
+    assert stored.status_code == 200, stored.text
+    visitor = person()
+    page = visitor.page
+    page.goto(server.url + "/widget-demo.html")
+    launcher = page.get_by_role("button", name="Open chat")
+    box = launcher.bounding_box()
+    assert box is not None and box["x"] < 200  # bottom left
+    launcher.click()
+    form = page.locator("switchboard-chat form.details")
+    expect(form).to_contain_text("(optional)")
+    # The demo's tag sets its own greeting, which wins; the name and email may stay empty.
+    expect(page.locator("switchboard-chat .greeting .bubble")).to_have_text(
+        "Hi! Ask us anything about your coffee."
+    )
+    form.get_by_role("button", name="Start chat").click()
+    expect(page.get_by_role("textbox", name="Message")).to_be_visible()
+    say(page, "Hello from a visitor who gave no details")
+    assert visitor.errors == []
