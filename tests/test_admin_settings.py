@@ -5,7 +5,7 @@ logged; the Test button asks Gemini (a stand-in speaking its REST API) one quest
 from __future__ import annotations
 
 import logging
-import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -13,7 +13,8 @@ from admin_client import API, admin
 from conftest import ALICE, assert_error, login, start
 from starlette.testclient import TestClient
 
-from tests.test_ai_gemini import FakeGemini, GeminiHandler, GeminiServer
+from tests.gemini_stub import gemini_stub
+from tests.test_ai_gemini import FakeGemini
 
 KEY = "AIza-admin-test-key-never-log-me-123"
 WIDGET = {
@@ -29,15 +30,8 @@ AI = {"enabled": True, "reply_delay": 0.5, "gemini_model": "gemini-2.5-flash"}
 
 @pytest.fixture
 def fake_gemini() -> Iterator[FakeGemini]:
-    server = GeminiServer(("127.0.0.1", 0), GeminiHandler)
-    server.fake = FakeGemini(url=f"http://127.0.0.1:{server.server_address[1]}")
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield server.fake
-    server.fake.released.set()
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with gemini_stub() as fake:
+        yield fake
 
 
 def test_the_widget_settings_start_as_the_widgets_defaults(client: TestClient) -> None:
@@ -203,7 +197,7 @@ def test_the_ai_answers_with_gemini_once_an_admin_stores_a_key(
         history = client.get(f"{API}/chat/public/session/{key}").json()["messages"]
         if any(m["sender_type"] == "ai" for m in history):
             break
-        threading.Event().wait(0.05)
+        time.sleep(0.05)
     ai = [m["content"] for m in history if m["sender_type"] == "ai"]
     assert ai == ["Gemini says: the Office plan is $99."]
 

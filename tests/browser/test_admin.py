@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 from playwright.sync_api import Page, expect
@@ -13,7 +14,8 @@ from tests.browser.conftest import Person
 from tests.browser.test_agent_page import live_status, log_in
 from tests.browser.test_presence import teammate
 from tests.browser.test_widget import open_widget, say
-from tests.conftest import ADMIN, ALICE, PASSWORD, LiveServer
+from tests.conftest import ADMIN, ALICE, PASSWORD, LiveServer, serving
+from tests.gemini_stub import gemini_stub
 
 SHOTS = "/tmp"
 
@@ -192,3 +194,29 @@ def test_stored_position_and_optional_details_reach_the_widget(
     expect(page.get_by_role("textbox", name="Message")).to_be_visible()
     say(page, "Hello from a visitor who gave no details")
     assert visitor.errors == []
+
+
+def test_the_ai_tests_show_geminis_answer_and_the_key_is_never_shown_again(
+    tmp_path: Path, person: Callable[..., Person]
+) -> None:
+    key = "AIza-browser-test-key-0123456789"
+    with gemini_stub() as gemini, serving(tmp_path, "ai", GEMINI_BASE_URL=gemini.url) as server:
+        gemini.text = "Loud and clear!"
+        boss = person()
+        page = log_in(boss, server, ADMIN)
+        open_admin(page)
+        form = page.get_by_role("form", name="AI settings")
+        expect(form.get_by_text("No Gemini key is configured.")).to_be_visible()
+        form.get_by_label("Gemini API key").fill(key)
+        form.get_by_role("button", name="Save AI settings").click()
+        expect(form.get_by_text("A Gemini key is configured.")).to_be_visible()
+        expect(form.get_by_label("Gemini API key")).to_have_value("")
+        form.get_by_role("button", name="Test").click()
+        expect(page.locator("#ai-test-result")).to_have_text("Gemini answered: Loud and clear!")
+        gemini.status = 500
+        form.get_by_role("button", name="Test").click()
+        expect(page.locator("#ai-test-result")).to_contain_text("Gemini failed: ")
+        page.reload()
+        assert key not in page.content()
+        assert gemini.requests[0]["headers"].get("x-goog-api-key") == key
+        assert boss.errors == []
