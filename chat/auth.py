@@ -77,9 +77,11 @@ class Accounts:
         for key in keys:
             self._failures.check(key, message)
         agent = await self.db.read(lambda c: agents.get_agent_by_email(c, email))
-        stored = agent.password_hash if agent and agent.is_active else self._decoy_hash
+        # An agent with no password yet (a setup link not used) takes as long as anyone else.
+        usable = agent is not None and agent.is_active and agent.password_hash.startswith("$")
+        stored = agent.password_hash if agent is not None and usable else self._decoy_hash
         ok, rehashed = await asyncio.to_thread(_verify, stored, password)
-        if not ok or agent is None or not agent.is_active:
+        if not ok or agent is None or not usable:
             for key in keys:
                 self._failures.record(key)
             raise Unauthorized(WRONG_LOGIN)
