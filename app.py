@@ -17,7 +17,7 @@ from chat.auth import Accounts
 from chat.config import Settings
 from chat.errors import ChatError
 from chat.models import Role
-from chat.storage.database import Database
+from chat.storage.postgres import open_database
 
 PASSWORD_VARIABLE = "SWITCHBOARD_AGENT_PASSWORD"
 
@@ -44,7 +44,7 @@ def serve(argv: Sequence[str]) -> None:
 async def _create_agent(
     settings: Settings, email: str, name: str, password: str, role: Role
 ) -> str:
-    db = Database(settings.database, settings.synchronous)
+    db = open_database(settings)
     await db.open()
     try:
         agent = await Accounts(db, settings.with_secret()).create_agent(email, name, password, role)

@@ -107,6 +107,7 @@ class AppProcess:
         """SIGKILL: no shutdown code runs; only what was committed can survive."""
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
+            self.process.wait()  # reaped, so that a restart's new process replaces it cleanly
 
     def stop(self, kill: bool = False) -> None:
         if self.process is None:

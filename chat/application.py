@@ -25,8 +25,7 @@ from chat.auth import Accounts
 from chat.codec import Codec
 from chat.config import Settings
 from chat.errors import ChatError, Conflict, Forbidden, Invalid, NotFound, Unauthorized
-from chat.hub import Hub
-from chat.hub.backplane import backplane_for
+from chat.hub import Hub, backplane_for
 from chat.redact import redact
 from chat.routes import admin as admin_routes
 from chat.routes import admin_pages, api, docs, files, pages, widget, ws
@@ -34,7 +33,8 @@ from chat.service import ChatService
 from chat.service.admin import AdminService
 from chat.service.assistant import Assistant
 from chat.service.preferences import AiConfig
-from chat.storage.database import Database
+from chat.storage import events
+from chat.storage.postgres import open_database
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger("chat")
@@ -214,11 +214,17 @@ def create_app(settings: Settings) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        db = Database(settings.database, settings.synchronous, settings.reader_connections)
+        db = open_database(settings)
         await db.open()
         try:
             hub = Hub(backplane_for(settings.backplane_url), settings.limits.socket_queue)
-            await hub.start()
+            await hub.start(
+                lambda after, until, limit: db.read(
+                    lambda c: events.list_events_after(c, after, until, limit)
+                ),
+                lambda: db.read(events.get_event_head),
+            )
+            log.info("node %s started", hub.node)
             accounts = Accounts(db, settings, hub)
             if settings.demo_data:
                 await accounts.ensure_demo_agents()
@@ -238,6 +244,7 @@ def create_app(settings: Settings) -> Starlette:
             app.state.assistant = assistant
             expiry = asyncio.create_task(service.typists.run(), name="typing-expiry")
             watch = asyncio.create_task(admin.watch(), name="admin-settings")
+            service.presence.start()
             try:
                 yield
             finally:

@@ -19,7 +19,7 @@ from chat.config import Settings
 from chat.errors import Conflict, Forbidden, Invalid, Unauthorized
 from chat.hub import Hub
 from chat.models import Agent, Role, now_iso
-from chat.ratelimit import RateLimit
+from chat.ratelimit import MemoryLimiter
 from chat.storage import agents, tokens
 from chat.storage.database import Database
 from chat.wire import Text
@@ -62,7 +62,10 @@ class Accounts:
         self.settings = settings
         self.hub = hub
         limits = settings.limits
-        self._failures = RateLimit(limits.failed_logins, limits.failed_login_window)
+        window = (limits.failed_logins, limits.failed_login_window)
+        self._failures = (
+            hub.backplane.limiter("logins", *window) if hub is not None else MemoryLimiter(*window)
+        )
         self._cookies = URLSafeTimedSerializer(settings.secret_key, salt="switchboard.login")
         # Verified against when the email is unknown, so both failures take the same time.
         self._decoy_hash = PASSWORDS.hash(new_secret())
@@ -75,7 +78,7 @@ class Accounts:
         keys = (f"email:{email}", f"addr:{address}")
         message = "Too many failed logins; please wait before trying again."
         for key in keys:
-            self._failures.check(key, message)
+            await self._failures.check(key, message)
         agent = await self.db.read(lambda c: agents.get_agent_by_email(c, email))
         # An agent with no password yet (a setup link not used) takes as long as anyone else.
         usable = agent is not None and agent.is_active and agent.password_hash.startswith("$")
@@ -83,7 +86,7 @@ class Accounts:
         ok, rehashed = await asyncio.to_thread(_verify, stored, password)
         if not ok or agent is None or not usable:
             for key in keys:
-                self._failures.record(key)
+                await self._failures.record(key)
             raise Unauthorized(WRONG_LOGIN)
         if rehashed is not None:
             await self.db.write(lambda c: agents.update_agent_password(c, agent.id, rehashed))

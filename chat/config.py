@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 SYNCHRONOUS_LEVELS = ("FULL", "NORMAL")
 ENV_PREFIX = "SWITCHBOARD_"
@@ -51,7 +52,10 @@ class Settings:
 
     host: str = "127.0.0.1"
     port: int = 8000
-    database: Path = Path("data/chat.db")
+    # A SQLite file, or a postgresql://user:password@host:port/db URL (never shown with its
+    # password: see database_label).
+    database: Path | str = field(default=Path("data/chat.db"), repr=False)
+    data_folder: Path | None = None  # files/ and secret_key; None: see data_dir
     secret_key: str = ""
     demo_data: bool = True
     synchronous: str = "FULL"
@@ -76,10 +80,27 @@ class Settings:
     def __post_init__(self) -> None:
         if self.synchronous not in SYNCHRONOUS_LEVELS:
             raise ValueError(f"synchronous must be one of {', '.join(SYNCHRONOUS_LEVELS)}")
+        if isinstance(self.database, str) and not is_database_url(self.database):
+            object.__setattr__(self, "database", Path(self.database))  # a file's name, as given
+
+    @property
+    def uses_postgresql(self) -> bool:
+        return is_database_url(self.database)
 
     @property
     def data_dir(self) -> Path:
-        return self.database.parent
+        """Where files/ and the secret key live: --data-dir, else the SQLite file's folder, else
+        data/ (a cluster gives every node the same shared folder)."""
+        if self.data_folder is not None:
+            return self.data_folder
+        if isinstance(self.database, Path):
+            return self.database.parent
+        return Path("data")
+
+    @property
+    def database_label(self) -> str:
+        """The database as it may be logged: a URL's password replaced by ***."""
+        return hide_password(str(self.database))
 
     def with_secret(self) -> Settings:
         """Return these settings with a secret key, generating and keeping one if none was given.
@@ -116,7 +137,8 @@ class Settings:
         return cls(
             host=args.host,
             port=args.port,
-            database=Path(args.database),
+            database=args.database if is_database_url(args.database) else Path(args.database),
+            data_folder=Path(args.data_dir) if args.data_dir else None,
             secret_key=args.secret_key,
             demo_data=args.demo_data,
             synchronous=args.synchronous.upper(),
@@ -137,6 +159,20 @@ class Settings:
             else None,
             limits=limits,
         )
+
+
+def is_database_url(value: object) -> bool:
+    """Whether --database names a PostgreSQL server rather than a SQLite file."""
+    return isinstance(value, str) and value.startswith(("postgresql://", "postgres://"))
+
+
+def hide_password(url: str) -> str:
+    """A database URL as it may be logged or shown: its password replaced by ***."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
 
 
 def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
@@ -170,7 +206,14 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
     parser.add_argument(
         "--database",
         default=get(ENV_PREFIX + "DATABASE", "data/chat.db"),
-        help="SQLite file [SWITCHBOARD_DATABASE] (default data/chat.db)",
+        help="SQLite file, or postgresql://USER:PASSWORD@HOST:PORT/DB [SWITCHBOARD_DATABASE] "
+        "(default data/chat.db)",
+    )
+    parser.add_argument(
+        "--data-dir",
+        default=get(ENV_PREFIX + "DATA_DIR", ""),
+        help="folder of uploaded files and the generated secret key [SWITCHBOARD_DATA_DIR] "
+        "(default: the SQLite file's folder, or data/ with PostgreSQL)",
     )
     parser.add_argument(
         "--secret-key",

@@ -1,4 +1,5 @@
-"""Shared fixtures: settings on a real SQLite file, the app under TestClient, a live server."""
+"""Shared fixtures: settings on a real SQLite file or a fresh PostgreSQL database, the app under
+TestClient, a live server."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from starlette.testclient import TestClient
 from bench.server import AppProcess, free_port
 from chat.application import create_app
 from chat.config import Limits, Settings
+from tests.postgres import credentials, fresh_database, template_database
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "Password123!"
@@ -32,17 +34,69 @@ ROOMY = Limits(
 )
 
 
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test on the `settings` fixture runs on both backends, as test[sqlite] and
+    test[postgresql]; one marked sqlite_only runs on SQLite alone (never skipped: it is simply
+    not generated for PostgreSQL). That marker is for tests about the SQLite file itself."""
+    only = metafunc.definition.get_closest_marker("sqlite_only") is not None
+    backends = BACKENDS[:1] if only else BACKENDS
+    if "database_backend" in metafunc.fixturenames:
+        metafunc.parametrize("database_backend", backends, ids=backends, scope="function")
+    if "module_database_backend" in metafunc.fixturenames:
+        metafunc.parametrize("module_database_backend", backends, ids=backends, scope="module")
+
+
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
 
 
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    """A database migrated once for the run, that each PostgreSQL test's database copies."""
+    with template_database() as name:
+        yield name
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def database(
+    database_backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Path | str]:
+    """The test's own empty database: a SQLite file in tmp_path, or a PostgreSQL URL."""
+    if database_backend == "sqlite":
+        yield tmp_path / "chat.db"
+        return
+    with fresh_database(request.getfixturevalue("postgres_template")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def module_database(
+    module_database_backend: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
+) -> Iterator[Path | str]:
+    """`database` for a module-scoped app (the fuzz and schema tests): one per module."""
+    if module_database_backend == "sqlite":
+        yield tmp_path_factory.mktemp("module") / "chat.db"
+        return
+    with fresh_database(request.getfixturevalue("postgres_template")) as url:
+        yield url
+
+
+@pytest.fixture
+def settings(database: Path | str, tmp_path: Path) -> Settings:
     """The AI is off unless a test is about it: its replies would interleave with what a test
     counts. Tests about the AI turn it on with replace(settings, ai_enabled=True)."""
     return Settings(
-        database=tmp_path / "chat.db", secret_key="test-secret", limits=ROOMY, ai_enabled=False
+        database=database,
+        data_folder=tmp_path,
+        secret_key="test-secret",
+        limits=ROOMY,
+        ai_enabled=False,
     )
 
 
@@ -97,9 +151,12 @@ LiveServer = AppProcess
 
 
 @contextmanager
-def serving(tmp_path: Path, name: str, **env: str) -> Iterator[LiveServer]:
-    """`python app.py` on a database in tmp_path with roomy limits (and `env` on top) for the
-    block; its log is checked for secrets once it has stopped."""
+def serving(
+    tmp_path: Path, name: str, database: Path | str | None = None, **env: str
+) -> Iterator[LiveServer]:
+    """`python app.py` on a database in tmp_path (or `database`: a PostgreSQL URL) with roomy
+    limits (and `env` on top) for the block; its log is checked for secrets once it has
+    stopped."""
     environ = dict(os.environ)
     environ.update(
         {
@@ -109,10 +166,12 @@ def serving(tmp_path: Path, name: str, **env: str) -> Iterator[LiveServer]:
             "SWITCHBOARD_ADDRESS_MESSAGES_PER_MINUTE": "100000",
             "SWITCHBOARD_FAILED_LOGINS": "1000",
             "SWITCHBOARD_AI": "0",
+            "SWITCHBOARD_DATA_DIR": str(tmp_path),
             **env,
         }
     )
-    server = LiveServer(tmp_path / f"{name}.db", free_port(), environ, tmp_path / "server.log")
+    where = database if isinstance(database, str) else tmp_path / f"{name}.db"
+    server = LiveServer(where, free_port(), environ, tmp_path / "server.log")  # type: ignore[arg-type]
     server.start()
     yield server
     server.stop()
@@ -120,11 +179,12 @@ def serving(tmp_path: Path, name: str, **env: str) -> Iterator[LiveServer]:
 
 
 @pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
-    with serving(tmp_path, "live") as server:
+def live_server(tmp_path: Path, database: Path | str) -> Iterator[LiveServer]:
+    with serving(tmp_path, "live", database) as server:
         yield server
 
 
+DATABASE_CREDENTIALS = credentials()
 # Session keys and tokens are secrets.token_urlsafe(32): 43 characters of this alphabet.
 SECRET_SHAPE = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])")
 
@@ -134,5 +194,6 @@ def assert_log_holds_no_secrets(log: Path) -> None:
     or password (whatever the test did, and however it failed)."""
     text = log.read_text(errors="replace") if log.exists() else ""
     assert PASSWORD not in text, f"a password reached {log}"
+    assert DATABASE_CREDENTIALS not in text, f"the database's password reached {log}"
     leaked = SECRET_SHAPE.findall(text)
     assert not leaked, f"{len(leaked)} key- or token-shaped strings reached {log}: {leaked[:3]}"

@@ -3,21 +3,18 @@
 
 from __future__ import annotations
 
-import sqlite3
-from contextlib import closing
-
 import pytest
 from admin_client import API, add_agent, admin, choose_password, cookie_login, setup_path
 from conftest import ADMIN, ALICE, BOB, PASSWORD, assert_error, login
 from starlette.testclient import TestClient
 
 from chat.config import Settings
+from tests.database_sql import run_sql
 from tests.sockets import running
 
 
 def sql(settings: Settings, statement: str, *args: object) -> list[tuple]:
-    with closing(sqlite3.connect(settings.database)) as db, db:
-        return db.execute(statement, args).fetchall()
+    return run_sql(settings, statement, *args)
 
 
 def agent_id(client: TestClient, headers: dict[str, str], email: str) -> int:

@@ -3,9 +3,7 @@ when someone else saved meanwhile), and the AI answering from the new text withi
 
 from __future__ import annotations
 
-import sqlite3
 import time
-from contextlib import closing
 
 import pytest
 from admin_client import API, admin
@@ -13,6 +11,7 @@ from conftest import ALICE, assert_error, login, start
 from starlette.testclient import TestClient
 
 from chat.config import Settings
+from tests.database_sql import run_sql
 
 ARTICLE = "# Loyalty stamps\n\n## How do loyalty stamps work?\n\nEvery tenth zebracake is free.\n"
 
@@ -115,12 +114,12 @@ def test_an_article_another_node_wrote_is_answered_from_within_two_seconds(
 ) -> None:
     client = make_client(ai_enabled=True, ai_reply_delay=0)
     # Another node shares the database: its write reaches this node without any call here.
-    with closing(sqlite3.connect(settings.database)) as db, db:
-        db.execute(
-            "INSERT INTO knowledge_articles (slug, title, body, version, updated_at)"
-            " VALUES ('loyalty', 'Loyalty stamps', ?, 1, '2099-01-01T00:00:00.000Z')",
-            (ARTICLE,),
-        )
+    run_sql(
+        settings,
+        "INSERT INTO knowledge_articles (slug, title, body, version, updated_at)"
+        " VALUES ('loyalty', 'Loyalty stamps', ?, 1, '2099-01-01T00:00:00.000Z')",
+        ARTICLE,
+    )
     time.sleep(1.2)  # this node looks at the database once a second
     answer = ai_answer(client, "How do loyalty stamps and zebracakes work?", within=0.8)
     assert "Every tenth zebracake is free." in answer

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
-from contextlib import closing
 from dataclasses import replace
 
 import pytest
@@ -13,6 +11,7 @@ from conftest import ADMIN, ALICE, BOB, PASSWORD, assert_error, login, start
 from starlette.testclient import TestClient
 
 from chat.config import Settings
+from tests.database_sql import run_sql
 
 API = "/api/v1"
 PUBLIC = f"{API}/chat/public"
@@ -94,8 +93,7 @@ def test_logout_revokes_the_token(client: TestClient) -> None:
 
 def test_a_deactivated_agent_is_locked_out(client: TestClient, settings: Settings) -> None:
     bob = login(client, BOB)
-    with closing(sqlite3.connect(settings.database)) as db, db:
-        db.execute("UPDATE agents SET is_active = 0 WHERE email = ?", (BOB,))
+    run_sql(settings, "UPDATE agents SET is_active = 0 WHERE email = ?", BOB)
     assert_error(client.get(f"{API}/auth/me", headers=bob), 401, "unauthorized")
     answer = client.post(f"{API}/auth/login", json={"email": BOB, "password": PASSWORD})
     wrong = client.post(f"{API}/auth/login", json={"email": ALICE, "password": "nope-nope"})
@@ -273,3 +271,9 @@ def test_numeric_ids_never_open_a_conversation_to_the_public(client: TestClient)
     assert_error(answer, 404, "not_found")
     assert_error(client.get(f"{API}/chat/sessions/{session_id}/messages"), 401, "unauthorized")
     assert session_of(client, login(client), session_id)["message_count"] == 1
+
+
+def test_an_email_holding_nul_is_a_wrong_login_not_a_server_error(client: TestClient) -> None:
+    """PostgreSQL's text cannot hold NUL: the lookup must not send it there."""
+    answer = client.post(f"{API}/auth/login", json={"email": "a\u0000@x.com", "password": "x"})
+    assert_error(answer, 401, "unauthorized")

@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 
 from chat.application import create_app
 from chat.config import Settings
+from tests.database_sql import run_sql
 
 PUBLIC = "/api/v1/chat/public"
 JSON = {"content-type": "application/json"}
@@ -61,6 +62,7 @@ def test_every_session_gets_its_own_key(client: TestClient) -> None:
     assert len(keys) == 5
 
 
+@pytest.mark.sqlite_only  # reads the SQLite file's bytes; PostgreSQL's key_hash is bytea too
 def test_the_database_keeps_only_a_hash_of_the_key(client: TestClient, tmp_path: Path) -> None:
     key = start(client, name="Pat")["session_key"]
     assert send(client, key, "hello").status_code == 201
@@ -105,9 +107,8 @@ def test_a_retry_with_the_same_client_id_is_stored_once(
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json()["message"] == first.json()["message"]
     assert [m["client_id"] for m in history(client, key)["messages"]] == ["retry-1"]
-    with closing(sqlite3.connect(settings.database)) as db:
-        rows = db.execute("SELECT count(*) FROM messages WHERE client_id = 'retry-1'").fetchone()
-    assert rows == (1,)
+    rows = run_sql(settings, "SELECT count(*) FROM messages WHERE client_id = 'retry-1'")
+    assert rows == [(1,)]
 
 
 def test_the_same_client_id_in_another_session_is_another_message(client: TestClient) -> None:
@@ -269,9 +270,12 @@ def broken_database_client(settings: Settings) -> TestClient:
     """The app after its messages table has gone: every history read fails inside the server."""
     client = TestClient(create_app(settings), raise_server_exceptions=False)
     client.__enter__()
-    with closing(sqlite3.connect(settings.database)) as db, db:
-        db.execute("PRAGMA foreign_keys = OFF")
-        db.execute("DROP TABLE messages")
+    if settings.uses_postgresql:
+        run_sql(settings, "DROP TABLE messages CASCADE")
+    else:
+        with closing(sqlite3.connect(settings.database)) as db, db:
+            db.execute("PRAGMA foreign_keys = OFF")
+            db.execute("DROP TABLE messages")
     return client
 
 

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import io
 import os
-import sqlite3
 import struct
 import time
 import zipfile
 import zlib
 from collections.abc import Iterator
-from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,6 +17,7 @@ from starlette.testclient import TestClient
 
 from chat.config import Settings
 from tests.conftest import BOB, assert_error, login, start
+from tests.database_sql import run_sql
 from tests.sockets import running
 from tests.test_auth_pages import log_in
 
@@ -60,8 +59,7 @@ def files_on_disk(settings: Settings) -> list[Path]:
 
 
 def rows(settings: Settings, table: str) -> int:
-    with closing(sqlite3.connect(settings.database)) as db:
-        return db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    return run_sql(settings, f"SELECT count(*) FROM {table}")[0][0]
 
 
 def upload(client: TestClient, key: str, name: str, body: bytes, **fields: str):

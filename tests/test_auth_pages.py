@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-from contextlib import closing
 from dataclasses import replace
 from html.parser import HTMLParser
 
@@ -14,6 +12,7 @@ from starlette.testclient import TestClient
 
 from chat.application import create_app
 from chat.config import Settings
+from tests.database_sql import run_sql
 
 ME = "/api/v1/auth/me"
 
@@ -55,9 +54,8 @@ def log_in(client: TestClient, email: str = ALICE, password: str = PASSWORD, **h
 
 
 def sql(settings: Settings, statement: str, *args: object) -> list[tuple]:
-    """Run one statement on the app's database file, as an operator with sqlite3 would."""
-    with closing(sqlite3.connect(settings.database)) as db, db:
-        return db.execute(statement, args).fetchall()
+    """Run one statement on the app's database, as an operator with sqlite3 or psql would."""
+    return run_sql(settings, statement, *args)
 
 
 def stored_hash(settings: Settings, email: str = ALICE) -> str:

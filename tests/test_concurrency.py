@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import AsyncIterator
-from contextlib import closing
 
 import httpx
 import pytest
 from conftest import ALICE, BOB, PASSWORD, LiveServer
+
+from tests.database_sql import run_sql
 
 pytestmark = pytest.mark.anyio
 PUBLIC = "/api/v1/chat/public"
@@ -76,6 +76,7 @@ async def test_simultaneous_retries_store_one_message(
     assert len({a.json()["message"]["id"] for a in answers}) == 1
     history = (await http.get(f"{PUBLIC}/session/{key}")).json()["messages"]
     assert [m["client_id"] for m in history if m["client_id"] == "retry-42"] == ["retry-42"]
-    with closing(sqlite3.connect(live_server.database)) as db:
-        count = db.execute("SELECT count(*) FROM messages WHERE client_id = 'retry-42'").fetchone()
-    assert count == (1,)
+    count = run_sql(
+        live_server.database, "SELECT count(*) FROM messages WHERE client_id = 'retry-42'"
+    )
+    assert count == [(1,)]

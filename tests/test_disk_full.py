@@ -14,7 +14,8 @@ from chat.config import Settings
 from tests.conftest import ALICE, assert_error
 from tests.sockets import Server, Socket, running
 
-pytestmark = pytest.mark.anyio
+# The SQLite file filling its disk: PostgreSQL keeps its own files (tests/conftest.py).
+pytestmark = [pytest.mark.anyio, pytest.mark.sqlite_only]
 # A message this long fills a page on its own, and its event row holds it twice: storing it
 # needs new pages whatever room the pages in use have left.
 BIG = "x" * 4000

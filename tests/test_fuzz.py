@@ -91,10 +91,15 @@ class Api:
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
-    database: Path = tmp_path_factory.mktemp("fuzz") / "chat.db"
+def api(module_database: Path | str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     limits = replace(ROOMY, failed_logins=10**6)
-    settings = Settings(database=database, secret_key="fuzz", limits=limits, ai_enabled=False)
+    settings = Settings(
+        database=module_database,
+        data_folder=tmp_path_factory.mktemp("fuzz"),
+        secret_key="fuzz",
+        limits=limits,
+        ai_enabled=False,
+    )
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         auth = login(client, ALICE)
         started = client.post("/api/v1/chat/public/start", json={"name": "Pat"}).json()

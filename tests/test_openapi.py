@@ -139,10 +139,15 @@ class Served:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+def served(
+    module_database: Path | str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Served]:
     """One app for the module under schemathesis's ASGI transport, which runs its lifespan."""
-    database: Path = tmp_path_factory.mktemp("openapi") / "chat.db"
-    app = create_app(Settings(database=database, secret_key="t", limits=ROOMY, ai_enabled=False))
+    folder = tmp_path_factory.mktemp("openapi")
+    settings = Settings(
+        database=module_database, data_folder=folder, secret_key="t", limits=ROOMY, ai_enabled=False
+    )
+    app = create_app(settings)
     served = Served(schemathesis.openapi.from_asgi("/openapi.json", app))
     try:
         logins = [served.login(email) for email in (ALICE, BOB, ADMIN)]

@@ -46,7 +46,7 @@ def file_limit() -> Iterator[None]:
 
 
 @pytest.fixture
-def server(tmp_path: Path, file_limit: None) -> Iterator[LiveServer]:
+def server(tmp_path: Path, file_limit: None, database: Path | str) -> Iterator[LiveServer]:
     env = dict(os.environ)
     env.update(
         {
@@ -56,9 +56,11 @@ def server(tmp_path: Path, file_limit: None) -> Iterator[LiveServer]:
             "SWITCHBOARD_ADDRESS_MESSAGES_PER_MINUTE": "100000",
             "SWITCHBOARD_SOCKETS_PER_SESSION": str(PER_SESSION * 2),
             "SWITCHBOARD_AI": "0",
+            "SWITCHBOARD_DATA_DIR": str(tmp_path),
         }
     )
-    live = LiveServer(tmp_path / "storm.db", free_port(), env, tmp_path / "server.log")
+    where = database if isinstance(database, str) else tmp_path / "storm.db"
+    live = LiveServer(where, free_port(), env, tmp_path / "server.log")  # type: ignore[arg-type]
     live.start()
     yield live
     live.stop()

@@ -300,6 +300,7 @@ def test_words_are_split_on_anything_but_letters_digits_and_marks() -> None:
 # -- migrating a database that already holds messages -----------------------------------------
 
 
+@pytest.mark.sqlite_only  # builds an older SQLite file by hand (PostgreSQL: tests/test_postgres.py)
 @pytest.mark.anyio
 async def test_a_database_from_before_search_gets_its_messages_indexed(
     tmp_path: Path, settings: Settings

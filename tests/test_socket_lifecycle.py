@@ -18,7 +18,7 @@ from chat.hub.hub import Subscriber
 from chat.models import Agent, Session
 from chat.service import ChatService, TooManySockets, Viewer
 from chat.storage import agents
-from chat.storage.database import Database
+from chat.storage.postgres import open_database
 from chat.wire import PublicSessionView, ServerLimits
 from tests.conftest import ALICE, BOB
 from tests.sockets import running
@@ -40,7 +40,7 @@ class World:
 async def world(settings: Settings) -> AsyncIterator[World]:
     """The service over a real database and hub, as the app builds it, with the demo agents."""
     settings = replace(settings, presence_grace=GRACE)
-    db = Database(settings.database)
+    db = open_database(settings)
     await db.open()
     hub = Hub()
     await hub.start()

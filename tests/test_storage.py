@@ -11,19 +11,22 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
+from chat.config import Settings
 from chat.errors import Conflict, StorageFailed
 from chat.models import Agent, Role, now_iso
 from chat.storage import agents
 from chat.storage.database import Database, connect
 from chat.storage.migrate import MIGRATIONS, migrate, schema_version
+from chat.storage.postgres import open_database
 
 pytestmark = pytest.mark.anyio
 MIGRATION_COUNT = len(list(MIGRATIONS.glob("*.sql")))
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "chat.db")
+async def db(settings: Settings) -> AsyncIterator[Database]:
+    """The settings' database: the group-commit tests run on SQLite and on PostgreSQL."""
+    database = open_database(settings)
     await database.open()
     try:
         yield database
@@ -136,6 +139,7 @@ async def test_a_write_that_breaks_a_constraint_does_not_spoil_the_batch(db: Dat
     assert await emails(db) == {"taken@example.com", "fresh@example.com"}
 
 
+@pytest.mark.sqlite_only  # SQLite's pragmas; PostgreSQL's durability is the server's setting
 async def test_writes_are_durable_by_default(db: Database) -> None:
     def pragma(conn: sqlite3.Connection, name: str) -> object:
         row = conn.execute(f"PRAGMA {name}").fetchone()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 
-from chat.hub.backplane import Backplane, Delivery, MemoryBackplane
+from chat.hub.backplane import Backplane, Delivery, Kick, MemoryBackplane
 from chat.models import Event
 
 CLOSE = None  # the sentinel that tells a sender to stop
@@ -28,8 +28,9 @@ class Subscriber:
         agent_id: int | None,
         max_queue: int,
         credential: bytes | None = None,
+        node: str = "",
     ) -> None:
-        self.id = f"s{next(_ids)}"
+        self.id = f"{node}-s{next(_ids)}"  # unique across the nodes of a cluster
         self.session_id = session_id  # set for a customer's socket
         self.agent_id = agent_id  # set for an agent's socket
         self.credential = credential  # the hash of the token or login it was opened with
@@ -86,13 +87,30 @@ class Hub:
 
     def __init__(self, backplane: Backplane | None = None, max_queue: int = 512) -> None:
         self.backplane = backplane or MemoryBackplane()
+        self.node = self.backplane.node
         self.max_queue = max_queue
         self._agents: set[Subscriber] = set()
         self._customers: defaultdict[int, set[Subscriber]] = defaultdict(set)
         self._per_agent: defaultdict[int, int] = defaultdict(int)
+        # Told of every delivery of their topic, from any node (see Delivery.topic).
+        self.listeners: dict[str, Callable[[Delivery], None]] = {}
 
-    async def start(self) -> None:
-        await self.backplane.start(self.deliver)
+    async def start(
+        self,
+        read_events: Callable[[int, int, int], Awaitable[list[Event]]] | None = None,
+        read_head: Callable[[], Awaitable[int]] | None = None,
+    ) -> None:
+        """Join the backplane; `read_events(after, until, limit)` and `read_head()` read the
+        event log, so that a node can fill from the database what it missed between nodes."""
+
+        async def events_after(after: int, until: int, limit: int) -> list[Delivery]:
+            found = await read_events(after, until, limit) if read_events is not None else []
+            return [_delivery(event) for event in found]
+
+        async def head() -> int:
+            return await read_head() if read_head is not None else 0
+
+        await self.backplane.start(self.receive, events_after, head)
 
     async def stop(self) -> None:
         await self.backplane.stop()
@@ -111,6 +129,7 @@ class Hub:
             agent_id=agent_id,
             max_queue=self.max_queue,
             credential=credential,
+            node=self.node,
         )
         if agent_id is not None:
             self._agents.add(sub)
@@ -140,16 +159,17 @@ class Hub:
 
     def kick_agents(
         self, code: int, *, agent_id: int | None = None, credential: bytes | None = None
-    ) -> int:
-        """Close the agent sockets of `agent_id`, or those opened with `credential`."""
-        kicked = 0
+    ) -> None:
+        """Close the agent sockets of `agent_id`, or those opened with `credential`, on every
+        node (here at once)."""
+        self.backplane.publish(Kick(code, agent_id, credential))
+
+    def _kick(self, kick: Kick) -> None:
         for sub in list(self._agents):
-            if (agent_id is not None and sub.agent_id == agent_id) or (
-                credential is not None and sub.credential == credential
+            if (kick.agent_id is not None and sub.agent_id == kick.agent_id) or (
+                kick.credential is not None and sub.credential == kick.credential
             ):
-                sub.kick(code)
-                kicked += 1
-        return kicked
+                sub.kick(kick.code)
 
     @property
     def socket_count(self) -> int:
@@ -160,12 +180,19 @@ class Hub:
     def publish(self, events: Iterable[Event]) -> None:
         """Hand committed events to every process, each frame encoded once per audience."""
         for event in events:
-            self.backplane.publish(
-                Delivery(event.id, event.session_id, event.agent_frame(), event.public_frame())
-            )
+            self.backplane.publish(_delivery(event))
 
     def publish_ephemeral(self, delivery: Delivery) -> None:
         self.backplane.publish(delivery)
+
+    def receive(self, message: Delivery | Kick) -> None:
+        """What the backplane brings: a delivery for this node's sockets, or a kick."""
+        if isinstance(message, Kick):
+            self._kick(message)
+            return
+        self.deliver(message)
+        if message.topic is not None and (listener := self.listeners.get(message.topic)):
+            listener(message)
 
     def deliver(self, delivery: Delivery) -> None:
         """Fan a delivery out to this process's sockets; never waits on any of them."""
@@ -183,3 +210,7 @@ class Hub:
             for sub in self._customers.get(delivery.session_id, ()):
                 if sub.id != delivery.skip:
                     sub.offer(delivery.public_frame, delivery.event_id)
+
+
+def _delivery(event: Event) -> Delivery:
+    return Delivery(event.id, event.session_id, event.agent_frame(), event.public_frame())

@@ -4,7 +4,8 @@ An agent is online from their first open socket until their last one has been cl
 `grace` seconds, so a reload or a network blip shows no flap. While online they show the status
 they chose; otherwise `offline`. Changes go to every agent socket (`agent.presence`); whether
 anyone is available goes to every customer socket when it flips (`chat.availability`).
-This is one process's view: another process's sockets are not counted (see README).
+This board is one process's view; with the Redis backplane, RedisPresenceBoard
+(chat/hub/shared_presence.py) keeps the same rules across every node's sockets.
 """
 
 from __future__ import annotations
@@ -81,6 +82,9 @@ class PresenceBoard:
         self._online.pop(agent.id, None)
         self._announce(AgentRef.of(agent), Presence.OFFLINE, removed=True)
 
+    def start(self) -> None:
+        """Nothing runs in the background here (a grace timer is set per agent)."""
+
     def close(self) -> None:
         """Cancel every grace timer (the app is shutting down)."""
         for timer in self._timers.values():
@@ -98,10 +102,18 @@ class PresenceBoard:
     def _announce(
         self, ref: AgentRef, status: Presence, skip: str | None = None, removed: bool = False
     ) -> None:
-        frame = ephemeral_frame(events.AGENT_PRESENCE, events.AgentPresence(ref, status, removed))
-        self.hub.publish_ephemeral(Delivery(None, None, frame, None, skip))
+        self._tell_agents(ref, status, skip, removed)
         available = any(chosen is Presence.AVAILABLE for _, chosen in self._online.values())
         if available != self._available:
             self._available = available
-            flip = ephemeral_frame(events.AVAILABILITY, events.Availability(available))
-            self.hub.publish_ephemeral(Delivery(None, None, None, flip, all_customers=True))
+            self._tell_customers(available)
+
+    def _tell_agents(
+        self, ref: AgentRef, status: Presence, skip: str | None = None, removed: bool = False
+    ) -> None:
+        frame = ephemeral_frame(events.AGENT_PRESENCE, events.AgentPresence(ref, status, removed))
+        self.hub.publish_ephemeral(Delivery(None, None, frame, None, skip))
+
+    def _tell_customers(self, available: bool) -> None:
+        flip = ephemeral_frame(events.AVAILABILITY, events.Availability(available))
+        self.hub.publish_ephemeral(Delivery(None, None, None, flip, all_customers=True))

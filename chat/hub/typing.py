@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from chat import events
 from chat.events import ephemeral_frame
@@ -14,6 +15,9 @@ from chat.hub.hub import Hub
 
 THROTTLE = 1.0  # seconds between two relayed "still typing" frames of one typist
 EXPIRY = 6.0  # seconds without news after which a typist is taken to have stopped
+# A typist on another node is expired by that node; should it die first, this node tells its own
+# sockets that the typist stopped once this much longer has passed without news.
+REMOTE_EXPIRY = EXPIRY + THROTTLE + 1.0
 
 
 @dataclass(slots=True)
@@ -34,6 +38,9 @@ class TypingRelay:
         self.hub = hub
         self._clock = clock
         self._typists: dict[tuple[str, int], _Typist] = {}
+        # Typists of other nodes: when their "stopped" is due at the latest, and that frame.
+        self._heard: dict[tuple[str, int | None], tuple[float, Delivery]] = {}
+        hub.listeners["typing"] = self._hear
 
     def update(
         self,
@@ -78,6 +85,25 @@ class TypingRelay:
         now = self._clock()
         for key in [k for k, t in self._typists.items() if t.deadline <= now]:
             self._relay(self._typists.pop(key), False)
+        for key in [k for k, (due, _) in self._heard.items() if due <= now]:
+            self.hub.deliver(self._heard.pop(key)[1])  # to this node's sockets only
+
+    def _hear(self, delivery: Delivery) -> None:
+        """A typing frame relayed by any node; one of another node's typists is remembered
+        until it stops, so that it does not show forever here if its node dies."""
+        assert delivery.skip is not None and delivery.agent_frame is not None
+        key = (delivery.skip, delivery.session_id)
+        if key in self._typists:
+            return  # this node's own typist
+        data = json.loads(delivery.agent_frame)["data"]
+        if not data["is_typing"]:
+            self._heard.pop(key, None)
+            return
+        stopped = events.Typing(data["session_id"], data["sender_type"], data["name"], False)
+        frame = ephemeral_frame(events.TYPING, stopped)
+        public = frame if delivery.public_frame is not None else None
+        due = self._clock() + REMOTE_EXPIRY
+        self._heard[key] = (due, replace(delivery, agent_frame=frame, public_frame=public))
 
     async def run(self, every: float = 1.0) -> None:
         """Expire quiet typists until cancelled (the app's lifespan owns this task)."""
@@ -89,4 +115,6 @@ class TypingRelay:
         data = events.Typing(typist.session_id, typist.sender_type, typist.name, is_typing)
         frame = ephemeral_frame(events.TYPING, data)
         public = frame if typist.to_customer else None
-        self.hub.publish_ephemeral(Delivery(None, typist.session_id, frame, public, typist.skip))
+        self.hub.publish_ephemeral(
+            Delivery(None, typist.session_id, frame, public, typist.skip, topic="typing")
+        )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from chat import events
 from chat.events import ViewingNow, ephemeral_frame
 from chat.hub.backplane import Delivery
@@ -15,6 +17,8 @@ class ViewingRelay:
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
         self._open: dict[str, tuple[int, AgentRef]] = {}
+        self._elsewhere: dict[str, tuple[int, AgentRef]] = {}  # other nodes' sockets
+        hub.listeners["viewing"] = self._hear
 
     def update(self, socket_id: str, agent: AgentRef | None, session_id: int | None) -> None:
         """The agent on `socket_id` now has `session_id` open (None: nothing)."""
@@ -33,8 +37,25 @@ class ViewingRelay:
 
     def current(self) -> list[ViewingNow]:
         """Who has what open now: sent to an agent socket when it connects."""
-        return [ViewingNow(sid, agent) for sid, agent in self._open.values()]
+        return [
+            ViewingNow(sid, agent)
+            for sid, agent in (*self._open.values(), *self._elsewhere.values())
+        ]
+
+    def _hear(self, delivery: Delivery) -> None:
+        """A viewing change relayed by any node: another node's is kept for `current()`."""
+        socket_id = delivery.skip
+        if socket_id is None or socket_id in self._open or delivery.agent_frame is None:
+            return
+        data = json.loads(delivery.agent_frame)["data"]
+        if data["is_viewing"]:
+            agent = data["agent"]
+            self._elsewhere[socket_id] = (data["session_id"], AgentRef(agent["id"], agent["name"]))
+        elif self._elsewhere.get(socket_id, (None,))[0] == data["session_id"]:
+            del self._elsewhere[socket_id]
 
     def _relay(self, socket_id: str, session_id: int, agent: AgentRef, on: bool) -> None:
         frame = ephemeral_frame(events.VIEWING, events.Viewing(session_id, agent, on))
-        self.hub.publish_ephemeral(Delivery(None, session_id, frame, None, socket_id))
+        self.hub.publish_ephemeral(
+            Delivery(None, session_id, frame, None, socket_id, topic="viewing")
+        )

@@ -12,7 +12,7 @@ import logging
 import time
 
 from chat.ai.responder import NOT_SURE, Responder, Turn
-from chat.models import Message
+from chat.models import Message, SenderType
 from chat.service.conversations import ChatService
 
 log = logging.getLogger("chat.ai")
@@ -26,6 +26,7 @@ GAVE_UP_AWAY = (
     "They're away right now; we'll reply as soon as someone is back."
 )
 HISTORY = 50  # messages of context a reply is composed from
+TURN_TTL = 60.0  # seconds a node may hold a conversation's turn (compose and post) at most
 
 
 class Assistant:
@@ -71,7 +72,7 @@ class Assistant:
     async def _answer(self, session_id: int) -> None:
         try:
             while await self._wait_turn(session_id):
-                if await self._compose_and_post(session_id):
+                if await self._take_turn(session_id):
                     break
         except asyncio.CancelledError:
             raise
@@ -95,11 +96,25 @@ class Assistant:
                 return True
             await asyncio.sleep(wake - now)
 
+    async def _take_turn(self, session_id: int) -> bool:
+        """Compose and post while holding the conversation's turn, so that two nodes that both
+        heard from its customer (a burst sent through both) do not both answer: the one that
+        waited reads the history after the other's reply and finds nothing left to answer."""
+        backplane = self.service.hub.backplane
+        while (release := await backplane.claim(f"ai:{session_id}", TURN_TTL)) is None:
+            await asyncio.sleep(self.delay)  # another node is answering this conversation
+        try:
+            return await self._compose_and_post(session_id)
+        finally:
+            release()
+
     async def _compose_and_post(self, session_id: int) -> bool:
         """Answer once; False when the customer wrote again meanwhile and it must start over."""
         history = await self.service.recent_messages(session_id, HISTORY)
         if history is None:
             return True  # no longer the AI's conversation
+        if not history or history[-1].sender_type is not SenderType.CUSTOMER:
+            return True  # answered already (by another node, say): nothing new to answer
         seen = history[-1].seq if history else 0
         self._due.pop(session_id, None)
         self._set_typing(session_id, True)

@@ -19,8 +19,7 @@ from typing import Any, BinaryIO
 
 from chat.attachments import Staged
 from chat.config import Settings
-from chat.hub import Hub
-from chat.hub.presence import PresenceBoard
+from chat.hub import Hub, presence_board
 from chat.hub.typing import TypingRelay
 from chat.hub.viewing import ViewingRelay
 from chat.models import Agent, Attachment, Event, Found, Message, Presence, Session, SessionStatus
@@ -49,7 +48,7 @@ class ChatService:
         limits = settings.limits
         self.typists = TypingRelay(hub)
         self.viewers = ViewingRelay(hub)
-        self.presence = PresenceBoard(hub, settings.presence_grace)
+        self.presence = presence_board(hub, settings.presence_grace)
         self.receipts = ReadReceipts(db, self._write)
         self.uploads = Uploads(db, settings.data_dir / "files", limits.attachment_max_bytes)
         self.archive = Archive(db)
@@ -60,7 +59,14 @@ class ChatService:
         self.server_limits = self.sockets.server_limits  # what clients are told they may send
         self.live = Live(db, self.typists, self.viewers, self._customer_typing)
         self.customers = CustomerSide(
-            db, self._write, settings, self.presence, self.uploads, self.receipts, self._wake_ai
+            db,
+            self._write,
+            settings,
+            self.presence,
+            self.uploads,
+            self.receipts,
+            self._wake_ai,
+            hub.backplane.limiter,
         )
         self.agents = AgentSide(db, self._write, self.uploads)
         self.ai = AiTurn(db, self._write)
@@ -135,9 +141,9 @@ class ChatService:
             session_id, content, client_id, address, staged, wake_ai
         )
 
-    def check_send_rate(self, session_id: int, address: str) -> None:
+    async def check_send_rate(self, session_id: int, address: str) -> None:
         """Refuse a send over the rate limits before any costly work (staging a file)."""
-        self.customers.check_send_rate(session_id, address)
+        await self.customers.check_send_rate(session_id, address)
 
     async def mark_customer_read(self, session_key: str, seq: int) -> Session:
         """The customer behind `session_key` has read their conversation up to message `seq`."""

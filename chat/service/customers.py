@@ -17,7 +17,7 @@ from chat.config import Settings
 from chat.errors import RateLimited
 from chat.hub.presence import PresenceBoard
 from chat.models import Attachment, Message, SenderType, Session, SessionStatus
-from chat.ratelimit import RateLimit
+from chat.ratelimit import Limiter
 from chat.service.handoff import ai_may_answer, handoff_note, queue_for_person
 from chat.service.history import History, read_history, session_by_key
 from chat.service.receipts import ReadReceipts
@@ -26,6 +26,10 @@ from chat.service.transaction import Changed, Posted, Transaction, Write
 from chat.service.uploads import Uploads, attach
 from chat.storage import sessions
 from chat.storage.database import Database
+
+TOO_MANY_STARTS = "Too many new conversations from this address; please wait."
+SESSION_TOO_FAST = "You are sending messages too fast."
+ADDRESS_TOO_FAST = "Too many messages from this address; please wait."
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +52,7 @@ class CustomerSide:
         uploads: Uploads,
         receipts: ReadReceipts,
         wake_ai: Callable[[int], None],
+        limiter: Callable[[str, int, float], Limiter],
     ) -> None:
         self.db = db
         self._write = write
@@ -59,9 +64,10 @@ class CustomerSide:
         # Whether new conversations start with the AI; an admin may switch it at run time.
         self.ai_enabled = settings.ai_enabled
         limits = settings.limits
-        self._starts = RateLimit(limits.starts_per_minute, 60)
-        self._session_sends = RateLimit(limits.messages_per_minute, 60)
-        self._address_sends = RateLimit(limits.address_messages_per_minute, 60)
+        # Shared by every node of a cluster (see chat/hub/redis.py), kept in memory otherwise.
+        self._starts = limiter("starts", limits.starts_per_minute, 60)
+        self._session_sends = limiter("session-sends", limits.messages_per_minute, 60)
+        self._address_sends = limiter("address-sends", limits.address_messages_per_minute, 60)
         # Sends being written now, by (session, client_id): a retry that arrives meanwhile waits
         # for the first one's outcome instead of using a share of the rate limit or a write.
         self._in_flight: dict[tuple[int, str], asyncio.Future[Posted]] = {}
@@ -69,7 +75,7 @@ class CustomerSide:
     async def start_session(
         self, name: str | None, email: str | None, page_url: str | None, address: str
     ) -> Started:
-        self._starts.hit(address, "Too many new conversations from this address; please wait.")
+        await self._starts.take(address, TOO_MANY_STARTS)
         key = new_secret()
         status = SessionStatus.BOT if self.ai_enabled else SessionStatus.QUEUED
 
@@ -102,7 +108,7 @@ class CustomerSide:
         """The customer sends a file: stored and posted as one message (its caption, or the
         file's name), idempotent on client_id like any message. A file alone wakes no AI."""
         session_id = (await session_by_key(self.db, session_key)).id
-        self.check_send_rate(session_id, address)  # before any disk work
+        await self.check_send_rate(session_id, address)  # before any disk work
         return await self.uploads.post_file(
             source,
             name,
@@ -178,7 +184,7 @@ class CustomerSide:
         wake_ai: bool,
     ) -> Posted:
         try:
-            self._take_send(session_id, address)
+            await self._take_send(session_id, address)
         except RateLimited:
             if client_id and (stored := await stored_message(self.db, session_id, client_id)):
                 return retried(stored, stored.message.sender_type is SenderType.CUSTOMER)
@@ -208,33 +214,36 @@ class CustomerSide:
         try:
             posted: Posted = await self._write(work)
         except Exception:  # a cancelled caller keeps its share: its write may still commit
-            self._give_back_send(session_id, address)
+            await self._give_back_send(session_id, address)
             raise
         if not posted.created:
-            self._give_back_send(session_id, address)
+            await self._give_back_send(session_id, address)
             return retried(posted, posted.message.sender_type is SenderType.CUSTOMER)
         if wake_ai and ai_may_answer(posted.session):
             self._wake_ai(session_id)
         return posted
 
-    def check_send_rate(self, session_id: int, address: str) -> None:
+    async def check_send_rate(self, session_id: int, address: str) -> None:
         """Refuse a send over the rate limits before any costly work (staging a file). Only a
         check: the send takes its share when it is queued, once a retry has been answered."""
-        self._session_sends.check(str(session_id), "You are sending messages too fast.")
-        self._address_sends.check(address, "Too many messages from this address; please wait.")
+        await self._session_sends.check(str(session_id), SESSION_TOO_FAST)
+        await self._address_sends.check(address, ADDRESS_TOO_FAST)
 
-    def _take_send(self, session_id: int, address: str) -> None:
+    async def _take_send(self, session_id: int, address: str) -> None:
         """Use one send of the session's and the address's allowance, or refuse with 429.
 
-        Taken before the write rather than counted after it, so sends queued at once cannot
-        all slip under the limit; given back when the send stores nothing."""
-        self.check_send_rate(session_id, address)
-        self._session_sends.record(str(session_id))
-        self._address_sends.record(address)
+        Taken before the write rather than counted after it, so sends queued at once (on any
+        node) cannot all slip under the limit; given back when the send stores nothing."""
+        await self._session_sends.take(str(session_id), SESSION_TOO_FAST)
+        try:
+            await self._address_sends.take(address, ADDRESS_TOO_FAST)
+        except BaseException:
+            await self._session_sends.give_back(str(session_id))
+            raise
 
-    def _give_back_send(self, session_id: int, address: str) -> None:
-        self._session_sends.release(str(session_id))
-        self._address_sends.release(address)
+    async def _give_back_send(self, session_id: int, address: str) -> None:
+        await self._session_sends.give_back(str(session_id))
+        await self._address_sends.give_back(address)
 
     async def mark_read(self, session_key: str, seq: int) -> Session:
         """The customer behind `session_key` has read their conversation up to message `seq`."""

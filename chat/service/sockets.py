@@ -10,6 +10,7 @@ from typing import Any
 
 from chat.config import Limits
 from chat.hub import Hub
+from chat.hub.backplane import Release
 from chat.hub.hub import Subscriber
 from chat.hub.presence import PresenceBoard
 from chat.hub.typing import TypingRelay
@@ -72,7 +73,12 @@ class Sockets:
         others, what it had open is no longer shown, and its agent goes offline once their
         last socket has been gone for the grace period. `credential` is the hash of the token
         or login the socket was opened with, so that revoking it closes the socket."""
-        subscriber = self._subscribe(viewer, credential)
+        release = await self._count(viewer)
+        try:
+            subscriber = self._subscribe(viewer, credential)
+        except BaseException:
+            release()
+            raise
         agent = viewer.agent
         if agent is not None:
             self.presence.connect(agent, subscriber.id)
@@ -80,11 +86,25 @@ class Sockets:
             yield Connection(viewer, subscriber, await self._ready(viewer))
         finally:
             # No await in here: a cancelled socket is cleaned up as fully as a closed one.
+            release()
             self.hub.unsubscribe(subscriber)
             self.typists.forget(subscriber.id)
             self.viewers.forget(subscriber.id)
             if agent is not None:
                 self.presence.disconnect(agent.id)
+
+    async def _count(self, viewer: Viewer) -> Release:
+        """Count the socket against its cap on every node (one process: nothing to do, the
+        hub's counts below are all there is). Raises TooManySockets at the cap."""
+        if viewer.agent is not None:
+            kind, key, cap = "agent", viewer.agent.id, self.limits.sockets_per_agent
+        else:
+            assert viewer.session is not None
+            kind, key, cap = "session", viewer.session.id, self.limits.sockets_per_session
+        release = await self.hub.backplane.count_socket(kind, key, cap)
+        if release is None:
+            raise TooManySockets()
+        return release
 
     def _subscribe(self, viewer: Viewer, credential: bytes | None) -> Subscriber:
         """The socket's place in the hub, counted against its cap with no await in between,

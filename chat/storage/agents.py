@@ -5,6 +5,14 @@ from __future__ import annotations
 import sqlite3
 
 from chat.models import Agent, Presence, Role
+from chat.storage.dialect import dialect
+
+# Emails are unique whatever their case: COLLATE NOCASE in SQLite, lower(email) in PostgreSQL
+# (whose unique index agents_email this lookup uses).
+BY_EMAIL = {
+    "sqlite": "SELECT * FROM agents WHERE email = ?",
+    "postgresql": "SELECT * FROM agents WHERE lower(email) = lower(?)",
+}
 
 
 def insert_agent(
@@ -27,7 +35,9 @@ def get_agent(db: sqlite3.Connection, agent_id: int) -> Agent | None:
 
 
 def get_agent_by_email(db: sqlite3.Connection, email: str) -> Agent | None:
-    rows = db.execute("SELECT * FROM agents WHERE email = ?", (email,)).fetchall()
+    if "\0" in email:
+        return None  # no stored email holds NUL (PostgreSQL's text cannot: it would raise)
+    rows = db.execute(BY_EMAIL[dialect(db)], (email,)).fetchall()
     row = rows[0] if rows else None
     return Agent.from_row(row) if row else None
 

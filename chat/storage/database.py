@@ -62,6 +62,8 @@ class Database:
     back alone: the rest of its batch runs again without it and commits.
     """
 
+    errors: tuple[type[Exception], ...] = (sqlite3.Error,)  # what a failed statement raises
+
     def __init__(self, path: Path, synchronous: str = "FULL", readers: int = 2) -> None:
         self.path = path
         self.synchronous = synchronous
@@ -124,7 +126,7 @@ class Database:
             return False
         try:
             return await self.read(lambda c: c.execute("SELECT 1").fetchone() is not None)
-        except sqlite3.Error:
+        except self.errors:
             return False
 
     async def _run_writer(self) -> None:
@@ -148,7 +150,7 @@ class Database:
         while pending:
             try:
                 outcome = await self._attempt(pending)
-            except sqlite3.Error as exc:
+            except self.errors as exc:
                 log.error("write transaction failed and was rolled back: %s", exc)
                 self.rollbacks += 1
                 await self._rollback(self._writer)  # type: ignore[arg-type]
@@ -174,6 +176,12 @@ class Database:
         conn = self._writer
         assert conn is not None
         outcome = await _in_thread(conn, _transaction, [job.work for job in jobs])
+        return self._outcome(jobs, outcome)
+
+    @staticmethod
+    def _outcome(
+        jobs: list[_Job], outcome: list[Any] | tuple[int, Exception]
+    ) -> list[Any] | tuple[_Job, Exception]:
         if isinstance(outcome, list):
             return outcome
         index, exc = outcome

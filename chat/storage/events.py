@@ -5,6 +5,23 @@ from __future__ import annotations
 import sqlite3
 
 from chat.models import Event
+from chat.storage.dialect import dialect
+
+# PostgreSQL: the id comes from the counter row the transaction locked first (never a SEQUENCE,
+# whose ids can commit out of order; see migrations_postgresql/0002_chat.sql).
+INSERT_POSTGRESQL = (
+    "WITH counter AS (UPDATE event_counter SET head = head + 1 WHERE id = 1 RETURNING head)"
+    " INSERT INTO events (id, type, session_id, data, public_data, created_at)"
+    " SELECT head, ?, ?, ?, ?, ? FROM counter RETURNING *"
+)
+INSERT_SQLITE = (
+    "INSERT INTO events (type, session_id, data, public_data, created_at)"
+    " VALUES (?, ?, ?, ?, ?) RETURNING *"
+)
+HEAD = {
+    "sqlite": "SELECT seq FROM sqlite_sequence WHERE name = 'events'",
+    "postgresql": "SELECT head FROM event_counter WHERE id = 1",
+}
 
 
 def insert_event(
@@ -15,11 +32,8 @@ def insert_event(
     public_data: str | None,
     now: str,
 ) -> Event:
-    rows = db.execute(
-        "INSERT INTO events (type, session_id, data, public_data, created_at)"
-        " VALUES (?, ?, ?, ?, ?) RETURNING *",
-        (type_, session_id, data, public_data, now),
-    ).fetchall()
+    sql = INSERT_POSTGRESQL if dialect(db) == "postgresql" else INSERT_SQLITE
+    rows = db.execute(sql, (type_, session_id, data, public_data, now)).fetchall()
     row = rows[0] if rows else None
     assert row is not None
     return Event.from_row(row)
@@ -27,7 +41,7 @@ def insert_event(
 
 def get_event_head(db: sqlite3.Connection) -> int:
     """The newest event_id ever handed out (0 when none), deleted events included."""
-    rows = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'events'").fetchall()
+    rows = db.execute(HEAD[dialect(db)]).fetchall()
     row = rows[0] if rows else None
     return int(row[0]) if row else 0
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from chat.models import Session, SessionStatus
+from chat.storage.dialect import dialect
 
 SESSION_SELECT = """
 SELECT s.*, a.name AS agent_name,
@@ -85,9 +86,10 @@ def advance_read_mark(db: sqlite3.Connection, session_id: int, reader: str, seq:
     """Move `reader`'s read mark forward to `seq`, clamped to the newest message; the new mark,
     or None when that would not move it forward (nothing is written then)."""
     column = READ_MARKS[reader]
+    least = "LEAST" if dialect(db) == "postgresql" else "min"
     rows = db.execute(
-        f"UPDATE chat_sessions SET {column} = min(?, last_seq)"
-        f" WHERE id = ? AND {column} < min(?, last_seq) RETURNING {column}",
+        f"UPDATE chat_sessions SET {column} = {least}(?, last_seq)"
+        f" WHERE id = ? AND {column} < {least}(?, last_seq) RETURNING {column}",
         (seq, session_id, seq),
     ).fetchall()
     return int(rows[0][0]) if rows else None

@@ -76,26 +76,30 @@ def person(browser: Browser) -> Iterator[Callable[..., Person]]:
 
 
 @pytest.fixture
-def app_server(tmp_path: Path) -> Iterator[LiveServer]:
+def app_server(tmp_path: Path, database: Path | str) -> Iterator[LiveServer]:
     """`python app.py` with the AI answering first, as a new install runs."""
     with serving(
-        tmp_path, "browser", SWITCHBOARD_AI="1", SWITCHBOARD_AI_REPLY_DELAY="0.1"
+        tmp_path, "browser", database, SWITCHBOARD_AI="1", SWITCHBOARD_AI_REPLY_DELAY="0.1"
     ) as server:
         yield server
 
 
 @pytest.fixture
-def quiet_server(tmp_path: Path) -> Iterator[LiveServer]:
+def quiet_server(tmp_path: Path, database: Path | str) -> Iterator[LiveServer]:
     """`python app.py` with the AI off, for tests that count every message."""
-    with serving(tmp_path, "browser") as server:
+    with serving(tmp_path, "browser", database) as server:
         yield server
 
 
 @pytest.fixture
-def strict_server(tmp_path: Path) -> Iterator[LiveServer]:
+def strict_server(tmp_path: Path, database: Path | str) -> Iterator[LiveServer]:
     """`python app.py` with limits far from the defaults (50 characters, 2 KiB files): a client
     that hard-coded a limit instead of taking the server's would not hold to these."""
     with serving(
-        tmp_path, "strict", SWITCHBOARD_CONTENT_MAX="50", SWITCHBOARD_ATTACHMENT_MAX_BYTES="2048"
+        tmp_path,
+        "strict",
+        database,
+        SWITCHBOARD_CONTENT_MAX="50",
+        SWITCHBOARD_ATTACHMENT_MAX_BYTES="2048",
     ) as server:
         yield server

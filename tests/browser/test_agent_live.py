@@ -8,6 +8,7 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import Person
@@ -85,6 +86,7 @@ def test_the_live_indicator_follows_a_server_restart(
     assert unexpected(alice.errors) == []
 
 
+@pytest.mark.sqlite_only  # restores a copy of the SQLite file over it while the page stays open
 def test_a_restored_database_resyncs_the_page_without_a_reload(
     quiet_server: LiveServer, person: Callable[..., Person], tmp_path: Path
 ) -> None:

@@ -77,9 +77,9 @@ def test_an_image_from_the_widget_previews_for_the_agent_and_a_file_back_shows_i
 
 
 def test_the_widget_explains_a_refused_file_and_keeps_the_conversation(
-    tmp_path: Path, person: Callable[..., Person]
+    tmp_path: Path, person: Callable[..., Person], database: Path | str
 ) -> None:
-    with serving(tmp_path, "files", SWITCHBOARD_ATTACHMENT_MAX_BYTES="2048") as server:
+    with serving(tmp_path, "files", database, SWITCHBOARD_ATTACHMENT_MAX_BYTES="2048") as server:
         visitor = person()
         page = visitor.page
         panel = open_widget(page, server.url)

@@ -19,9 +19,9 @@ AWAY = "We'll reply as soon as someone is back"
 
 
 @pytest.fixture
-def short_grace_server(tmp_path: Path) -> Iterator[LiveServer]:
+def short_grace_server(tmp_path: Path, database: Path | str) -> Iterator[LiveServer]:
     """`python app.py` with the AI off and agents offline 1 s after their last socket closes."""
-    with serving(tmp_path, "presence", SWITCHBOARD_PRESENCE_GRACE="1") as server:
+    with serving(tmp_path, "presence", database, SWITCHBOARD_PRESENCE_GRACE="1") as server:
         yield server
 
 
