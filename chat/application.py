@@ -20,15 +20,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chat.ai.gemini import build_responder
 from chat.ai.knowledge import KnowledgeBase
+from chat.ai.responder import Responder
 from chat.auth import Accounts
 from chat.codec import Codec
 from chat.config import Settings
 from chat.errors import ChatError, Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from chat.hub import Hub, backplane_for
 from chat.redact import redact
-from chat.routes import api, docs, files, pages, widget, ws
+from chat.routes import admin as admin_routes
+from chat.routes import admin_pages, api, docs, files, pages, widget, ws
 from chat.service import ChatService
+from chat.service.admin import AdminService
 from chat.service.assistant import Assistant
+from chat.service.preferences import AiConfig
 from chat.storage import events
 from chat.storage.postgres import open_database
 
@@ -175,13 +179,34 @@ async def on_server_error(request: Request, exc: Exception) -> Response:
     return _error_response(request, ChatError())
 
 
-def _start_assistant(settings: Settings, service: ChatService) -> Assistant:
-    """The AI first responder: Gemini when a key is set, the knowledge base otherwise."""
-    kb = KnowledgeBase(settings.knowledge_dir or ROOT / "data" / "knowledge")
-    assistant = Assistant(service, build_responder(settings, kb), delay=settings.ai_reply_delay)
+def _start_assistant(
+    settings: Settings, service: ChatService, admin: AdminService, kb: KnowledgeBase
+) -> Assistant:
+    """The AI first responder: Gemini when a key is set, the knowledge base otherwise. It
+    answers the conversations that start as `bot`; the admin page switches it on and off (new
+    conversations then start queued) and may change its pause, model and key at run time."""
+    ai = admin.preferences.ai.settings(settings)
+    assistant = Assistant(service, build_responder(ai, kb), delay=ai.ai_reply_delay)
     service.on_customer_message = assistant.notice
     service.on_customer_typing = assistant.customer_typing
+    retired: set[asyncio.Task[None]] = set()
+
+    def swap(config: AiConfig) -> None:
+        old = assistant.responder
+        assistant.responder = build_responder(config.settings(settings), kb)
+        assistant.delay = config.reply_delay
+        task = asyncio.create_task(_close_later(old, settings.ai_timeout + 1))
+        retired.add(task)
+        task.add_done_callback(retired.discard)
+
+    admin.on_ai_change(swap)
     return assistant
+
+
+async def _close_later(responder: Responder, delay: float) -> None:
+    """Close a replaced responder once the replies it may be composing have had their time."""
+    await asyncio.sleep(delay)
+    await responder.aclose()
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -211,18 +236,23 @@ def create_app(settings: Settings) -> Starlette:
             app.state.accounts = accounts
             app.state.hub = hub
             app.state.service = service
-            assistant = _start_assistant(settings, service) if settings.ai_enabled else None
+            kb = KnowledgeBase(settings.knowledge_dir or ROOT / "data" / "knowledge")
+            admin = AdminService(service, kb, settings)
+            await admin.start()
+            app.state.admin = admin
+            assistant = _start_assistant(settings, service, admin, kb)
             app.state.assistant = assistant
             expiry = asyncio.create_task(service.typists.run(), name="typing-expiry")
+            watch = asyncio.create_task(admin.watch(), name="admin-settings")
             service.presence.start()
             try:
                 yield
             finally:
                 expiry.cancel()
+                watch.cancel()
                 service.presence.close()
-                if assistant is not None:
-                    await assistant.close()
-                    await assistant.responder.aclose()
+                await assistant.close()
+                await assistant.responder.aclose()
                 await hub.stop()
         finally:
             await db.close()
@@ -230,8 +260,10 @@ def create_app(settings: Settings) -> Starlette:
     app = Starlette(
         routes=[
             *api.routes,
+            *admin_routes.routes,
             *files.routes,
             *pages.routes,
+            *admin_pages.routes,
             *widget.routes,
             *docs.routes,
             *ws.routes,

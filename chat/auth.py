@@ -16,7 +16,7 @@ from starlette.requests import HTTPConnection
 
 from chat.codec import Codec
 from chat.config import Settings
-from chat.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from chat.errors import Conflict, Forbidden, Invalid, Unauthorized
 from chat.hub import Hub
 from chat.models import Agent, Role, now_iso
 from chat.ratelimit import MemoryLimiter
@@ -49,7 +49,7 @@ def new_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
-def _later(delta: timedelta) -> str:
+def later(delta: timedelta) -> str:
     moment = datetime.now(UTC) + delta
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
@@ -80,9 +80,11 @@ class Accounts:
         for key in keys:
             await self._failures.check(key, message)
         agent = await self.db.read(lambda c: agents.get_agent_by_email(c, email))
-        stored = agent.password_hash if agent and agent.is_active else self._decoy_hash
+        # An agent with no password yet (a setup link not used) takes as long as anyone else.
+        usable = agent is not None and agent.is_active and agent.password_hash.startswith("$")
+        stored = agent.password_hash if agent is not None and usable else self._decoy_hash
         ok, rehashed = await asyncio.to_thread(_verify, stored, password)
-        if not ok or agent is None or not agent.is_active:
+        if not ok or agent is None or not usable:
             for key in keys:
                 await self._failures.record(key)
             raise Unauthorized(WRONG_LOGIN)
@@ -98,7 +100,7 @@ class Accounts:
             if kind == COOKIE
             else timedelta(days=self.settings.token_ttl_days)
         )
-        expires = _later(ttl)
+        expires = later(ttl)
         await self.db.write(
             lambda c: tokens.insert_token(c, agent.id, kind, hash_token(raw), now_iso(), expires)
         )
@@ -123,22 +125,6 @@ class Accounts:
             await self.db.write(lambda c: tokens.revoke_token(c, digest, now_iso()))
             if self.hub is not None:
                 self.hub.kick_agents(REVOKED, credential=digest)
-
-    async def deactivate(self, agent_id: int) -> Agent:
-        """Remove an agent: it can no longer log in, its credentials and sockets are closed."""
-
-        def work(conn: sqlite3.Connection) -> Agent:
-            found = agents.get_agent(conn, agent_id)
-            if found is None:
-                raise NotFound("No such agent.")
-            agents.deactivate_agent(conn, agent_id)
-            tokens.revoke_agent_tokens(conn, agent_id, now_iso())
-            return found
-
-        agent = await self.db.write(work)
-        if self.hub is not None:
-            self.hub.kick_agents(REVOKED, agent_id=agent_id)
-        return agent
 
     async def create_agent(self, email: str, name: str, password: str, role: Role) -> Agent:
         codec = Codec(self.settings.limits)

@@ -139,6 +139,8 @@ class Codec:
             rules = self._rules[kind] = field_rules(kind)
         for name, rule in rules.items():
             current = getattr(value, name)
+            if current is msgspec.UNSET:
+                continue
             if isinstance(rule, Text):
                 setattr(value, name, self.text(current, name, rule))
             elif isinstance(rule, Count):

@@ -42,6 +42,8 @@ class Limits:
     search_max: int = 100
     search_query_max: int = 20_000  # characters of `q`; FTS5 syntax in it is only separators
     search_words_max: int = 32  # distinct words of `q`, all of which a message must hold
+    setting_text_max: int = 200  # the widget's title and greeting
+    article_max: int = 50_000  # characters of one knowledge-base article
 
 
 @dataclass(frozen=True, slots=True)

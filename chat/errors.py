@@ -54,6 +54,12 @@ class Conflict(ChatError):
     default_message = "That conflicts with the current state."
 
 
+class Gone(ChatError):
+    status = 410
+    code = "gone"
+    default_message = "This link was used already or has expired."
+
+
 class PayloadTooLarge(ChatError):
     status = 413
     code = "payload_too_large"

@@ -54,6 +54,7 @@ class Agent:
     password_hash: str
     is_active: bool
     presence: Presence = Presence.AVAILABLE  # the status they chose: available or busy
+    capacity: int | None = None  # open conversations routing may give them; None: the default
 
     @classmethod
     def from_row(cls, row: Row) -> Agent:
@@ -65,11 +66,43 @@ class Agent:
             password_hash=row["password_hash"],
             is_active=bool(row["is_active"]),
             presence=Presence(row["presence"]),
+            capacity=row["capacity"],
         )
 
     @property
     def is_admin(self) -> bool:
         return self.role is Role.ADMIN
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One admin write: who, what, when."""
+
+    id: int
+    agent_id: int | None
+    agent_name: str
+    action: str
+    detail: str
+    created_at: str
+
+    @classmethod
+    def from_row(cls, row: Row) -> AuditEntry:
+        return cls(**{name: row[name] for name in cls.__slots__})  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """A knowledge-base article: Markdown the AI answers from."""
+
+    slug: str
+    title: str
+    body: str
+    version: int
+    updated_at: str
+
+    @classmethod
+    def from_row(cls, row: Row) -> Article:
+        return cls(**{name: row[name] for name in cls.__slots__})  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)

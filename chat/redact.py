@@ -6,7 +6,7 @@ import logging
 import re
 
 SECRET_IN_PATH = re.compile(
-    r"(/public/session/|/ws/public/|[?&](?:token|session_key|access_token)=)[^/?&\s\"]+"
+    r"(/public/session/|/ws/public/|/setup/|[?&](?:token|session_key|access_token)=)[^/?&\s\"]+"
 )
 
 

@@ -453,10 +453,19 @@ class AvailabilityAnswer(View):
 
 
 class PublicConfig(View):
-    """What the widget needs at load."""
+    """What the widget needs at load: the limits, whether anyone is there, and the widget
+    settings an admin chose (no business hours yet: always open, `next_open` null)."""
 
     limits: ServerLimits
     agents_available: bool
+    open_now: bool
+    next_open: Time | None
+    title: str
+    greeting: str
+    accent: str
+    position: str
+    ask_details: str
+    locale: str
 
 
 class SnippetPart(View):
@@ -527,3 +536,148 @@ class AgentAttachmentForm(Request):
     file: File = ""
     client_id: ClientId | None = None
     caption: Caption = None
+
+
+# -- the admin area (TEAMS.md, "Agents and the admin area") -----------------------------------
+
+HexColour = Annotated[str, Meta(pattern="^#[0-9A-Fa-f]{6}$", description="#RRGGBB")]
+Capacity = Annotated[
+    int,
+    Meta(ge=0, le=1000, description="Open conversations routing may give them; 0: never."),
+]
+Slug = Annotated[str, Meta(pattern="^[a-z0-9-]{1,64}$")]
+SettingText = Annotated[str, Text("setting_text_max")]
+SettingLine = Annotated[str, Text("setting_text_max", required=False)]
+ArticleBody = Annotated[str, Text("article_max", multiline=True)]
+
+
+class AdminAgentView(View):
+    """An agent as an admin sees it (`presence` is our addition: what the team sees now)."""
+
+    id: int
+    name: str
+    email: str
+    role: Role
+    active: bool
+    capacity: int | None
+    presence: Presence
+
+    @classmethod
+    def of(cls, agent: Agent, presence: Presence) -> "AdminAgentView":
+        return cls(
+            agent.id,
+            agent.name,
+            agent.email,
+            agent.role,
+            agent.is_active,
+            agent.capacity,
+            presence,
+        )
+
+
+class AgentsAnswer(View):
+    agents: list[AdminAgentView]
+
+
+class AdminAgentAnswer(View):
+    agent: AdminAgentView
+
+
+class NewAgentRequest(Request):
+    name: Annotated[str, Text("name_max")]
+    email: Annotated[str, Text("email_max", email=True)]
+    role: Role = Role.AGENT
+
+
+class NewAgentAnswer(View):
+    agent: AdminAgentView
+    setup_url: str
+
+
+class AgentPatch(Request):
+    """Only the fields sent change; `capacity: null` goes back to the routing default."""
+
+    name: Annotated[str | msgspec.UnsetType, Text("name_max")] = msgspec.UNSET
+    role: Role | msgspec.UnsetType = msgspec.UNSET
+    capacity: Capacity | None | msgspec.UnsetType = msgspec.UNSET
+
+
+class SetupUrlAnswer(View):
+    setup_url: str
+
+
+class WidgetSettings(Request):
+    """The widget's look and manners; attributes on its <script> tag override each one."""
+
+    title: SettingText
+    greeting: SettingLine
+    accent: HexColour
+    position: Literal["right", "left"]
+    ask_details: Literal["never", "optional", "required"]
+    locale: Literal["auto", "en", "de", "fr", "es"]
+
+
+class AiSettingsRequest(Request):
+    """`gemini_api_key`: null (or absent) keeps the stored key, "" removes it."""
+
+    enabled: bool
+    reply_delay: Annotated[float, Meta(ge=0, le=30)]
+    gemini_model: Annotated[str, Meta(pattern="^[A-Za-z0-9._-]{1,64}$")]
+    gemini_api_key: Annotated[str, Meta(max_length=200)] | None = None
+
+
+class AiSettingsView(View):
+    """The AI settings as stored; the key itself is never shown again."""
+
+    enabled: bool
+    reply_delay: float
+    gemini_model: str
+    gemini_configured: bool
+
+
+class AiTestAnswer(View):
+    """What Gemini said to the test question, or why it could not answer."""
+
+    ok: bool
+    answer: str | None
+    error: str | None
+
+
+class ArticleSummary(View):
+    slug: str
+    title: str
+    version: int
+    updated_at: Time
+
+
+class ArticleView(View):
+    slug: str
+    title: str
+    version: int
+    updated_at: Time
+    body: str
+
+
+class ArticlesAnswer(View):
+    articles: list[ArticleSummary]
+
+
+class ArticleAnswer(View):
+    article: ArticleView
+
+
+class ArticleRequest(Request):
+    body: ArticleBody
+    version: Annotated[int, Meta(ge=1, le=MAX_ID)] | None = None
+
+
+class AuditView(View):
+    id: int
+    agent: AgentRef | None
+    action: str
+    detail: str
+    created_at: Time
+
+
+class AuditAnswer(View):
+    entries: list[AuditView]

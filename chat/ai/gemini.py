@@ -104,6 +104,18 @@ class GeminiResponder:
             )
             return await self.fallback.reply(history)
 
+    async def ask_once(self, question: str) -> str:
+        """One question straight to Gemini, with no grounding and no fallback (the admin
+        page's Test button): its answer, or the exception of whatever went wrong."""
+        response = await asyncio.wait_for(
+            self._client.aio.models.generate_content(model=self.model, contents=question),
+            self.timeout,
+        )
+        text = (response.text or "").strip()
+        if not text:
+            raise ValueError(f"empty answer (finish reason {self._finish_reason(response)})")
+        return text
+
     async def aclose(self) -> None:
         await self._client.aio.aclose()
         self._client.close()
@@ -148,10 +160,21 @@ class GeminiResponder:
 
     def _redacted(self, exc: BaseException) -> str:
         """The exception's message, short, and never with the API key in it."""
-        message = str(exc) or "no message"
-        if self._secret:
-            message = message.replace(self._secret, "[redacted]")
-        return message[:200]
+        return _redacted(exc, self._secret)
+
+
+def _redacted(exc: BaseException, secret: str) -> str:
+    message = str(exc) or "no message"
+    if secret:
+        message = message.replace(secret, "[redacted]")
+    return message[:200]
+
+
+def describe_failure(exc: BaseException, secret: str) -> str:
+    """What went wrong asking Gemini, for a person: the kind and message, never the key."""
+    if isinstance(exc, TimeoutError):
+        return "Gemini did not answer in time."
+    return f"{type(exc).__name__}: {_redacted(exc, secret)}"
 
 
 def build_responder(settings: Settings, kb: KnowledgeBase) -> Responder:

@@ -68,6 +68,14 @@ def is_small_talk(text: str, kind: frozenset[str]) -> bool:
     return any(w in kind for w in words) and all(w in allowed for w in words)
 
 
+def article_title(slug: str, markdown: str) -> str:
+    """The article's `# ` heading on its first line with text, else its slug."""
+    for line in markdown.splitlines():
+        if line.strip():
+            return line[2:].strip() or slug if line.startswith("# ") else slug
+    return slug
+
+
 def split_article(slug: str, markdown: str) -> list[tuple[str, str, str, str]]:
     """(slug, title, heading, body) for each `##` section of one article."""
     title, heading = slug, ""
@@ -99,8 +107,9 @@ class KnowledgeBase:
     # bm25 column weights in table order: slug (not indexed), title, heading, body.
     WEIGHTS = (0.0, 2.0, 2.0, 1.0)
 
-    def __init__(self, folder: Path, recheck_interval: float = 1.0) -> None:
-        self.folder = Path(folder)
+    def __init__(self, folder: Path | None, recheck_interval: float = 1.0) -> None:
+        # None: the articles are given with load() (the app keeps them in its database).
+        self.folder = Path(folder) if folder is not None else None
         self.recheck_interval = recheck_interval
         # Private, tiny and rebuilt from the files: an in-memory stdlib connection is enough.
         self._db = sqlite3.connect(":memory:", check_same_thread=False)
@@ -149,7 +158,17 @@ class KnowledgeBase:
         """bm25's inverse document frequency: a word no passage has weighs the most."""
         return math.log(1 + (self._count - count + 0.5) / (count + 0.5))
 
+    def load(self, articles: Sequence[tuple[str, str]]) -> None:
+        """Index these (slug, Markdown) articles instead of the folder's files, from now on."""
+        sections = [s for slug, text in articles for s in split_article(slug, text)]
+        with self._lock:
+            self.folder = None
+            self._store(sections)
+            self._signature = ()
+
     def _refresh(self) -> None:
+        if self.folder is None:
+            return
         now = time.monotonic()
         if now - self._checked < self.recheck_interval:
             return
@@ -159,7 +178,9 @@ class KnowledgeBase:
             self._reindex(signature)
 
     def _files_signature(self) -> tuple[tuple[str, int, int], ...]:
-        stats = []
+        stats: list[tuple[str, int, int]] = []
+        if self.folder is None:
+            return ()
         for path in sorted(self.folder.glob("*.md")):
             try:
                 stat = path.stat()
@@ -171,17 +192,32 @@ class KnowledgeBase:
     def _reindex(self, signature: tuple[tuple[str, int, int], ...]) -> None:
         sections = []
         for name, _, _ in signature:
+            assert self.folder is not None
             path = self.folder / name
             try:
                 sections += split_article(path.stem, path.read_text(encoding="utf-8"))
             except (OSError, UnicodeDecodeError):  # mid-write or gone: the next check retries
                 continue
+        self._store(sections)
+        self._signature = signature
+
+    def _store(self, sections: list[tuple[str, str, str, str]]) -> None:
         with self._db:
             self._db.execute("DELETE FROM passages")
             self._db.executemany(
                 "INSERT INTO passages (slug, title, heading, body) VALUES (?, ?, ?, ?)", sections
             )
-        self._signature, self._count = signature, len(sections)
+        self._count = len(sections)
+
+    def read_folder(self) -> list[tuple[str, str]]:
+        """The folder's articles as (slug, Markdown): what a new database is seeded with."""
+        found = []
+        for path in sorted(self.folder.glob("*.md")) if self.folder else []:
+            try:
+                found.append((path.stem, path.read_text(encoding="utf-8")))
+            except (OSError, UnicodeDecodeError):
+                continue
+        return found
 
 
 def excerpt(text: str, limit: int = 600) -> str:

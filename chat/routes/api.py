@@ -11,7 +11,7 @@ from starlette.routing import BaseRoute, Route
 
 from chat.auth import API, COOKIE, COOKIE_NAME, Accounts, bearer_token, require_agent
 from chat.codec import Codec, encode
-from chat.errors import Conflict, Forbidden, Invalid, NotFound, PayloadTooLarge
+from chat.errors import Invalid, NotFound, PayloadTooLarge
 from chat.models import Found, Session
 from chat.routes.spec import operation
 from chat.service import ChatService, History, Posted, transcripts
@@ -252,13 +252,12 @@ async def public_availability(request: Request) -> Response:
 
 
 @operation(
-    "What the widget needs at load: the limits the server holds a customer to, and whether"
-    " anyone is Available now",
+    "What the widget needs at load: the limits the server holds a customer to, whether anyone"
+    " is Available now, and the widget settings an admin chose",
     {200: ("Now.", PublicConfig)},
 )
 async def public_config(request: Request) -> Response:
-    chat = service(request)
-    return WireResponse(PublicConfig(chat.server_limits, chat.agents_available))
+    return WireResponse(request.app.state.admin.public_config())
 
 
 @operation(
@@ -311,25 +310,6 @@ async def logout(request: Request) -> Response:
 @operation("The caller", {200: ("The caller.", AgentAnswer)}, agent=True)
 async def me(request: Request) -> Response:
     agent = await require_agent(request)
-    return WireResponse(AgentAnswer(AgentView.of(agent)))
-
-
-@operation(
-    "Remove an agent (admins only, else 403; 409 for oneself)",
-    {200: ("Removed.", AgentAnswer)},
-    "403 404 409",
-    agent=True,
-    agent_id="An agent's id.",
-)
-async def deactivate_agent(request: Request) -> Response:
-    """An admin removes an agent: logins, tokens and open sockets all end."""
-    caller = await require_agent(request, unsafe=True)
-    if not caller.is_admin:
-        raise Forbidden("Only an admin can remove an agent.")
-    agent_id = _path_id(request, "agent_id", "No such agent.")
-    if agent_id == caller.id:
-        raise Conflict("You cannot remove yourself.")
-    agent = await service(request).remove_agent(request.app.state.accounts, agent_id)
     return WireResponse(AgentAnswer(AgentView.of(agent)))
 
 
@@ -543,7 +523,6 @@ routes: list[BaseRoute] = [
     Route(f"{PREFIX}/auth/login", login, methods=["POST"]),
     Route(f"{PREFIX}/auth/logout", logout, methods=["POST"]),
     Route(f"{PREFIX}/auth/me", me, methods=["GET"]),
-    Route(f"{PREFIX}/agents/{{agent_id}}/deactivate", deactivate_agent, methods=["POST"]),
     Route(f"{PREFIX}/agents/presence", team_presence, methods=["GET"]),
     Route(f"{PREFIX}/agents/me/presence", set_presence, methods=["POST"]),
     Route(f"{PREFIX}/chat/sessions", list_sessions, methods=["GET"]),

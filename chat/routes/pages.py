@@ -103,11 +103,15 @@ async def login_submit(request: Request) -> Response:
             page.headers["Retry-After"] = str(error.retry_after)
         return page
     credential = await accounts.issue(agent, COOKIE)
-    response = RedirectResponse("/chat", status_code=303)
+    return set_login_cookie(request, RedirectResponse("/chat", status_code=303), credential)
+
+
+def set_login_cookie(request: Request, response: Response, credential: str) -> Response:
+    settings = request.app.state.settings
     response.set_cookie(
         COOKIE_NAME,
         credential,
-        max_age=accounts.settings.login_ttl_hours * 3600,
+        max_age=settings.login_ttl_hours * 3600,
         httponly=True,
         samesite="lax",
         secure=_is_https(request),

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from chat.attachments import Staged
-from chat.auth import Accounts
 from chat.config import Settings
 from chat.hub import Hub, presence_board
 from chat.hub.typing import TypingRelay
@@ -269,10 +268,6 @@ class ChatService:
     async def team_presence(self) -> list[PresenceEntry]:
         """Every active agent's presence, offline ones included."""
         return await self.team.roster()
-
-    async def remove_agent(self, accounts: Accounts, agent_id: int) -> Agent:
-        """An admin removed an agent: credentials revoked, sockets closed, gone from the team."""
-        return await self.team.remove_agent(accounts, agent_id)
 
     # -- sockets ------------------------------------------------------------------------
 

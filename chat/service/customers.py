@@ -61,6 +61,8 @@ class CustomerSide:
         self.uploads = uploads
         self.receipts = receipts
         self._wake_ai = wake_ai  # a customer message the AI may answer was committed
+        # Whether new conversations start with the AI; an admin may switch it at run time.
+        self.ai_enabled = settings.ai_enabled
         limits = settings.limits
         # Shared by every node of a cluster (see chat/hub/redis.py), kept in memory otherwise.
         self._starts = limiter("starts", limits.starts_per_minute, 60)
@@ -75,7 +77,7 @@ class CustomerSide:
     ) -> Started:
         await self._starts.take(address, TOO_MANY_STARTS)
         key = new_secret()
-        status = SessionStatus.BOT if self.settings.ai_enabled else SessionStatus.QUEUED
+        status = SessionStatus.BOT if self.ai_enabled else SessionStatus.QUEUED
 
         def work(tx: Transaction) -> Changed:
             session_id = sessions.insert_session(

@@ -1,9 +1,8 @@
 """The team as its agents see one another: each one's presence (Available, Busy, offline),
-kept across restarts, and an agent's removal."""
+kept across restarts. Adding and removing agents is the admin's (staff.py)."""
 
 from __future__ import annotations
 
-from chat.auth import Accounts
 from chat.errors import Invalid
 from chat.hub.presence import PresenceBoard
 from chat.models import Agent, Presence
@@ -43,9 +42,3 @@ class Team:
         """Every active agent's presence, offline ones included."""
         team = await self.db.read(agents.list_active_agents)
         return [self.presence.entry(agent) for agent in team]
-
-    async def remove_agent(self, accounts: Accounts, agent_id: int) -> Agent:
-        """An admin removed an agent: credentials revoked, sockets closed, gone from the team."""
-        agent = await accounts.deactivate(agent_id)
-        self.presence.remove(agent)
-        return agent

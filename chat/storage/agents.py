@@ -62,12 +62,38 @@ def update_agent_password(db: sqlite3.Connection, agent_id: int, password_hash: 
     db.execute("UPDATE agents SET password_hash = ? WHERE id = ?", (password_hash, agent_id))
 
 
-def deactivate_agent(db: sqlite3.Connection, agent_id: int) -> None:
-    db.execute("UPDATE agents SET is_active = 0 WHERE id = ?", (agent_id,))
-
-
 def update_agent_presence(db: sqlite3.Connection, agent_id: int, presence: Presence) -> Agent:
     rows = db.execute(
         "UPDATE agents SET presence = ? WHERE id = ? RETURNING *", (presence.value, agent_id)
     ).fetchall()
     return Agent.from_row(rows[0])
+
+
+def get_agent_by_email_any_case(db: sqlite3.Connection, email: str) -> Agent | None:
+    rows = db.execute("SELECT * FROM agents WHERE lower(email) = lower(?)", (email,)).fetchall()
+    return Agent.from_row(rows[0]) if rows else None
+
+
+def update_agent_profile(
+    db: sqlite3.Connection, agent_id: int, name: str, role: Role, capacity: int | None
+) -> Agent:
+    rows = db.execute(
+        "UPDATE agents SET name = ?, role = ?, capacity = ? WHERE id = ? RETURNING *",
+        (name, role.value, capacity, agent_id),
+    ).fetchall()
+    return Agent.from_row(rows[0])
+
+
+def set_agent_active(db: sqlite3.Connection, agent_id: int, active: bool) -> Agent:
+    rows = db.execute(
+        "UPDATE agents SET is_active = ? WHERE id = ? RETURNING *", (int(active), agent_id)
+    ).fetchall()
+    return Agent.from_row(rows[0])
+
+
+def count_other_active_admins(db: sqlite3.Connection, agent_id: int) -> int:
+    rows = db.execute(
+        "SELECT count(*) FROM agents WHERE role = 'admin' AND is_active = 1 AND id <> ?",
+        (agent_id,),
+    ).fetchall()
+    return int(rows[0][0])

@@ -93,3 +93,13 @@ def advance_read_mark(db: sqlite3.Connection, session_id: int, reader: str, seq:
         (seq, session_id, seq),
     ).fetchall()
     return int(rows[0][0]) if rows else None
+
+
+def list_held_session_ids(db: sqlite3.Connection, agent_id: int) -> list[int]:
+    """The open (`active`) conversations this agent holds, oldest first."""
+    rows = db.execute(
+        "SELECT id FROM chat_sessions WHERE assigned_agent_id = ? AND status = 'active'"
+        " ORDER BY id",
+        (agent_id,),
+    ).fetchall()
+    return [int(row[0]) for row in rows]

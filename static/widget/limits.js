@@ -2,6 +2,7 @@
  * connection.ready on every (re)connect. Until it has said, the widget holds nothing back and
  * the server has the final word (it refuses with 422 or 413). */
 
+import { takeServerSettings } from "./config.js";
 import { updateHeader } from "./header.js";
 import { api } from "./rest.js";
 import { conn, state } from "./state.js";
@@ -47,5 +48,26 @@ export async function askServer() {
     }
   } catch (_) {
     /* unknown: say nothing rather than guess, and hold nothing back */
+  }
+}
+
+/** Before the widget is drawn: the settings an admin chose, the limits and whether anyone is
+ * there, from the public config. A server that does not answer within 2 s leaves the tag's
+ * attributes and the defaults. */
+export async function askAtLoad() {
+  state.configAsked = Date.now();
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error("late")), 2000);
+  });
+  try {
+    const answer = await Promise.race([api("GET", "/api/v1/chat/public/config"), late]);
+    takeServerSettings(answer);
+    takeLimits(answer.limits);
+    if (typeof answer.agents_available === "boolean") state.agentsAvailable = answer.agents_available;
+  } catch (_) {
+    /* drawn with what the tag says */
+  } finally {
+    clearTimeout(timer);
   }
 }

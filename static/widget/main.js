@@ -9,11 +9,12 @@
  * host CSS cannot reach it. All text is set with textContent; nothing is parsed as HTML.
  *
  * A conversation is started lazily, on the visitor's first message (or when they submit the
- * name/email form with data-ask-details="true"), so idle visitors create nothing on the server.
+ * name/email form when the details are asked for), so idle visitors create nothing on the server.
  */
 
 import { store } from "./config.js";
 import { renderBadge, updateHeader } from "./header.js";
+import { askAtLoad } from "./limits.js";
 import { renderPending } from "./messages.js";
 import { deliver } from "./outbox.js";
 import { setOpen, showDetailsForm } from "./panel.js";
@@ -21,7 +22,8 @@ import { restore } from "./session.js";
 import { state } from "./state.js";
 import { build, ui } from "./view.js";
 
-function boot() {
+async function boot() {
+  await askAtLoad();
   build();
   updateHeader();
   renderBadge();

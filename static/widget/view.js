@@ -54,7 +54,7 @@ export function build() {
   const availability = el("p", { class: "availability", role: "status", "aria-live": "polite" });
   ui.availability = availability;
   panel.append(buildHeader(), buildLog(), buildTyping(), availability, notice, buildActions());
-  if (config.askDetails) panel.append(buildDetailsForm());
+  if (config.askDetails !== "never") panel.append(buildDetailsForm());
   panel.append(buildComposer(), el("p", { class: "foot", text: "Powered by Switchboard" }));
   root.append(panel, buildLauncher());
   shadow.append(root);
@@ -234,9 +234,15 @@ function applyAccent() {
 
 
 function buildDetailsForm() {
+  const required = config.askDetails === "required";
   const form = el("form", { class: "details" });
   form.append(
-    el("p", { class: "details-intro", text: "Before we start, how can we reach you?" })
+    el("p", {
+      class: "details-intro",
+      text: required
+        ? "Before we start, how can we reach you?"
+        : "Before we start, how can we reach you? (optional)",
+    })
   );
   const nameId = "sb-name";
   const emailId = "sb-email";
@@ -245,7 +251,7 @@ function buildDetailsForm() {
     type: "text",
     name: "name",
     autocomplete: "name",
-    required: true,
+    required,
     maxlength: "100",
   });
   const emailInput = el("input", {
@@ -253,7 +259,7 @@ function buildDetailsForm() {
     type: "email",
     name: "email",
     autocomplete: "email",
-    required: true,
+    required,
     maxlength: "254",
   });
   const button = el("button", { type: "submit", class: "primary", text: "Start chat" });
