@@ -17,7 +17,6 @@ import socket
 import subprocess
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,7 +24,7 @@ from pathlib import Path
 
 import psycopg
 
-from bench.server import AppProcess, free_port, load_env, raise_file_limit
+from bench.server import AppProcess, free_port, healthy, load_env, raise_file_limit
 
 POSTGRES = os.environ.get(
     "SWITCHBOARD_TEST_POSTGRES", "postgresql://switchboard:switchboard@127.0.0.1:5432/postgres"
@@ -134,12 +133,9 @@ class Balancer:
         wait_for_port(self.port, 10)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:  # until a health check has passed on some node
-            try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=1) as answer:
-                    if answer.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.1)
+            if healthy(self.url):
+                return
+            time.sleep(0.1)
         raise RuntimeError("HAProxy has no healthy node")
 
     def stop(self) -> None:

@@ -27,7 +27,6 @@ from typing import Any
 import psycopg
 
 from bench import load
-from bench.client import agents_and_keys, open_many
 from bench.cluster import Cluster, cluster, fresh_database
 from bench.server import ROOT
 from bench.stats import fmt_ms, summary
@@ -45,30 +44,18 @@ def machine_busy() -> tuple[float, float]:
 async def design_load(
     made: Cluster, customers: int, agents: int, rate: float, seconds: float
 ) -> dict[str, Any]:
-    agent_ws, keys = await agents_and_keys(made.url, made.ws_url, agents, customers)
-    customer_ws = await open_many([f"{made.ws_url}/ws/public/{k}" for k in keys])
-    tally = load.Tally()
-    tally.delivered = [{} for _ in agent_ws]
-    readers = [asyncio.create_task(load._read_customer(ws, tally)) for ws in customer_ws]
-    readers += [
-        asyncio.create_task(load._read_agent(ws, tally, seen))
-        for ws, seen in zip(agent_ws, tally.delivered, strict=True)
-    ]
-    before = [node.cpu_seconds() for node in made.nodes]
-    busy_before, all_before = machine_busy()
-    sent = await load._send_open_loop(customer_ws, tally, rate, seconds)
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline and (
-        len(tally.acks) < sent or any(len(seen) < len(tally.acks) for seen in tally.delivered)
-    ):
-        await asyncio.sleep(0.1)
-    cpu = [node.cpu_seconds() - was for node, was in zip(made.nodes, before, strict=True)]
-    busy_after, all_after = machine_busy()
-    for ws in (*agent_ws, *customer_ws):
-        await ws.close()
-    for task in readers:
-        task.cancel()
-    await asyncio.gather(*readers, return_exceptions=True)
+    samples: list[tuple[list[float], tuple[float, float]]] = []
+    tally, sent = await load.drive(
+        made.url,
+        made.ws_url,
+        customers,
+        agents,
+        rate,
+        seconds,
+        lambda: samples.append(([node.cpu_seconds() for node in made.nodes], machine_busy())),
+    )
+    (before, (busy_before, all_before)), (after, (busy_after, all_after)) = samples
+    cpu = [was_after - was for was_after, was in zip(after, before, strict=True)]
     stored = _stored(made.database)
     acked = set(tally.acks)
     return {

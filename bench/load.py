@@ -12,6 +12,7 @@ import re
 import sqlite3
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,11 +100,21 @@ async def _send_open_loop(
         sent += 1
 
 
-async def run(
-    server: AppProcess, customers: int, agents: int, rate: float, seconds: float
-) -> dict[str, Any]:
-    agent_ws, keys = await agents_and_keys(server.url, server.ws_url, agents, customers)
-    customer_ws = await open_many([f"{server.ws_url}/ws/public/{k}" for k in keys])
+async def drive(
+    url: str,
+    ws_url: str,
+    customers: int,
+    agents: int,
+    rate: float,
+    seconds: float,
+    measure: Callable[[], None],
+) -> tuple[Tally, int]:
+    """The design load against the server (or balancer) at `url`: open the sockets, send in an
+    open loop, wait (at most 15 s) until every send is acked and seen by every agent. `measure`
+    is called right before the sending starts and again once it has been heard; the sockets close
+    after. The tally and how many were sent."""
+    agent_ws, keys = await agents_and_keys(url, ws_url, agents, customers)
+    customer_ws = await open_many([f"{ws_url}/ws/public/{k}" for k in keys])
     tally = Tally()
     tally.delivered = [{} for _ in agent_ws]
     readers = [asyncio.create_task(_read_customer(ws, tally)) for ws in customer_ws]
@@ -111,21 +122,39 @@ async def run(
         asyncio.create_task(_read_agent(ws, tally, seen))
         for ws, seen in zip(agent_ws, tally.delivered, strict=True)
     ]
-    cpu_before = server.cpu_seconds()
+    measure()
     sent = await _send_open_loop(customer_ws, tally, rate, seconds)
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline and (
         len(tally.acks) < sent or any(len(seen) < len(tally.acks) for seen in tally.delivered)
     ):
         await asyncio.sleep(0.1)
-    cpu = server.cpu_seconds() - cpu_before
-    rss = server.rss_kib()
+    measure()
     for ws in (*agent_ws, *customer_ws):
         await ws.close()
     for task in readers:
         task.cancel()
     await asyncio.gather(*readers, return_exceptions=True)
-    return _report(server, tally, sent, cpu, rss, customers, agents, rate, seconds)
+    return tally, sent
+
+
+async def run(
+    server: AppProcess, customers: int, agents: int, rate: float, seconds: float
+) -> dict[str, Any]:
+    samples: list[tuple[float, int]] = []
+    tally, sent = await drive(
+        server.url,
+        server.ws_url,
+        customers,
+        agents,
+        rate,
+        seconds,
+        lambda: samples.append((server.cpu_seconds(), server.rss_kib())),
+    )
+    (cpu_before, _), (cpu_after, rss) = samples
+    return _report(
+        server, tally, sent, cpu_after - cpu_before, rss, customers, agents, rate, seconds
+    )
 
 
 def _report(

@@ -50,6 +50,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def healthy(url: str) -> bool:
+    """Whether the server (or balancer) at `url` answers /healthz with 200."""
+    try:
+        with urllib.request.urlopen(url + "/healthz", timeout=1) as answer:
+            return answer.status == 200
+    except OSError:
+        return False
+
+
 @dataclass
 class AppProcess:
     """`python app.py` (or another server script) in a subprocess on 127.0.0.1, on a database it
@@ -94,12 +103,8 @@ class AppProcess:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited: {self.log.read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=1) as answer:
-                    if answer.status == 200:
-                        return
-            except OSError:
-                pass
+            if healthy(self.url):
+                return
             time.sleep(0.05)
         raise RuntimeError(f"server did not start in {self.ready_within:g} s")
 
