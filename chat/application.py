@@ -28,7 +28,7 @@ from chat.errors import ChatError, Conflict, Forbidden, Invalid, NotFound, Unaut
 from chat.hub import Hub, backplane_for
 from chat.redact import redact
 from chat.routes import admin as admin_routes
-from chat.routes import admin_pages, api, docs, files, pages, widget, ws
+from chat.routes import admin_pages, api, docs, files, pages, queue, widget, ws
 from chat.service import ChatService
 from chat.service.admin import AdminService
 from chat.service.assistant import Assistant
@@ -244,12 +244,14 @@ def create_app(settings: Settings) -> Starlette:
             app.state.assistant = assistant
             expiry = asyncio.create_task(service.typists.run(), name="typing-expiry")
             watch = asyncio.create_task(admin.watch(), name="admin-settings")
+            routing = asyncio.create_task(service.routing.run(), name="routing")
             service.presence.start()
             try:
                 yield
             finally:
                 expiry.cancel()
                 watch.cancel()
+                routing.cancel()
                 service.presence.close()
                 await assistant.close()
                 await assistant.responder.aclose()
@@ -260,6 +262,7 @@ def create_app(settings: Settings) -> Starlette:
     app = Starlette(
         routes=[
             *api.routes,
+            *queue.routes,
             *admin_routes.routes,
             *files.routes,
             *pages.routes,

@@ -15,6 +15,7 @@ from chat.wire import (
     AgentRef,
     AgentView,
     MessageView,
+    NoteView,
     PresenceEntry,
     PublicSessionView,
     ServerLimits,
@@ -109,6 +110,27 @@ class Pong(Data):
     pass
 
 
+class QueuePlace(Data, omit_defaults=False):
+    """The customer's place in the queue, and how long they may expect to wait (null until
+    there are enough recent waits to say)."""
+
+    position: int
+    expected_wait_seconds: int | None
+
+
+class NoteNew(Data, omit_defaults=False):
+    note: NoteView
+
+
+class Transferred(Data, omit_defaults=False):
+    """A conversation was handed from one agent to another (who is notified)."""
+
+    session: SessionView
+    from_agent: AgentRef
+    to_agent: AgentRef
+    note: NoteView | None
+
+
 class ViewingNow(Data, omit_defaults=False):
     session_id: int
     agent: AgentRef
@@ -184,6 +206,15 @@ TYPING = _event(
 VIEWING = _event("chat.viewing", Viewing, None, False, "the other agents")
 AGENT_PRESENCE = _event("agent.presence", AgentPresence, None, False, "agents")
 AVAILABILITY = _event("chat.availability", Availability, Availability, False, "every customer")
+QUEUE = _event("chat.queue", QueuePlace, QueuePlace, False, "the customer of a queued conversation")
+NOTE_NEW = _event("chat.note.new", NoteNew, None, True, "agents only: never the customer")
+SESSION_TRANSFERRED = _event(
+    "chat.session.transferred",
+    Transferred,
+    None,
+    True,
+    "agents only (the receiving agent is notified); after its chat.session.assigned",
+)
 MESSAGE_ACK = _event("chat.message.ack", MessageAck, MessageAck, False, "the sender")
 ERROR = _event("error", ErrorData, ErrorData, False, "the sender")
 PONG = _event("pong", Pong, Pong, False, "the sender")
@@ -206,6 +237,9 @@ CATALOGUE: dict[str, EventType] = {
         VIEWING,
         AGENT_PRESENCE,
         AVAILABILITY,
+        QUEUE,
+        NOTE_NEW,
+        SESSION_TRANSFERRED,
         MESSAGE_ACK,
         ERROR,
         PONG,

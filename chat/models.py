@@ -172,6 +172,8 @@ class Session:
     updated_at: str
     customer_read_seq: int
     agent_read_seq: int
+    queue_position: int | None = None  # 1.. while queued
+    waiting_since: str | None = None  # when this wait for a person began (while queued)
 
     @classmethod
     def from_row(cls, row: Row) -> Session:
@@ -194,6 +196,8 @@ class Session:
             updated_at=row["updated_at"],
             customer_read_seq=row["customer_read_seq"],
             agent_read_seq=row["agent_read_seq"],
+            queue_position=row["queue_position"],
+            waiting_since=row["waiting_since"] if row["status"] == "queued" else None,
         )
 
     @property
@@ -203,6 +207,22 @@ class Session:
     @property
     def last_seq(self) -> int:
         return self.last_message.seq if self.last_message else 0
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A private note on a conversation: agents only, never the customer, no seq."""
+
+    id: int
+    session_id: int
+    agent_id: int | None
+    agent_name: str
+    body: str
+    created_at: str
+
+    @classmethod
+    def from_row(cls, row: Row) -> Note:
+        return cls(**{name: row[name] for name in cls.__slots__})  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)

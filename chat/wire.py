@@ -168,6 +168,8 @@ class SessionView(View):
     updated_at: Time
     customer_read_seq: Seq
     agent_read_seq: Seq
+    queue_position: int | None  # 1.. while queued, else null
+    waiting_since: Time | None  # when this wait for a person began (while queued)
 
     @classmethod
     def of(cls, session: Session) -> "SessionView":
@@ -185,6 +187,8 @@ class SessionView(View):
             session.updated_at,
             session.customer_read_seq,
             session.agent_read_seq,
+            session.queue_position,
+            session.waiting_since,
         )
 
 
@@ -198,6 +202,7 @@ class PublicSessionView(View):
     updated_at: Time
     customer_read_seq: Seq
     agent_read_seq: Seq
+    queue_position: int | None  # 1.. while queued, else null (TEAMS.md, routing)
 
     @classmethod
     def of(cls, session: Session) -> "PublicSessionView":
@@ -209,6 +214,7 @@ class PublicSessionView(View):
             session.updated_at,
             session.customer_read_seq,
             session.agent_read_seq,
+            session.queue_position,
         )
 
 
@@ -681,3 +687,65 @@ class AuditView(View):
 
 class AuditAnswer(View):
     entries: list[AuditView]
+
+
+# -- routing and the queue (TEAMS.md, "Routing and the queue") -------------------------------
+
+Seconds = Annotated[int, Meta(ge=1, le=30 * 24 * 3600, description="Seconds.")]
+
+
+class RoutingSettings(Request):
+    """How queued conversations reach agents. `requeue_offline_after`: null never gives an
+    offline agent's conversations back; `close_inactive_after`: null never closes one."""
+
+    mode: Literal["manual", "round_robin", "least_busy"]
+    default_capacity: Capacity
+    requeue_offline_after: Seconds | None
+    close_inactive_after: Seconds | None
+
+
+# Until an admin chooses: nobody is assigned automatically (as before routing existed).
+DEFAULT_ROUTING = RoutingSettings("manual", 3, 300, None)
+
+
+class TransferRequest(Request):
+    agent_id: Id
+    note: Annotated[str | None, Text("content_max", multiline=True, required=False)] = None
+
+
+class NoteView(View):
+    """A private note: agents only, never the customer."""
+
+    id: int
+    session_id: int
+    agent: AgentRef | None
+    body: str
+    created_at: Time
+
+
+class NotesAnswer(View):
+    notes: list[NoteView]
+
+
+class QueuedEntry(View):
+    id: int
+    position: int
+    waiting_since: Time | None
+
+
+class Load(View):
+    """The caller's open conversations and how many routing may give them."""
+
+    open: int
+    capacity: int
+
+
+class QueueAnswer(View):
+    """The queue as agents see it, and the caller's own load."""
+
+    mode: Literal["manual", "round_robin", "least_busy"]
+    count: int
+    oldest_waiting_since: Time | None
+    expected_wait_seconds: int | None
+    queued: list[QueuedEntry]
+    me: Load

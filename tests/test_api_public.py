@@ -22,6 +22,8 @@ JSON = {"content-type": "application/json"}
 PUBLIC_VIEW = {"id", "status", "assigned_agent", "created_at", "updated_at"}
 # Read receipts: how far the customer and the agents have read (no emails, nothing internal).
 PUBLIC_VIEW |= {"customer_read_seq", "agent_read_seq"}
+# Routing: the place in the queue while queued (TEAMS.md), null otherwise.
+PUBLIC_VIEW |= {"queue_position"}
 TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 
 

@@ -35,6 +35,11 @@ async def test_every_frame_of_a_full_chat_matches_the_socket_schema(settings: Se
         document = (await server.http.get("/asyncapi.json")).json()
         alice_token, bob_token = await server.login(ALICE), await server.login(BOB)
         alice, bob = await server.agent_socket(alice_token), await server.agent_socket(bob_token)
+        bob_auth = {"Authorization": f"Bearer {bob_token}"}
+        me = await server.http.get(
+            "/api/v1/auth/me", headers={"Authorization": f"Bearer {alice_token}"}
+        )
+        ALICE_ID = me.json()["agent"]["id"]  # noqa: N806
         got: dict[str, list[dict[str, Any]]] = {"alice": [], "bob": [], "customer": []}
         sent: dict[str, list[dict[str, Any]]] = {"agent": [], "customer": []}
 
@@ -42,6 +47,11 @@ async def test_every_frame_of_a_full_chat_matches_the_socket_schema(settings: Se
             sent[side].append({"type": type_, "data": data})
             await socket.send(type_, **data)
 
+        # Sam asks for a person first: Pat queues behind them, then moves up (chat.queue).
+        sam = await server.start(name="Sam")
+        await server.http.post(
+            "/api/v1/chat/public/handoff", json={"session_key": sam["session_key"]}
+        )
         started = await server.start(name="Pat", email="pat@example.com")
         session_id = started["session"]["id"]
         customer = await server.customer_socket(started["session_key"], last_event_id=0)
@@ -60,7 +70,14 @@ async def test_every_frame_of_a_full_chat_matches_the_socket_schema(settings: Se
         await drain(customer, got["customer"])
         await say(alice, "agent", "agent.presence.set", status="available")
         auth = {"Authorization": f"Bearer {alice_token}"}
-        await server.http.post(f"/api/v1/chat/sessions/{session_id}/assign", headers=auth)
+        await server.http.post(f"/api/v1/chat/sessions/{sam['session']['id']}/assign", headers=auth)
+        await server.http.post(f"/api/v1/chat/sessions/{session_id}/assign", headers=bob_auth)
+        # Bob hands Pat to Alice with a note: chat.note.new and chat.session.transferred.
+        await server.http.post(
+            f"/api/v1/chat/sessions/{session_id}/transfer",
+            json={"agent_id": ALICE_ID, "note": "Pat asked about invoices"},
+            headers=bob_auth,
+        )
         await say(alice, "agent", "chat.typing", is_typing=True, session_id=session_id)
         await say(
             alice,

@@ -15,6 +15,8 @@ pytestmark = pytest.mark.anyio
 PUBLIC_SESSION_FIELDS = {"id", "status", "assigned_agent", "created_at", "updated_at"}
 # Read receipts: how far the customer and the agents have read (no emails, nothing internal).
 PUBLIC_SESSION_FIELDS |= {"customer_read_seq", "agent_read_seq"}
+# Routing: the place in the queue while queued (TEAMS.md), null otherwise.
+PUBLIC_SESSION_FIELDS |= {"queue_position"}
 
 
 async def test_each_event_reaches_agents_and_only_its_own_customer(settings: Settings) -> None:

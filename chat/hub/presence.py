@@ -36,6 +36,16 @@ class PresenceBoard:
         """Whether at least one agent is online and chose Available (Busy does not count)."""
         return self._available
 
+    def available_ids(self) -> frozenset[int]:
+        """The agents online now who chose Available: whom routing may give a conversation."""
+        return frozenset(
+            i for i, (_, chosen) in self._online.items() if chosen is Presence.AVAILABLE
+        )
+
+    def online_ids(self) -> frozenset[int]:
+        """The agents online now, Available or Busy (within the grace after their last socket)."""
+        return frozenset(self._online)
+
     def status(self, agent: Agent) -> Presence:
         online = self._online.get(agent.id)
         return online[1] if online else Presence.OFFLINE

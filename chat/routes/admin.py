@@ -35,6 +35,7 @@ from chat.wire import (
     AuditView,
     NewAgentAnswer,
     NewAgentRequest,
+    RoutingSettings,
     SetupUrlAnswer,
     WidgetSettings,
 )
@@ -198,6 +199,26 @@ async def put_widget(request: Request) -> Response:
     return WireResponse(await admin_service(request).put_widget(admin, body))
 
 
+@operation("The routing settings (admins)", {200: ("Stored.", RoutingSettings)}, "403", agent=True)
+async def get_routing(request: Request) -> Response:
+    await require_admin(request)
+    return WireResponse(await admin_service(request).routing_settings())
+
+
+@operation(
+    "Replace the routing settings (admins; the whole object, 422 for any bad field); queued"
+    " conversations are routed under them at once",
+    {200: ("Stored.", RoutingSettings)},
+    "400 403 413 422",
+    body=RoutingSettings,
+    agent=True,
+)
+async def put_routing(request: Request) -> Response:
+    admin = await require_admin(request, write=True)
+    body: RoutingSettings = await read_json(request, RoutingSettings)
+    return WireResponse(await admin_service(request).put_routing(admin, body))
+
+
 @operation(
     "The AI settings (admins); the key is never shown, only whether one is configured",
     {200: ("Stored.", AiSettingsView)},
@@ -326,6 +347,8 @@ routes: list[BaseRoute] = [
     Route(f"{PREFIX}/agents/{{agent_id}}/password-reset", reset_password, methods=["POST"]),
     Route(f"{PREFIX}/settings/widget", get_widget, methods=["GET"]),
     Route(f"{PREFIX}/settings/widget", put_widget, methods=["PUT"]),
+    Route(f"{PREFIX}/settings/routing", get_routing, methods=["GET"]),
+    Route(f"{PREFIX}/settings/routing", put_routing, methods=["PUT"]),
     Route(f"{PREFIX}/settings/ai", get_ai, methods=["GET"]),
     Route(f"{PREFIX}/settings/ai", put_ai, methods=["PUT"]),
     Route(f"{PREFIX}/settings/ai/test", test_ai, methods=["POST"]),

@@ -136,6 +136,8 @@ async def _replay_then_ready(
         **about,
     )
     await websocket.send_text(ephemeral_frame(events.CONNECTION_READY, ready))
+    if viewer.session is not None and (place := await service.queue_place(viewer.session.id)):
+        await websocket.send_text(ephemeral_frame(events.QUEUE, events.QueuePlace(*place)))
     sub.go_live(resume.head)
 
 

@@ -22,6 +22,7 @@ from chat.wire import (
     AiSettingsView,
     AiTestAnswer,
     PublicConfig,
+    RoutingSettings,
     WidgetSettings,
 )
 
@@ -127,6 +128,12 @@ class AdminService:
 
     async def put_ai(self, admin: Agent, asked: AiSettingsRequest) -> AiSettingsView:
         return await self.preferences.put_ai(admin, asked)
+
+    async def routing_settings(self) -> RoutingSettings:
+        return await self.chat.routing.settings()
+
+    async def put_routing(self, admin: Agent, config: RoutingSettings) -> RoutingSettings:
+        return await self.chat.routing.put_settings(admin, config)
 
     async def test_ai(self) -> AiTestAnswer:
         return await self.preferences.test_ai(self.kb)

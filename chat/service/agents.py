@@ -11,6 +11,7 @@ from chat.errors import Conflict, Forbidden, NotFound
 from chat.models import Agent, SenderType, Session, SessionStatus
 from chat.service.history import session_by_id
 from chat.service.retries import retried, seen_message, stored_message
+from chat.service.routing import route
 from chat.service.transaction import Changed, Posted, Transaction, Write
 from chat.service.uploads import Uploads, attach
 from chat.storage import agents, sessions
@@ -112,6 +113,7 @@ class AgentSide:
             _check_holder(session, agent)
             session = tx.set_status(session, SessionStatus.CLOSED, session.assigned_agent_id)
             tx.emit_session(catalogue.SESSION_CLOSED, session)
+            route(tx)  # the capacity this close freed goes to the oldest queued conversation
             return Changed(session, tx.events)
 
         return (await self._write(work)).session

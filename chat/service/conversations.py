@@ -22,7 +22,17 @@ from chat.config import Settings
 from chat.hub import Hub, presence_board
 from chat.hub.typing import TypingRelay
 from chat.hub.viewing import ViewingRelay
-from chat.models import Agent, Attachment, Event, Found, Message, Presence, Session, SessionStatus
+from chat.models import (
+    Agent,
+    Attachment,
+    Event,
+    Found,
+    Message,
+    Note,
+    Presence,
+    Session,
+    SessionStatus,
+)
 from chat.service.agents import AgentSide
 from chat.service.archive import Archive
 from chat.service.customers import CustomerSide, Started
@@ -30,12 +40,13 @@ from chat.service.handoff import AiTurn
 from chat.service.history import History, read_history, session_by_id, session_by_key
 from chat.service.live import Live, Resume
 from chat.service.receipts import ReadReceipts
+from chat.service.routing import Routing
 from chat.service.sockets import Connection, Sockets, Viewer
 from chat.service.team import Team
 from chat.service.transaction import Posted, Transaction
 from chat.service.uploads import Uploads
 from chat.storage.database import Database
-from chat.wire import PresenceEntry
+from chat.wire import PresenceEntry, QueueAnswer
 
 
 class ChatService:
@@ -70,6 +81,8 @@ class ChatService:
         )
         self.agents = AgentSide(db, self._write, self.uploads)
         self.ai = AiTurn(db, self._write)
+        self.routing = Routing(db, self._write, self.presence, hub)
+        self.sockets.on_agent_connected = self.routing.kick
         # Set by the app when the AI answers first; the service never imports the assistant.
         self.on_customer_message: Callable[[int], None] | None = None
         self.on_customer_typing: Callable[[int, bool], None] | None = None
@@ -77,11 +90,23 @@ class ChatService:
     async def _write(self, work: Callable[[Transaction], Any]) -> Any:
         """Run `work` in one transaction; publish its events once it has committed.
 
-        `work` returns a Posted or Changed, or a plain answer when it changed nothing."""
-        return await self.db.write(
-            lambda conn: work(Transaction(conn)),
-            after_commit=lambda out: self.hub.publish(getattr(out, "events", ())),
-        )
+        `work` returns a Posted or Changed, or a plain answer when it changed nothing. Routing
+        decides with the agents online and Available as the write is queued; when the queue
+        moved, its customers are told their places once the write has committed."""
+        available = self.presence.available_ids()
+        ran: list[Transaction] = []  # the last one is the run that committed
+
+        def run(conn: Any) -> Any:
+            tx = Transaction(conn, available)
+            ran.append(tx)
+            return work(tx)
+
+        def after(out: Any) -> None:
+            self.hub.publish(getattr(out, "events", ()))
+            if ran and ran[-1].queue_changed:
+                self.routing.queue_changed()
+
+        return await self.db.write(run, after_commit=after)
 
     def _wake_ai(self, session_id: int) -> None:
         """A customer message the AI may answer was committed: the assistant, if any, hears."""
@@ -248,12 +273,40 @@ class ChatService:
     async def close(self, agent: Agent, session_id: int) -> Session:
         return await self.agents.close(agent, session_id)
 
+    # -- routing and the queue ------------------------------------------------------------
+
+    async def queue_place(self, session_id: int) -> tuple[int, int | None] | None:
+        """(position, expected wait in seconds or None) while the conversation is queued."""
+        return await self.routing.place(session_id)
+
+    async def queue_summary(self, agent: Agent) -> QueueAnswer:
+        """The queue as agents see it, and the caller's own load."""
+        return await self.routing.summary(agent)
+
+    async def accept_next(self, agent: Agent) -> Session:
+        """The caller takes the oldest queued conversation (409 when nobody waits)."""
+        return await self.routing.accept_next(agent)
+
+    async def transfer(
+        self, agent: Agent, session_id: int, target_id: int, note: str | None
+    ) -> Session:
+        """Hand the conversation to another active agent, with an optional private note."""
+        await session_by_id(self.db, session_id)  # 404 before the write
+        return await self.routing.transfer(agent, session_id, target_id, note)
+
+    async def notes(self, session_id: int) -> list[Note]:
+        """The conversation's private notes, oldest first (agents only)."""
+        await session_by_id(self.db, session_id)
+        return await self.routing.notes(session_id)
+
     # -- presence -------------------------------------------------------------------------
 
     async def set_presence(self, agent: Agent, status: Presence) -> PresenceEntry:
         """The agent chose Available or Busy: kept across restarts, shown to the others.
         Returns how the team sees the agent now."""
-        return await self.team.set_presence(agent, status)
+        entry = await self.team.set_presence(agent, status)
+        self.routing.kick()
+        return entry
 
     @property
     def agents_available(self) -> bool:
@@ -263,7 +316,9 @@ class ChatService:
     async def choose_presence(self, agent: Agent, status: str) -> PresenceEntry:
         """The agent chose `status`: Available or Busy (offline follows from their sockets).
         The answer is what the others see now."""
-        return await self.team.choose_presence(agent, status)
+        entry = await self.team.choose_presence(agent, status)
+        self.routing.kick()
+        return entry
 
     async def team_presence(self) -> list[PresenceEntry]:
         """Every active agent's presence, offline ones included."""

@@ -22,6 +22,7 @@ from chat.service.handoff import ai_may_answer, handoff_note, queue_for_person
 from chat.service.history import History, read_history, session_by_key
 from chat.service.receipts import ReadReceipts
 from chat.service.retries import retried, seen_message, stored_message
+from chat.service.routing import reopen, route
 from chat.service.transaction import Changed, Posted, Transaction, Write
 from chat.service.uploads import Uploads, attach
 from chat.storage import sessions
@@ -84,7 +85,11 @@ class CustomerSide:
                 tx.conn, hash_token(key), status, name, email, page_url, tx.now
             )
             session = tx.session(session_id)
+            if status is SessionStatus.QUEUED:
+                session = tx.requeue(session, front=False)  # its place and its wait
             tx.emit_session(catalogue.SESSION_STARTED, session, public=False)
+            if route(tx):
+                session = tx.session(session_id)
             return Changed(session, tx.events)
 
         out: Changed = await self._write(work)
@@ -196,8 +201,7 @@ class CustomerSide:
             if client_id and (seen := seen_message(tx, session, client_id)):
                 return seen  # written by nobody: whose it is is checked after the commit
             if session.status is SessionStatus.CLOSED:
-                session = tx.set_status(session, SessionStatus.QUEUED, None)
-                tx.emit_session(catalogue.SESSION_UPDATED, session)
+                session = reopen(tx, session)
             posted = tx.append(
                 session,
                 SenderType.CUSTOMER,
@@ -209,6 +213,8 @@ class CustomerSide:
             if posted.session.status is SessionStatus.BOT and wants_person(content):
                 changed = queue_for_person(tx, session_id, note)
                 posted.session = changed.session
+            elif posted.session.status is SessionStatus.QUEUED and route(tx):
+                posted.session = tx.session(session_id)  # reopened, and routed at once
             return posted
 
         try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from chat import events as catalogue
 from chat.models import Message, SenderType, Session, SessionStatus
 from chat.service.history import read_history, session_by_id
+from chat.service.routing import route
 from chat.service.transaction import Changed, Posted, Transaction, Write
 from chat.storage.database import Database
 
@@ -26,14 +27,17 @@ def ai_may_answer(session: Session) -> bool:
 
 
 def queue_for_person(tx: Transaction, session_id: int, note: str) -> Changed:
-    """The conversation waits in the queue for an agent, the customer told so by `note`;
-    one already waiting for or held by a person is left as it is."""
+    """The conversation waits in the queue for an agent, the customer told so by `note`, and
+    routing gives it to an eligible agent in the same transaction when the mode is automatic
+    and it is first in line; one already waiting for or held by a person is left as it is."""
     session = tx.session(session_id)
     if session.status in (SessionStatus.QUEUED, SessionStatus.ACTIVE):
         return Changed(session)
     session = tx.set_status(session, SessionStatus.QUEUED, None)
     tx.emit_session(catalogue.SESSION_UPDATED, session)
     posted = tx.append(session, SenderType.SYSTEM, note)
+    if route(tx):
+        return Changed(tx.session(session_id), tx.events)
     return Changed(posted.session, tx.events)
 
 

@@ -61,6 +61,8 @@ class Sockets:
         self._team = team
         # Settings do not change while the app runs: what clients are told is made once.
         self.server_limits = ServerLimits.of(limits)
+        # Called once an agent's socket is present (routing may have someone to give them).
+        self.on_agent_connected: Callable[[], None] | None = None
 
     @asynccontextmanager
     async def connect(
@@ -82,6 +84,8 @@ class Sockets:
         agent = viewer.agent
         if agent is not None:
             self.presence.connect(agent, subscriber.id)
+            if self.on_agent_connected is not None:
+                self.on_agent_connected()
         try:
             yield Connection(viewer, subscriber, await self._ready(viewer))
         finally:

@@ -16,11 +16,12 @@ from chat.auth import PASSWORDS, REVOKED, hash_token, later, new_secret
 from chat.errors import Conflict, Gone, Invalid, NotFound
 from chat.hub import Hub
 from chat.hub.presence import PresenceBoard
-from chat.models import Agent, Event, Role, SenderType, SessionStatus, now_iso
+from chat.models import Agent, Event, Role, SenderType, now_iso
 from chat.service.audit import record
 from chat.service.handoff import handoff_note
+from chat.service.routing import route
 from chat.service.transaction import Transaction, Write
-from chat.storage import agents, sessions, setup_tokens, tokens
+from chat.storage import agents, queue, setup_tokens, tokens
 from chat.storage.database import Database
 from chat.wire import AgentPatch
 
@@ -75,9 +76,10 @@ class Staff:
                 _keep_an_admin(tx.conn, agent_id, "demote")
             changed = agents.update_agent_profile(tx.conn, agent_id, name, role, capacity)
             record(tx.conn, admin, "agent.update", _changes(agent, changed))
-            return changed
+            route(tx)  # a raised capacity takes the oldest queued conversations at once
+            return _Deactivated(changed, tx.events)
 
-        return await self._write(work)
+        return (await self._write(work)).agent
 
     async def deactivate(self, admin: Agent, agent_id: int) -> Agent:
         """The agent can no longer log in, their credentials are revoked, their sockets closed,
@@ -93,13 +95,15 @@ class Staff:
                 return agent
             if agent.is_admin:
                 _keep_an_admin(tx.conn, agent_id, "deactivate")
-            for session_id in sessions.list_held_session_ids(tx.conn, agent_id):
-                session = tx.set_status(tx.session(session_id), SessionStatus.QUEUED, None)
+            for session_id in queue.held_in_queue_order(tx.conn, agent_id):
+                session = tx.requeue(tx.session(session_id), front=True)
                 tx.emit_session(catalogue.SESSION_UPDATED, session)
                 tx.append(session, SenderType.SYSTEM, note)
             tokens.revoke_agent_tokens(tx.conn, agent_id, tx.now)
             record(tx.conn, admin, "agent.deactivate", f"{agent.name} <{agent.email}>")
-            return _Deactivated(agents.set_agent_active(tx.conn, agent_id, False), tx.events)
+            deactivated = agents.set_agent_active(tx.conn, agent_id, False)
+            route(tx)  # on to whoever is eligible (not them: they are inactive now)
+            return _Deactivated(deactivated, tx.events)
 
         done = await self._write(work)
         if isinstance(done, Agent):

@@ -25,7 +25,7 @@ from chat.models import (
     SessionStatus,
     now_iso,
 )
-from chat.storage import events, messages, sessions
+from chat.storage import events, messages, queue, sessions
 from chat.wire import AgentRef, AttachmentView, MessageView, PublicSessionView, SessionView
 
 
@@ -46,10 +46,14 @@ class Changed:
 class Transaction:
     """One write: its connection, its timestamp and the events it appends."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, available: frozenset[int] = frozenset()) -> None:
         self.conn = conn
         self.now = now_iso()
         self.events: list[Event] = []
+        # The agents online and Available when the write was queued: whom routing may choose.
+        self.available = available
+        # Whether a conversation entered or left the queue (its customers hear of their place).
+        self.queue_changed = False
 
     def session(self, session_id: int) -> Session:
         found = sessions.get_session(self.conn, session_id)
@@ -78,7 +82,22 @@ class Transaction:
         )
 
     def set_status(self, session: Session, status: SessionStatus, agent_id: int | None) -> Session:
+        """Change the status; entering the queue takes the last place in it (requeue() gives
+        the front), and leaving it ends the wait that routing's estimates are made from."""
+        if status is SessionStatus.QUEUED and session.status is not SessionStatus.QUEUED:
+            return self.requeue(session, front=False)
         sessions.update_session_status(self.conn, session.id, status, agent_id, self.now)
+        if session.status is SessionStatus.QUEUED and status is not SessionStatus.QUEUED:
+            outcome = "assigned" if status is SessionStatus.ACTIVE else status.value
+            queue.end_wait(self.conn, session.id, self.now, outcome, agent_id)
+            self.queue_changed = True
+        return self.session(session.id)
+
+    def requeue(self, session: Session, *, front: bool) -> Session:
+        """The conversation waits for a person: last in the queue, or (`front`) before every
+        conversation that was simply queued, in the order these were first queued."""
+        queue.enter_queue(self.conn, session.id, self.now, front)
+        self.queue_changed = True
         return self.session(session.id)
 
     def append(

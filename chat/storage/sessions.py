@@ -6,9 +6,10 @@ import sqlite3
 
 from chat.models import Session, SessionStatus
 from chat.storage.dialect import dialect
+from chat.storage.queue import QUEUE_POSITION
 
-SESSION_SELECT = """
-SELECT s.*, a.name AS agent_name,
+SESSION_SELECT = f"""
+SELECT s.*, a.name AS agent_name, {QUEUE_POSITION} AS queue_position,
        m.id AS m_id, m.session_id AS m_session_id, m.seq AS m_seq,
        m.sender_type AS m_sender_type, m.sender_name AS m_sender_name,
        m.agent_id AS m_agent_id, m.content AS m_content, m.client_id AS m_client_id,
@@ -93,13 +94,3 @@ def advance_read_mark(db: sqlite3.Connection, session_id: int, reader: str, seq:
         (seq, session_id, seq),
     ).fetchall()
     return int(rows[0][0]) if rows else None
-
-
-def list_held_session_ids(db: sqlite3.Connection, agent_id: int) -> list[int]:
-    """The open (`active`) conversations this agent holds, oldest first."""
-    rows = db.execute(
-        "SELECT id FROM chat_sessions WHERE assigned_agent_id = ? AND status = 'active'"
-        " ORDER BY id",
-        (agent_id,),
-    ).fetchall()
-    return [int(row[0]) for row in rows]

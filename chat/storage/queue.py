@@ -1,0 +1,187 @@
+"""Queries for routing: the queue in its order, who holds how many open conversations, the waits
+for a person (the expected wait is estimated from them), and private notes."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from chat.models import Agent, Note
+
+# The queue's order: conversations an offline agent gave back first, then first in, first out.
+QUEUE_ORDER = "queue_front DESC, queued_at, id"
+# 1-based place of the session `s` in the queue (NULL unless it is queued); uses the partial
+# index chat_sessions_queue.
+QUEUE_POSITION = """
+CASE WHEN s.status = 'queued' THEN (
+    SELECT count(*) FROM chat_sessions AS q
+    WHERE q.status = 'queued' AND (
+        q.queue_front > s.queue_front OR (q.queue_front = s.queue_front AND (
+            q.queued_at < s.queued_at OR (q.queued_at = s.queued_at AND q.id <= s.id))))
+) END"""
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """An active agent as routing weighs them."""
+
+    agent: Agent
+    last_routed_at: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Wait:
+    started_at: str
+    ended_at: str
+    position: int
+
+
+def enter_queue(db: sqlite3.Connection, session_id: int, now: str, front: bool) -> int:
+    """Put the session in the queue: at its first-in-first-out place, or (`front`) before every
+    conversation that was simply queued, in the order it was first queued. Records the wait;
+    returns its place."""
+    db.execute(
+        "UPDATE chat_sessions SET status = 'queued', assigned_agent_id = NULL, updated_at = ?,"
+        " waiting_since = ?, queue_front = ?,"
+        " queued_at = CASE WHEN ? = 1 THEN COALESCE(queued_at, ?) ELSE ? END"
+        " WHERE id = ?",
+        (now, now, int(front), int(front), now, now, session_id),
+    )
+    position = place(db, session_id) or 1
+    db.execute(
+        "INSERT INTO queue_waits (session_id, started_at, position) VALUES (?, ?, ?)",
+        (session_id, now, position),
+    )
+    return position
+
+
+def end_wait(
+    db: sqlite3.Connection, session_id: int, now: str, outcome: str, agent_id: int | None
+) -> None:
+    """The session's open wait (if any) ended: assigned, closed or otherwise left the queue."""
+    db.execute(
+        "UPDATE queue_waits SET ended_at = ?, outcome = ?, agent_id = ?"
+        " WHERE session_id = ? AND ended_at IS NULL",
+        (now, outcome, agent_id, session_id),
+    )
+
+
+def place(db: sqlite3.Connection, session_id: int) -> int | None:
+    rows = db.execute(
+        f"SELECT {QUEUE_POSITION} FROM chat_sessions AS s WHERE s.id = ?", (session_id,)
+    ).fetchall()
+    return int(rows[0][0]) if rows and rows[0][0] is not None else None
+
+
+def queued_ids(db: sqlite3.Connection, limit: int = 10_000) -> list[int]:
+    """The queued conversations, first to be served first."""
+    rows = db.execute(
+        f"SELECT id FROM chat_sessions WHERE status = 'queued' ORDER BY {QUEUE_ORDER} LIMIT ?",
+        (limit,),
+    ).fetchall()
+    return [int(row[0]) for row in rows]
+
+
+def queued_with_entry(db: sqlite3.Connection) -> list[tuple[int, int | None]]:
+    """(id, the place it entered the queue at) of every queued conversation, in order."""
+    rows = db.execute(
+        "SELECT s.id, w.position FROM chat_sessions AS s"
+        " LEFT JOIN queue_waits AS w ON w.session_id = s.id AND w.ended_at IS NULL"
+        " WHERE s.status = 'queued' ORDER BY s.queue_front DESC, s.queued_at, s.id"
+    ).fetchall()
+    return [(int(row[0]), row[1]) for row in rows]
+
+
+def queued_with_times(db: sqlite3.Connection) -> list[tuple[int, str | None]]:
+    """(id, waiting_since) of every queued conversation, in the queue's order."""
+    rows = db.execute(
+        f"SELECT id, waiting_since FROM chat_sessions WHERE status = 'queued'"
+        f" ORDER BY {QUEUE_ORDER}"
+    ).fetchall()
+    return [(int(row[0]), row[1]) for row in rows]
+
+
+def open_counts(db: sqlite3.Connection) -> dict[int, int]:
+    """How many open (`active`) conversations each agent holds."""
+    rows = db.execute(
+        "SELECT assigned_agent_id, count(*) FROM chat_sessions"
+        " WHERE status = 'active' AND assigned_agent_id IS NOT NULL GROUP BY assigned_agent_id"
+    ).fetchall()
+    return {int(row[0]): int(row[1]) for row in rows}
+
+
+def open_count(db: sqlite3.Connection, agent_id: int) -> int:
+    rows = db.execute(
+        "SELECT count(*) FROM chat_sessions WHERE status = 'active' AND assigned_agent_id = ?",
+        (agent_id,),
+    ).fetchall()
+    return int(rows[0][0])
+
+
+def candidates(db: sqlite3.Connection) -> list[Candidate]:
+    rows = db.execute("SELECT * FROM agents WHERE is_active = 1 ORDER BY id").fetchall()
+    return [Candidate(Agent.from_row(row), row["last_routed_at"]) for row in rows]
+
+
+def mark_routed(db: sqlite3.Connection, agent_id: int, now: str) -> None:
+    db.execute("UPDATE agents SET last_routed_at = ? WHERE id = ?", (now, agent_id))
+
+
+def holders(db: sqlite3.Connection) -> list[int]:
+    """The agents holding at least one open conversation."""
+    rows = db.execute(
+        "SELECT DISTINCT assigned_agent_id FROM chat_sessions"
+        " WHERE status = 'active' AND assigned_agent_id IS NOT NULL"
+    ).fetchall()
+    return [int(row[0]) for row in rows]
+
+
+def held_in_queue_order(db: sqlite3.Connection, agent_id: int) -> list[int]:
+    """The agent's open conversations in the order they were first queued."""
+    rows = db.execute(
+        "SELECT id FROM chat_sessions WHERE status = 'active' AND assigned_agent_id = ?"
+        " ORDER BY queued_at, id",
+        (agent_id,),
+    ).fetchall()
+    return [int(row[0]) for row in rows]
+
+
+def recent_waits(db: sqlite3.Connection, since: str, limit: int) -> list[Wait]:
+    """The latest waits that ended with an agent, after a real wait, since `since`."""
+    rows = db.execute(
+        "SELECT started_at, ended_at, position FROM queue_waits"
+        " WHERE outcome = 'assigned' AND ended_at >= ? AND ended_at > started_at"
+        " ORDER BY ended_at DESC LIMIT ?",
+        (since, limit),
+    ).fetchall()
+    return [Wait(row[0], row[1], int(row[2])) for row in rows]
+
+
+def inactive(db: sqlite3.Connection, before: str, limit: int) -> list[int]:
+    """Active or queued conversations whose last message (or start) is older than `before`."""
+    rows = db.execute(
+        "SELECT s.id FROM chat_sessions AS s"
+        " LEFT JOIN messages AS m ON m.session_id = s.id AND m.seq = s.last_seq"
+        " WHERE s.status IN ('active', 'queued') AND COALESCE(m.created_at, s.created_at) < ?"
+        " ORDER BY s.id LIMIT ?",
+        (before, limit),
+    ).fetchall()
+    return [int(row[0]) for row in rows]
+
+
+def insert_note(
+    db: sqlite3.Connection, session_id: int, agent_id: int, agent_name: str, body: str, now: str
+) -> Note:
+    rows = db.execute(
+        "INSERT INTO notes (session_id, agent_id, agent_name, body, created_at)"
+        " VALUES (?, ?, ?, ?, ?) RETURNING *",
+        (session_id, agent_id, agent_name, body, now),
+    ).fetchall()
+    return Note.from_row(rows[0])
+
+
+def list_notes(db: sqlite3.Connection, session_id: int) -> list[Note]:
+    rows = db.execute(
+        "SELECT * FROM notes WHERE session_id = ? ORDER BY id", (session_id,)
+    ).fetchall()
+    return [Note.from_row(row) for row in rows]
