@@ -59,11 +59,10 @@ REQUEUED_NOTE = (
 
 
 def closed_note(seconds: int) -> str:
-    minutes = max(1, round(seconds / 60))
-    unit = "minute" if minutes == 1 else "minutes"
+    count, unit = (seconds, "second") if seconds < 60 else (round(seconds / 60), "minute")
     return (
-        f"This conversation was closed after {minutes} {unit} without a message. "
-        "Write again any time to reopen it."
+        f"This conversation was closed after {count} {unit}{'' if count == 1 else 's'} without"
+        " a message. Write again any time to reopen it."
     )
 
 
@@ -468,7 +467,10 @@ class Routing:
             wait = expected_wait(estimate(_recent_waits(conn)), position)
             return None if wait is None else (position, wait)
 
-        return await self.db.read(look)
+        found = await self.db.read(look)
+        if found is not None:
+            self._told[session_id] = found  # what this socket is told now
+        return found
 
 
 def queue_delivery(session_id: int, position: int, wait: int | None) -> Delivery:

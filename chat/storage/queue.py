@@ -7,9 +7,11 @@ import sqlite3
 from dataclasses import dataclass
 
 from chat.models import Agent, Note
+from chat.storage.dialect import dialect
+from chat.storage.events import HEAD
 
 # The queue's order: conversations an offline agent gave back first, then first in, first out.
-QUEUE_ORDER = "queue_front DESC, queued_at, id"
+QUEUE_ORDER = "queue_front DESC, queue_rank, id"
 # 1-based place of the session `s` in the queue (NULL unless it is queued); uses the partial
 # index chat_sessions_queue.
 QUEUE_POSITION = """
@@ -17,7 +19,7 @@ CASE WHEN s.status = 'queued' THEN (
     SELECT count(*) FROM chat_sessions AS q
     WHERE q.status = 'queued' AND (
         q.queue_front > s.queue_front OR (q.queue_front = s.queue_front AND (
-            q.queued_at < s.queued_at OR (q.queued_at = s.queued_at AND q.id <= s.id))))
+            q.queue_rank < s.queue_rank OR (q.queue_rank = s.queue_rank AND q.id <= s.id))))
 ) END"""
 
 
@@ -39,13 +41,19 @@ class Wait:
 def enter_queue(db: sqlite3.Connection, session_id: int, now: str, front: bool) -> int:
     """Put the session in the queue: at its first-in-first-out place, or (`front`) before every
     conversation that was simply queued, in the order it was first queued. Records the wait;
-    returns its place."""
+    returns its place.
+
+    The order is the event log's head as this write sees it: every write that queues also
+    appends an event, so a later commit always sees a higher head (ties within one write are
+    broken by id)."""
+    rank = head(db)
     db.execute(
         "UPDATE chat_sessions SET status = 'queued', assigned_agent_id = NULL, updated_at = ?,"
         " waiting_since = ?, queue_front = ?,"
-        " queued_at = CASE WHEN ? = 1 THEN COALESCE(queued_at, ?) ELSE ? END"
+        " queued_at = CASE WHEN ? = 1 THEN COALESCE(queued_at, ?) ELSE ? END,"
+        " queue_rank = CASE WHEN ? = 1 THEN COALESCE(queue_rank, ?) ELSE ? END"
         " WHERE id = ?",
-        (now, now, int(front), int(front), now, now, session_id),
+        (now, now, int(front), int(front), now, now, int(front), rank, rank, session_id),
     )
     position = place(db, session_id) or 1
     db.execute(
@@ -53,6 +61,11 @@ def enter_queue(db: sqlite3.Connection, session_id: int, now: str, front: bool) 
         (session_id, now, position),
     )
     return position
+
+
+def head(db: sqlite3.Connection) -> int:
+    rows = db.execute(HEAD[dialect(db)]).fetchall()
+    return int(rows[0][0]) if rows and rows[0][0] is not None else 0
 
 
 def end_wait(
@@ -87,7 +100,7 @@ def queued_with_entry(db: sqlite3.Connection) -> list[tuple[int, int | None]]:
     rows = db.execute(
         "SELECT s.id, w.position FROM chat_sessions AS s"
         " LEFT JOIN queue_waits AS w ON w.session_id = s.id AND w.ended_at IS NULL"
-        " WHERE s.status = 'queued' ORDER BY s.queue_front DESC, s.queued_at, s.id"
+        " WHERE s.status = 'queued' ORDER BY s.queue_front DESC, s.queue_rank, s.id"
     ).fetchall()
     return [(int(row[0]), row[1]) for row in rows]
 
@@ -140,7 +153,7 @@ def held_in_queue_order(db: sqlite3.Connection, agent_id: int) -> list[int]:
     """The agent's open conversations in the order they were first queued."""
     rows = db.execute(
         "SELECT id FROM chat_sessions WHERE status = 'active' AND assigned_agent_id = ?"
-        " ORDER BY queued_at, id",
+        " ORDER BY queue_rank, id",
         (agent_id,),
     ).fetchall()
     return [int(row[0]) for row in rows]

@@ -1,15 +1,17 @@
 -- Issue #17, routing and the queue. A queued conversation's place: `queue_front` (1 for one an
--- agent gave back by going offline: they go first) then `queued_at` (when it was first queued,
--- the first-in-first-out key) then id; `waiting_since` is when this wait began (what the inbox
--- and the visitor are shown). `last_routed_at` orders agents for round robin. Each wait for a
+-- agent gave back by going offline: they go first) then `queue_rank` (the event log's head when
+-- it was queued: the order the queueing writes committed in, first in, first out) then id.
+-- `queued_at` is when it was first queued, `waiting_since` when this wait began (what the
+-- inbox and the visitor are shown). `last_routed_at` orders agents for round robin. Each wait for a
 -- person is kept in queue_waits (the estimate of the expected wait is made from them), and a
 -- transfer's note is the first private note (agents only, no seq).
 ALTER TABLE chat_sessions ADD COLUMN queued_at TEXT;
 ALTER TABLE chat_sessions ADD COLUMN waiting_since TEXT;
+ALTER TABLE chat_sessions ADD COLUMN queue_rank INTEGER;
 ALTER TABLE chat_sessions ADD COLUMN queue_front INTEGER NOT NULL DEFAULT 0;
-UPDATE chat_sessions SET queued_at = updated_at, waiting_since = updated_at
+UPDATE chat_sessions SET queued_at = updated_at, waiting_since = updated_at, queue_rank = id
     WHERE status = 'queued';
-CREATE INDEX chat_sessions_queue ON chat_sessions (queue_front DESC, queued_at, id)
+CREATE INDEX chat_sessions_queue ON chat_sessions (queue_front DESC, queue_rank, id)
     WHERE status = 'queued';
 CREATE INDEX chat_sessions_holder ON chat_sessions (assigned_agent_id) WHERE status = 'active';
 

@@ -1,12 +1,13 @@
 -- Issue #17, routing and the queue (PostgreSQL; the same schema as migrations/0010_routing.sql).
--- Queue order: queue_front DESC, queued_at, id; waiting_since is when this wait began. The
--- times are compared as text in the C collation (ISO-8601, one width).
+-- Queue order: queue_front DESC, queue_rank (the event counter when queued: commit order), id;
+-- waiting_since is when this wait began. Times are compared as text in the C collation.
 ALTER TABLE chat_sessions ADD COLUMN queued_at TEXT COLLATE "C";
 ALTER TABLE chat_sessions ADD COLUMN waiting_since TEXT;
+ALTER TABLE chat_sessions ADD COLUMN queue_rank BIGINT;
 ALTER TABLE chat_sessions ADD COLUMN queue_front BIGINT NOT NULL DEFAULT 0;
-UPDATE chat_sessions SET queued_at = updated_at, waiting_since = updated_at
+UPDATE chat_sessions SET queued_at = updated_at, waiting_since = updated_at, queue_rank = id
     WHERE status = 'queued';
-CREATE INDEX chat_sessions_queue ON chat_sessions (queue_front DESC, queued_at, id)
+CREATE INDEX chat_sessions_queue ON chat_sessions (queue_front DESC, queue_rank, id)
     WHERE status = 'queued';
 CREATE INDEX chat_sessions_holder ON chat_sessions (assigned_agent_id) WHERE status = 'active';
 
