@@ -19,7 +19,7 @@ from websockets.exceptions import ConnectionClosed
 from bench.server import AppProcess, free_port
 from chat.config import Settings
 from tests.cluster import backplane, cluster, shared_redis
-from tests.conftest import ALICE, BOB
+from tests.conftest import ADMIN, ALICE, BOB
 from tests.sockets import Server
 
 pytestmark = pytest.mark.anyio
@@ -375,3 +375,66 @@ async def until_listed(server: Server, token: str, name: str, status: str) -> No
             return
         await asyncio.sleep(0.1)
     raise AssertionError(f"{name} is not listed {status}: {answer.json()}")
+
+
+async def test_handoffs_through_two_nodes_at_once_never_exceed_an_agents_capacity(
+    settings: Settings,
+) -> None:
+    """Routing across nodes: Alice on node A and Bob on node B, capacity 2 each, 20 handoffs
+    split over both nodes at once: exactly 4 assigned (2 each), 16 queued in commit order; a
+    close on node B gives the oldest queued conversation to Bob."""
+    async with cluster(replace(settings, ai_enabled=True)) as (a, b):
+        admin = {"Authorization": f"Bearer {await a.login(ADMIN)}"}
+        config = {
+            "mode": "least_busy",
+            "default_capacity": 2,
+            "requeue_offline_after": 300,
+            "close_inactive_after": None,
+        }
+        answer = await a.http.put("/api/v1/settings/routing", json=config, headers=admin)
+        assert answer.status_code == 200
+        alice = await a.agent_socket(await a.login(ALICE))
+        bob_token = await b.login(BOB)
+        bob_auth = {"Authorization": f"Bearer {bob_token}"}
+        bob_id = (await b.http.get("/api/v1/auth/me", headers=bob_auth)).json()["agent"]["id"]
+        bob = await b.agent_socket(bob_token)
+        for socket in (alice, bob):
+            await socket.next("connection.ready")
+        await asyncio.sleep(1.2)  # each node's presence sweep has seen the other's agent
+        keys = [(await (a, b)[n % 2].start())["session_key"] for n in range(20)]
+        answers = await asyncio.gather(
+            *(
+                (a, b)[n % 2].http.post("/api/v1/chat/public/handoff", json={"session_key": k})
+                for n, k in enumerate(keys)
+            )
+        )
+        assert all(answer.status_code == 200 for answer in answers)
+        listed = await a.http.get("/api/v1/chat/sessions?limit=100", headers=admin)
+        sessions = listed.json()["sessions"]
+        held: dict[int, int] = {}
+        for s in sessions:
+            if s["status"] == "active":
+                held[s["assigned_agent"]["id"]] = held.get(s["assigned_agent"]["id"], 0) + 1
+        assert len(held) == 2 and sorted(held.values()) == [2, 2], held
+        queue = (await b.http.get("/api/v1/chat/queue", headers=admin)).json()
+        assert queue["count"] == 16
+        frames = await alice.quiet(0.5)
+        order = [
+            f["data"]["session"]["id"]
+            for f in frames
+            if f["type"] == "chat.session.updated" and f["data"]["session"]["status"] == "queued"
+        ]
+        assert [q["id"] for q in queue["queued"]] == order[4:]
+        bobs = next(
+            s["id"]
+            for s in sessions
+            if s["status"] == "active" and s["assigned_agent"]["id"] == bob_id
+        )
+        closed = await b.http.post(f"/api/v1/chat/sessions/{bobs}/close", headers=bob_auth)
+        assert closed.status_code == 200
+        oldest = queue["queued"][0]["id"]
+        session = (await a.http.get(f"/api/v1/chat/sessions/{oldest}", headers=admin)).json()
+        assert session["session"]["status"] == "active"
+        assert session["session"]["assigned_agent"]["id"] == bob_id
+        for socket in (alice, bob):
+            await socket.close()

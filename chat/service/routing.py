@@ -97,9 +97,9 @@ def _choose(
     if config.mode == "least_busy":
         return min(
             eligible,
-            key=lambda c: (counts.get(c.agent.id, 0), c.last_routed_at or "", c.agent.id),
+            key=lambda c: (counts.get(c.agent.id, 0), c.last_routed, c.agent.id),
         )
-    return min(eligible, key=lambda c: (c.last_routed_at or "", c.agent.id))
+    return min(eligible, key=lambda c: (c.last_routed, c.agent.id))
 
 
 def route(tx: Transaction, config: RoutingSettings | None = None) -> int:
@@ -121,9 +121,9 @@ def route(tx: Transaction, config: RoutingSettings | None = None) -> int:
         if chosen is None:
             break
         tx.assign(tx.session(session_id), chosen.agent)
-        queue.mark_routed(tx.conn, chosen.agent.id, tx.now)
+        mark = queue.mark_routed(tx.conn, chosen.agent.id)
         counts[chosen.agent.id] = counts.get(chosen.agent.id, 0) + 1
-        candidates = [queue.Candidate(c.agent, tx.now) if c is chosen else c for c in candidates]
+        candidates = [queue.Candidate(c.agent, mark) if c is chosen else c for c in candidates]
         assigned += 1
     return assigned
 

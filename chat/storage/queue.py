@@ -28,7 +28,7 @@ class Candidate:
     """An active agent as routing weighs them."""
 
     agent: Agent
-    last_routed_at: str | None
+    last_routed: int  # the event head at their latest automatic assignment (0: never)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,11 +133,15 @@ def open_count(db: sqlite3.Connection, agent_id: int) -> int:
 
 def candidates(db: sqlite3.Connection) -> list[Candidate]:
     rows = db.execute("SELECT * FROM agents WHERE is_active = 1 ORDER BY id").fetchall()
-    return [Candidate(Agent.from_row(row), row["last_routed_at"]) for row in rows]
+    return [Candidate(Agent.from_row(row), row["last_routed"] or 0) for row in rows]
 
 
-def mark_routed(db: sqlite3.Connection, agent_id: int, now: str) -> None:
-    db.execute("UPDATE agents SET last_routed_at = ? WHERE id = ?", (now, agent_id))
+def mark_routed(db: sqlite3.Connection, agent_id: int) -> int:
+    """Note that routing just gave this agent a conversation; the mark (unique: the event head
+    after the assignment's events) orders round robin."""
+    mark = head(db)
+    db.execute("UPDATE agents SET last_routed = ? WHERE id = ?", (mark, agent_id))
+    return mark
 
 
 def holders(db: sqlite3.Connection) -> list[int]:

@@ -2,7 +2,8 @@
 -- agent gave back by going offline: they go first) then `queue_rank` (the event log's head when
 -- it was queued: the order the queueing writes committed in, first in, first out) then id.
 -- `queued_at` is when it was first queued, `waiting_since` when this wait began (what the
--- inbox and the visitor are shown). `last_routed_at` orders agents for round robin. Each wait for a
+-- inbox and the visitor are shown). `last_routed` (the event head at an agent's latest
+-- automatic assignment) orders agents for round robin. Each wait for a
 -- person is kept in queue_waits (the estimate of the expected wait is made from them), and a
 -- transfer's note is the first private note (agents only, no seq).
 ALTER TABLE chat_sessions ADD COLUMN queued_at TEXT;
@@ -15,7 +16,7 @@ CREATE INDEX chat_sessions_queue ON chat_sessions (queue_front DESC, queue_rank,
     WHERE status = 'queued';
 CREATE INDEX chat_sessions_holder ON chat_sessions (assigned_agent_id) WHERE status = 'active';
 
-ALTER TABLE agents ADD COLUMN last_routed_at TEXT;
+ALTER TABLE agents ADD COLUMN last_routed INTEGER;
 
 CREATE TABLE queue_waits (
     id          INTEGER PRIMARY KEY,
