@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import re
 import sqlite3
 import sys
@@ -414,13 +415,17 @@ def open_loads(database: Path | str) -> dict[int, int]:
 
 @contextmanager
 def postgres_server(cpu: int | None) -> Iterator[AppProcess]:
-    """One node on a fresh PostgreSQL database with a Redis backplane of its own."""
+    """One node on a fresh PostgreSQL database with a Redis backplane of its own. The node is
+    pinned to `cpu`; PostgreSQL and Redis are not, and their CPU is not in the node's figure."""
     from bench.cluster import Redis, fresh_database
 
     raise_file_limit()
     folder = Path(tempfile.mkdtemp(prefix="switchboard-routing-"))
     redis = Redis()
     redis.start()
+    if redis.process is not None and hasattr(os, "sched_setaffinity"):
+        # Started from the generator, it would share its core: like PostgreSQL, it may use any.
+        os.sched_setaffinity(redis.process.pid, range(os.cpu_count() or 1))
     try:
         with fresh_database() as database:
             server = AppProcess(
