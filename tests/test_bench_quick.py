@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bench.routing import Watch
 from tests.conftest import ROOT
 
 
@@ -33,3 +34,49 @@ def test_the_quick_benchmark_runs_and_loses_nothing(tmp_path: Path) -> None:
     assert "design load" in done.stdout and "AI first reply" in done.stdout
     assert "of bare; server CPU" in done.stdout
     assert "decode socket chat.message.send" in done.stdout
+
+
+def test_the_quick_routing_benchmark_assigns_every_handoff_in_order_within_capacity(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "routing.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "routing", "--quick", "--json", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    results = json.loads(out.read_text())
+    first, queue = results["handoff"], results["queue"]
+    assert first["assigned"] + first["queued"] == first["count"] > 0
+    assert first["assigned"] == first["count"]  # room for all: each is assigned at once
+    assert first["heard_ms"]["count"] == first["assigned"]
+    assert queue["queued"] == queue["count"] == queue["served"] == queue["closes"]
+    assert queue["served_in_order"] and queue["close_to_assigned_ms"]["count"] == queue["served"]
+    assert results["violations"] == []
+    assert max(first["peak_load"].values()) <= first["capacity"]
+    assert "first in, first out" in done.stdout and "violations: 0" in done.stdout
+
+
+def assigned(session: int, agent: int) -> str:
+    data = {"session": {"id": session}, "agent": {"id": agent}}
+    return json.dumps({"type": "chat.session.assigned", "data": data})
+
+
+def closed(session: int) -> str:
+    return json.dumps({"type": "chat.session.closed", "data": {"session": {"id": session}}})
+
+
+def test_the_routing_benchmark_counts_an_agent_over_capacity_as_a_violation() -> None:
+    watch = Watch(capacity={7: 1})
+    for frame in (assigned(1, 7), closed(1), assigned(2, 7)):  # a close frees the one slot
+        watch.heard(frame, books=True)
+    assert watch.violations == [] and watch.freed_by == {2: 1}
+    watch.heard(assigned(3, 7), books=True)
+    assert watch.violations == [
+        "agent 7 holds 2 open conversations, capacity 1 (on assigning session 3)"
+    ]
+    watch.heard(assigned(3, 7), books=False)  # another socket's copy of the same frame
+    assert len(watch.violations) == 1 and watch.load == {7: 2}
