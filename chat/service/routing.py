@@ -110,11 +110,14 @@ def route(tx: Transaction, config: RoutingSettings | None = None) -> int:
     config = config or load_config(tx.conn)
     if config.mode == "manual":
         return 0
-    waiting = queue.queued_ids(tx.conn)
-    if not waiting:
+    candidates = [c for c in queue.candidates(tx.conn) if c.agent.id in tx.available]
+    if not candidates:
         return 0
-    candidates = queue.candidates(tx.conn)
     counts = queue.open_counts(tx.conn)
+    room = sum(max(0, capacity_of(c.agent, config) - counts.get(c.agent.id, 0)) for c in candidates)
+    if room == 0:
+        return 0
+    waiting = queue.queued_ids(tx.conn, room)  # no more than can be given out now
     assigned = 0
     for session_id in waiting:
         chosen = _choose(config, candidates, counts, tx.available)
