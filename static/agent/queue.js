@@ -31,6 +31,7 @@ export class QueueBar {
     this.timer = null;
     this.asking = null;
     this.again = false;
+    this.accepting = false;
     this.load = document.getElementById("queue-load");
     this.count = document.getElementById("queue-count");
     this.mode = document.getElementById("queue-mode");
@@ -93,7 +94,7 @@ export class QueueBar {
     this.mode.textContent = `Routing: ${MODES[s.mode] || s.mode}`;
     const manual = s.mode === "manual";
     this.accept.hidden = !manual;
-    this.accept.disabled = !manual || s.count === 0 || this.accepting === true;
+    this.accept.disabled = !manual || s.count === 0 || this.accepting;
     this.accept.title = s.count === 0 ? "Nobody is waiting" : "Take the conversation waiting longest";
   }
 

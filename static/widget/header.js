@@ -12,6 +12,7 @@ const AWAY_TEXT = "Our team is away right now. We'll reply as soon as someone is
 export function setSession(session) {
   if (!session || typeof session !== "object" || !session.status) return;
   state.session = session;
+  if (session.status !== "queued") state.queueWait = null; // a later wait starts afresh
   noteReadMarks(session.customer_read_seq, session.agent_read_seq);
   updateHeader();
 }

@@ -12,6 +12,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import Person
 from tests.browser.test_admin import open_admin
+from tests.browser.test_agent_live import HIDDEN_TAB
 from tests.browser.test_agent_page import (
     conversation,
     customer,
@@ -23,6 +24,7 @@ from tests.browser.test_widget import open_widget
 from tests.conftest import ADMIN, ALICE, BOB, LiveServer, login
 
 SHOTS = "/tmp"
+REFUSED = "Failed to load resource: the server responded with a status of"
 
 
 def set_routing(server: LiveServer, **changes: object) -> dict:
@@ -68,9 +70,7 @@ def test_round_robin_fills_each_seat_and_the_third_visitor_waits_for_a_close(
     expect(first.get_by_text(re.compile("^Connected to (Alice|Bob) Agent$"))).to_be_visible()
     second = ask_for_a_person(visitors[1], server)
     expect(second.get_by_text(re.compile("^Connected to (Alice|Bob) Agent$"))).to_be_visible()
-    holders = {
-        p.locator(".status").text_content() for p in (first, second)
-    }
+    holders = {p.locator(".status").text_content() for p in (first, second)}
     assert holders == {"Connected to Alice Agent", "Connected to Bob Agent"}
 
     third = ask_for_a_person(visitors[2], server)
@@ -78,7 +78,9 @@ def test_round_robin_fills_each_seat_and_the_third_visitor_waits_for_a_close(
     expect(place).to_be_visible()
     for page in (alice_page, bob_page):
         expect(queue_bar(page)).to_contain_text("1 of 1 chat")
-        expect(queue_bar(page)).to_contain_text(re.compile(r"Queue: 1 · oldest (under 1 min|1 min)"))
+        expect(queue_bar(page)).to_contain_text(
+            re.compile(r"Queue: 1 · oldest (under 1 min|1 min)")
+        )
     queued = alice_page.get_by_role("list", name=re.compile("^Conversations")).get_by_role(
         "button", name=re.compile("#1 in queue")
     )
@@ -138,8 +140,7 @@ def test_accept_next_takes_the_oldest_queued_conversation_in_manual_mode(
     accept.click()
     expect(page.get_by_role("alert")).to_contain_text("Nobody is waiting in the queue.")
     # The browser reports the 409 itself; the page made no error of its own.
-    conflict = "Failed to load resource: the server responded with a status of 409 (Conflict)"
-    assert alice.errors == [conflict]
+    assert alice.errors == [f"{REFUSED} 409 (Conflict)"]
 
 
 def test_a_transfer_with_a_note_reaches_the_receiving_agent(
@@ -155,8 +156,10 @@ def test_a_transfer_with_a_note_reaches_the_receiving_agent(
         )
     assert assigned.status_code == 200, assigned.text
     alice, bob = person(), person()
+    bob.page.add_init_script(HIDDEN_TAB)  # Bob looks elsewhere: a sound and a notification
     alice_page = log_in(alice, server, ALICE)
     bob_page = log_in(bob, server, BOB)
+    bob_page.evaluate("window.__hidden = true")
 
     conversation(alice_page, "Pat Transfer").click()
     thread(alice_page).get_by_role("button", name="Transfer").click()
@@ -172,7 +175,11 @@ def test_a_transfer_with_a_note_reaches_the_receiving_agent(
     expect(messages(alice_page).locator(".msg-note")).to_contain_text(note)
 
     told = bob_page.get_by_role("status").filter(has_text="transferred Pat Transfer to you")
-    expect(told).to_contain_text(f"Alice Agent transferred Pat Transfer to you: {note}")
+    said = f"Alice Agent transferred Pat Transfer to you: {note}"
+    expect(told).to_contain_text(said)
+    assert bob_page.evaluate("window.__notes") == [["Transferred to you", said]]
+    assert bob_page.evaluate("window.__beeps") == 1
+    bob_page.evaluate("window.__hidden = false")
     told.get_by_role("button", name="Open").click()
     row = messages(bob_page).locator(".msg-note")
     expect(row).to_have_count(1)
@@ -182,6 +189,8 @@ def test_a_transfer_with_a_note_reaches_the_receiving_agent(
     expect(row.locator("b")).to_have_count(0)
     expect(row.locator(".msg-bubble")).to_have_css("background-color", "rgb(254, 247, 195)")
     expect(thread(bob_page)).to_contain_text("Assigned to Bob Agent")
+    expect(queue_bar(bob_page)).to_contain_text("1 of 3 chats")
+    expect(queue_bar(alice_page)).to_contain_text("0 of 3 chats")
     bob_page.screenshot(path=f"{SHOTS}/routing-transfer-note.png")
     assert alice.errors == [] and bob.errors == []
 
@@ -219,5 +228,5 @@ def test_the_admin_saves_the_routing_settings(
     form = page.get_by_role("form", name="Routing settings")
     expect(form.get_by_label("Mode")).to_have_value("least_busy")
     expect(form.get_by_label(re.compile("^Close inactive conversations"))).to_have_value("3600")
-    refused = "Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)"
-    assert boss.errors == [refused]  # the browser's own report of the 422, nothing else
+    # The browser's own report of the 422, and nothing else.
+    assert boss.errors == [f"{REFUSED} 422 (Unprocessable Entity)"]
