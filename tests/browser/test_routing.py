@@ -20,7 +20,7 @@ from tests.browser.test_agent_page import (
     messages,
     thread,
 )
-from tests.browser.test_widget import open_widget
+from tests.browser.test_widget import open_widget, say
 from tests.conftest import ADMIN, ALICE, BOB, LiveServer, login
 
 SHOTS = "/tmp"
@@ -210,6 +210,7 @@ def test_the_admin_saves_the_routing_settings(
     form.get_by_label(re.compile("^Close inactive conversations")).fill("3600")
     form.get_by_role("button", name="Save routing settings").click()
     expect(form.get_by_role("status")).to_contain_text("Saved")
+    page.locator("#routing").screenshot(path=f"{SHOTS}/routing-admin.png")
     with httpx.Client(base_url=server.url, timeout=10) as api:
         stored = api.get("/api/v1/settings/routing", headers=login(api, ADMIN)).json()
     assert stored == {
@@ -230,3 +231,21 @@ def test_the_admin_saves_the_routing_settings(
     expect(form.get_by_label(re.compile("^Close inactive conversations"))).to_have_value("3600")
     # The browser's own report of the 422, and nothing else.
     assert boss.errors == [f"{REFUSED} 422 (Unprocessable Entity)"]
+
+
+def test_the_widget_adds_the_expected_wait_once_there_is_history_to_say(
+    quiet_server: LiveServer, person: Callable[..., Person]
+) -> None:
+    server = quiet_server  # manual mode, the AI off: a new conversation waits at once
+    with httpx.Client(base_url=server.url, timeout=10) as api:
+        bob = login(api, BOB)
+        for n in range(5):  # five short waits: enough history for an estimate
+            customer(server, f"Earlier {n}", "Hello")
+            taken = api.post("/api/v1/chat/queue/accept", json={}, headers=bob)
+            assert taken.status_code == 200, taken.text
+    visitor = person()
+    panel = open_widget(visitor.page, server.url)
+    say(visitor.page, "Is anyone there?")
+    place = panel.get_by_role("status").filter(has_text="You're number 1 in line")
+    expect(place).to_have_text("You're number 1 in line · less than a minute")
+    assert visitor.errors == []
