@@ -36,6 +36,7 @@ async def admin_page(request: Request) -> Response:
         "agents": [AdminAgentView.of(a, admin.presence_of(a)) for a in team],
         "widget": admin.widget,
         "ai": admin.ai_settings(),
+        "routing": await admin.routing_settings(),
         "articles": [ArticleSummary(a.slug, a.title, a.version, a.updated_at) for a in articles],
         "audit": [audit_view(e) for e in await admin.audit_log()],
     }

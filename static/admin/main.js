@@ -1,10 +1,10 @@
-/* The admin page: agents, widget and AI settings, the knowledge base and the audit log, over
+/* The admin page: agents, widget, AI and routing settings, the knowledge base and the audit log, over
  * the admin API (api.js). The server embeds the first data in the page as JSON. */
 
 import { Agents } from "./agents.js";
 import { AuditLog } from "./audit.js";
 import { Knowledge } from "./knowledge.js";
-import { AiSettings, WidgetSettings } from "./settings.js";
+import { AiSettings, RoutingSettings, WidgetSettings } from "./settings.js";
 
 const initial = JSON.parse(document.getElementById("initial-data").textContent);
 const audit = new AuditLog(initial.audit);
@@ -13,5 +13,6 @@ const wrote = () => audit.reload();
 new Agents(initial.agents, initial.me, wrote);
 new WidgetSettings(initial.widget, wrote);
 new AiSettings(initial.ai, wrote);
+new RoutingSettings(initial.routing, wrote);
 new Knowledge(initial.articles, wrote);
 document.body.dataset.ready = "true"; // the forms are filled and listening

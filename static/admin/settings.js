@@ -1,8 +1,8 @@
-/* The Widget and AI sections: forms for the two settings objects, the widget's preview, and
- * the AI's Test button. The API key is write-only: the form never shows it. */
+/* The Widget, AI and Routing sections: forms for the settings objects, the widget's preview,
+ * and the AI's Test button. The API key is write-only: the form never shows it. */
 
 import { request } from "./api.js";
-import { flash } from "./dialogs.js";
+import { flash, showError } from "./dialogs.js";
 
 const COLOUR = /^#[0-9A-Fa-f]{6}$/;
 
@@ -128,6 +128,52 @@ export class AiSettings {
     } catch (error) {
       this.result.classList.add("failed");
       this.result.textContent = error.message;
+    }
+  }
+}
+
+/** A whole number of seconds, or null (never) when the field is empty. */
+function secondsOrNever(input) {
+  const text = input.value.trim();
+  return text === "" ? null : Number(text);
+}
+
+export class RoutingSettings {
+  constructor(initial, onWrite) {
+    this.onWrite = onWrite;
+    this.form = document.getElementById("routing-form");
+    this.status = document.getElementById("routing-status");
+    this.error = document.getElementById("routing-error");
+    if (initial) this.fill(initial);
+    this.form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.save();
+    });
+  }
+
+  fill(settings) {
+    const f = this.form.elements;
+    f.mode.value = settings.mode;
+    f.default_capacity.value = String(settings.default_capacity);
+    f.requeue_offline_after.value = settings.requeue_offline_after == null ? "" : String(settings.requeue_offline_after);
+    f.close_inactive_after.value = settings.close_inactive_after == null ? "" : String(settings.close_inactive_after);
+  }
+
+  async save() {
+    const f = this.form.elements;
+    const body = {
+      mode: f.mode.value,
+      default_capacity: Number(f.default_capacity.value),
+      requeue_offline_after: secondsOrNever(f.requeue_offline_after),
+      close_inactive_after: secondsOrNever(f.close_inactive_after),
+    };
+    showError(this.error, "");
+    try {
+      this.fill(await request("PUT", "/api/v1/settings/routing", body));
+      flash(this.status, "Saved. Routing follows it from now on.");
+      this.onWrite();
+    } catch (error) {
+      showError(this.error, error.message);
     }
   }
 }

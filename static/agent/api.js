@@ -82,3 +82,25 @@ export async function search(text, limit = 50) {
   }
   return [...merged.values()];
 }
+
+/** The queue (count, oldest wait, each place), the routing mode and the caller's load. */
+export async function queueSummary() {
+  return request("GET", `${BASE}/queue`);
+}
+
+/** Take the oldest queued conversation; a 409 when nobody is waiting. */
+export async function acceptNext() {
+  return (await request("POST", `${BASE}/queue/accept`, {})).session;
+}
+
+/** Hand the conversation to a colleague; the note (optional) becomes a private note. */
+export async function transfer(id, agentId, note) {
+  const body = note ? { agent_id: agentId, note } : { agent_id: agentId };
+  return (await request("POST", `${BASE}/sessions/${id}/transfer`, body)).session;
+}
+
+/** The conversation's private notes, oldest first. */
+export async function listNotes(id) {
+  const body = await request("GET", `${BASE}/sessions/${id}/notes`);
+  return Array.isArray(body.notes) ? body.notes : [];
+}

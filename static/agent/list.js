@@ -167,6 +167,11 @@ export class ConversationList {
       : el("span", { class: `conv-preview preview-${preview.kind}`, text: preview.text });
     previewLine.id = `conv-preview-${session.id}`;
     const bottom = el("span", { class: "conv-bottom" }, statusBadge(session.status));
+    const place = this.app.queue.placeOf(session);
+    if (place) {
+      bottom.append(el("span", { class: "conv-place", text: `#${place} in queue` }));
+      parts.push(`#${place} in queue`);
+    }
     if (session.assigned_agent) {
       const agentName = session.assigned_agent.id === me.id ? "You" : session.assigned_agent.name;
       bottom.append(el("span", { class: "conv-agent", text: agentName }));

@@ -5,19 +5,23 @@
  * REST so that nothing that happened between the page load and the socket is missed. */
 
 import { cleanContent, fileSize } from "../shared/format.js";
+import { el } from "../shared/dom.js";
 import { newClientId } from "../shared/ids.js";
 import * as api from "./api.js";
 import { Alerts } from "./alerts.js";
 import { displayName } from "./dom.js";
 import { ConversationList, FILTERS } from "./list.js";
 import { Presence } from "./presence.js";
+import { QueueBar } from "./queue.js";
 import { SearchBox } from "./search.js";
 import { LiveSocket } from "./socket.js";
 import { Team } from "./team.js";
 import { ThreadView } from "./thread.js";
+import { TransferDialog } from "./transfer.js";
 
 const TITLE = "Chat · Switchboard";
 const ACK_TIMEOUT = 10000; // a send the socket did not acknowledge goes over REST
+const INBOX_NOTICE_FOR = 15000;
 /** Unread after a (re)load, from the agents' read mark: the messages after it, unless an agent
  * wrote last (then someone has read it). AI and system messages count too: the list does not
  * know which of the messages after the mark are the customer's. */
@@ -60,16 +64,20 @@ class App {
     this.openId = null;
     this.loadedId = null; // the open conversation once its messages are loaded
     this.messages = new Map(); // the open conversation's messages: id → message
+    this.earlyNotes = []; // notes for the open conversation that came before its messages
     this.pending = new Map(); // client_id → {clientId, sessionId, content, status, error, order, timer}
     this.pendingOrder = 0;
     this.drafts = new Map(); // session id → unsent text
     this.presence = new Presence(this);
     this.team = new Team(this.me);
+    this.queue = new QueueBar(this);
+    this.transfer = new TransferDialog(this);
     this.list = new ConversationList(this);
     this.thread = new ThreadView(this);
     this.search = new SearchBox(this);
     this.alerts = new Alerts({ onOpen: (id) => this.open(id) });
     this.liveBox = document.getElementById("live-status");
+    this.inboxNotice = document.getElementById("inbox-notice");
     this.socket = new LiveSocket({
       onFrame: (type, data) => this.onFrame(type, data),
       onReady: (data) => this.onReady(data),
@@ -84,6 +92,7 @@ class App {
     window.addEventListener("hashchange", () => this.openFromHash());
     setInterval(() => this.thread.tick(), 30000);
     this.openFromHash();
+    this.queue.refresh();
     this.socket.connect();
   }
 
@@ -104,6 +113,7 @@ class App {
     this.presence.resetViewers(data.viewing);
     this.team.reset(data.presence);
     this.socket.send("chat.viewing", { session_id: this.openId });
+    this.queue.refresh();
     if (!data.resumed) await this.resync();
     for (const entry of this.pending.values()) {
       if (entry.status === "sending") this.transmit(entry);
@@ -164,6 +174,7 @@ class App {
   // -- events --------------------------------------------------------------------------
 
   onFrame(type, data) {
+    if (type.startsWith("chat.session.")) this.queue.soon(); // the queue or our load may move
     switch (type) {
       case "chat.session.started":
         this.onStarted(data.session);
@@ -178,6 +189,12 @@ class App {
         break;
       case "chat.agent.joined":
         this.onJoined(data);
+        break;
+      case "chat.session.transferred":
+        this.onTransferred(data);
+        break;
+      case "chat.note.new":
+        this.onNote(data.note);
         break;
       case "chat.typing":
         this.presence.onTyping(data);
@@ -284,6 +301,39 @@ class App {
     }
   }
 
+  /** A conversation changed hands; when it came to us, say so as for a new conversation. */
+  onTransferred(data) {
+    this.upsert(data.session);
+    const to = data.to_agent;
+    if (!data.session || !to || to.id !== this.me.id) return;
+    const from = data.from_agent ? data.from_agent.name : "A colleague";
+    const customer = displayName(data.session);
+    let text = `${from} transferred ${customer} to you`;
+    if (data.note && data.note.body) text += `: ${data.note.body}`;
+    this.showInboxNotice(text, data.session.id);
+    this.alerts.attention("Transferred to you", text, data.session.id);
+  }
+
+  /** A private note: shown at once in the open conversation, else when it is next opened. */
+  onNote(note) {
+    if (!note || note.session_id !== this.openId) return;
+    if (this.loadedId === this.openId) this.thread.addNote(note);
+    else this.earlyNotes.push(note);
+  }
+
+  /** A line above the list that says what just came to us, with a way to open it. */
+  showInboxNotice(text, sessionId) {
+    clearTimeout(this.inboxNoticeTimer);
+    const open = el("button", { type: "button", class: "link-button", text: "Open" });
+    open.addEventListener("click", () => this.open(sessionId));
+    this.inboxNotice.replaceChildren(el("span", { text }), " ", open);
+    this.inboxNotice.hidden = false;
+    this.inboxNoticeTimer = setTimeout(() => {
+      this.inboxNotice.hidden = true;
+      this.inboxNotice.replaceChildren();
+    }, INBOX_NOTICE_FOR);
+  }
+
   // -- the open conversation -----------------------------------------------------------
 
   composerChanged() {
@@ -308,6 +358,7 @@ class App {
       this.openId = id;
       this.loadedId = null;
       this.messages = new Map();
+      this.earlyNotes = [];
       this.thread.mount(session);
       this.thread.input.value = this.drafts.get(id) || "";
       this.thread.autosize();
@@ -334,8 +385,10 @@ class App {
 
   async loadMessages(id) {
     let found;
+    let notes;
     try {
-      found = await api.listMessages(id);
+      // Notes are placed among the messages by time, so both are needed first.
+      [found, notes] = await Promise.all([api.listMessages(id), api.listNotes(id)]);
     } catch (error) {
       if (this.openId === id) this.thread.loadFailed(`Could not load the messages: ${error.message}`);
       return;
@@ -343,6 +396,8 @@ class App {
     if (this.openId !== id) return;
     for (const message of found) this.showMessage(message);
     this.thread.loaded();
+    for (const note of [...notes, ...this.earlyNotes]) this.thread.addNote(note);
+    this.earlyNotes = [];
     this.loadedId = id;
     this.markRead();
   }

@@ -2,7 +2,7 @@
  * plus the customer details pane beside it. */
 
 import { el } from "../shared/dom.js";
-import { clockTime, fileSize } from "../shared/format.js";
+import { clockTime, fileSize, parseTime } from "../shared/format.js";
 import { icon } from "../shared/icons.js";
 import { fileUrl } from "./api.js";
 import { avatar, dayLabel, displayName, fullTime, statusBadge, timeElement } from "./dom.js";
@@ -48,6 +48,7 @@ export class ThreadView {
     this.details = document.getElementById("details");
     this.sessionId = null;
     this.rows = new Map(); // message id → row
+    this.noteRows = new Map(); // private note id → row
     this.pendingRows = new Map(); // client_id → row
     this.noticeTimer = null;
     this.readSeq = 0; // the customer has read up to this seq
@@ -58,6 +59,7 @@ export class ThreadView {
   mount(session) {
     this.sessionId = session.id;
     this.rows.clear();
+    this.noteRows.clear();
     this.pendingRows.clear();
     this.readSeq = 0;
     this.seenRow = null;
@@ -199,6 +201,8 @@ export class ThreadView {
         text: holder ? `Assigned to ${holder.name}` : "Unassigned",
       }),
     );
+    const place = this.app.queue.placeOf(session);
+    if (place) meta.append(el("span", { class: "thread-place", text: `#${place} in queue` }));
     if (session.customer_email) {
       meta.append(el("span", { class: "thread-email", text: session.customer_email }));
     }
@@ -218,6 +222,11 @@ export class ThreadView {
       const over = el("button", { type: "button", class: "primary-button", text: "Take over" });
       over.addEventListener("click", () => this.app.assign(session.id, over));
       actions.append(over);
+    }
+    if (!closed && holder && (mine || admin)) {
+      const pass = el("button", { type: "button", class: "ghost-button", text: "Transfer" });
+      pass.addEventListener("click", () => this.app.transfer.show(session));
+      actions.append(pass);
     }
     if (!closed && (!holder || mine || admin)) {
       const shut = el(
@@ -333,11 +342,49 @@ export class ThreadView {
     const row = this.messageRow(message);
     row.sbOrder = message.seq;
     row.sbType = message.sender_type;
+    row.sbTime = parseTime(message.created_at);
     this.rows.set(message.id, row);
     this.insert(row);
     if (message.seq <= this.readSeq) this.showSeen();
     const ours = message.sender_type === "agent" && message.agent_id === this.app.me.id;
     if (pinned || ours) this.scrollToBottom();
+  }
+
+  /** A private note, among the messages by its time: after the last message written before it.
+   * Agents only; it looks nothing like a message to the customer. */
+  addNote(note) {
+    if (this.noteRows.has(note.id)) return;
+    const empty = this.log.querySelector(".log-empty");
+    if (empty) empty.remove();
+    const pinned = this.isNearBottom();
+    const when = parseTime(note.created_at);
+    let order = 0;
+    for (const row of this.rows.values()) {
+      if (row.sbTime && when && row.sbTime <= when && row.sbOrder > order) order = row.sbOrder;
+    }
+    const author = note.agent ? note.agent.name : "A former agent";
+    const row = el(
+      "div",
+      { class: "msg msg-note" },
+      el(
+        "div",
+        { class: "msg-who" },
+        el("span", { class: "note-label", text: "Private note" }),
+        el("span", { class: "note-author", text: ` · ${author}` }),
+      ),
+      el("div", { class: "msg-bubble", text: note.body }),
+      el(
+        "div",
+        { class: "msg-meta" },
+        timeElement(note.created_at, messageTime(note.created_at), "msg-time"),
+        el("span", { class: "note-hint", text: "Only agents see this" }),
+      ),
+    );
+    row.sbOrder = order + 0.5;
+    row.sbWho = null;
+    this.noteRows.set(note.id, row);
+    this.insert(row);
+    if (pinned) this.scrollToBottom();
   }
 
   messageRow(message, pendingState) {

@@ -12,6 +12,7 @@ const AWAY_TEXT = "Our team is away right now. We'll reply as soon as someone is
 export function setSession(session) {
   if (!session || typeof session !== "object" || !session.status) return;
   state.session = session;
+  if (session.status !== "queued") state.queueWait = null; // a later wait starts afresh
   noteReadMarks(session.customer_read_seq, session.agent_read_seq);
   updateHeader();
 }
@@ -48,6 +49,9 @@ export function updateHeader() {
   const availability = availabilityText();
   ui.availability.textContent = availability;
   ui.availability.classList.toggle("away", availability === AWAY_TEXT);
+  const place = queueText();
+  ui.queueLine.textContent = place;
+  ui.queueLine.hidden = !place;
   ui.download.hidden = !state.key;
   ui.panel.dataset.status = status;
   // A grey dot while nobody is there to take the conversation (an agent already in it is).
@@ -57,6 +61,33 @@ export function updateHeader() {
   const person = !session || session.status === "bot";
   ui.handoff.hidden = !person || Boolean(ui.details && !state.key);
   ui.actions.hidden = ui.handoff.hidden;
+}
+
+/** "You're number 2 in line · about 3 minutes" while queued: the place from the session view or
+ * a later chat.queue, the estimate from chat.queue alone (and only for that place). */
+function queueText() {
+  const session = state.session;
+  if (!session || session.status !== "queued" || !(session.queue_position >= 1)) return "";
+  const place = session.queue_position;
+  let text = `You're number ${place} in line`;
+  const wait = state.queueWait;
+  if (wait && wait.position === place && Number.isSafeInteger(wait.seconds)) {
+    const minutes = Math.round(wait.seconds / 60);
+    if (wait.seconds < 60) text += " · less than a minute";
+    else text += ` · about ${minutes} ${minutes === 1 ? "minute" : "minutes"}`;
+  }
+  return text;
+}
+
+/** The customer's place changed (chat.queue): their session view says so from now on. */
+export function setQueuePlace(position, seconds) {
+  const session = state.session;
+  if (!Number.isSafeInteger(position) || position < 1) return;
+  state.queueWait = { position, seconds: Number.isSafeInteger(seconds) ? seconds : null };
+  if (session && session.status === "queued") {
+    state.session = { ...session, queue_position: position };
+  }
+  updateHeader();
 }
 
 /** While the conversation waits for a person (or could ask for one), say honestly whether

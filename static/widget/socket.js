@@ -5,7 +5,7 @@ import { CLOSE, encodeFrame, parseFrame } from "../shared/frames.js";
 import { CONNECT_TIMEOUT, PING_EVERY, SILENCE_LIMIT } from "../shared/reconnect.js";
 import { config } from "./config.js";
 import { retryStalledFiles } from "./files.js";
-import { setSession, updateHeader } from "./header.js";
+import { setQueuePlace, setSession, updateHeader } from "./header.js";
 import { takeLimits } from "./limits.js";
 import { addMessage, addNote } from "./messages.js";
 import { flushOutbox, pumpRest, reject, REST_GRACE, retryLater } from "./outbox.js";
@@ -194,6 +194,9 @@ const HANDLERS = {
   },
   "chat.typing"(data) {
     onTyping(data);
+  },
+  "chat.queue"(data) {
+    setQueuePlace(data.position, data.expected_wait_seconds);
   },
   "chat.availability"(data) {
     if (typeof data.agents_available !== "boolean") return;

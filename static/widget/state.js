@@ -21,6 +21,7 @@ export const state = {
   catchingUp: null,
   lastPoll: 0,
   agentsAvailable: null, // whether any agent is Available: null until the server says
+  queueWait: null, // {position, seconds}: the latest chat.queue estimate (seconds may be null)
   configAsked: 0, // when the public config was last asked for
   agentReadSeq: 0, // the agents have read up to this seq: "Seen" under our last message to it
   customerReadSeq: 0, // we have read up to this seq, as the server knows it

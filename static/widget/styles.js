@@ -142,6 +142,8 @@ button:focus-visible, textarea:focus-visible, input:focus-visible, .log:focus-vi
   background: #f3f4f6; border-top: 1px solid #e5e7eb; }
 .availability.away { color: #92400e; background: #fffbeb; border-top-color: #fde68a; }
 .availability:empty { padding: 0; border: 0; }
+.queue-line { margin: 0; padding: 8px 16px; font-size: 13px; font-weight: 600; line-height: 1.4;
+  color: #92400e; background: #fffbeb; border-top: 1px solid #fde68a; }
 .notice { margin: 0; padding: 8px 16px; font-size: 12.5px; background: #fef2f2; color: #991b1b;
   border-top: 1px solid #fecaca; }
 

@@ -53,7 +53,11 @@ export function build() {
   // A polite live region that stays in the tree (empty, not hidden), so changes are read out.
   const availability = el("p", { class: "availability", role: "status", "aria-live": "polite" });
   ui.availability = availability;
-  panel.append(buildHeader(), buildLog(), buildTyping(), availability, notice, buildActions());
+  // The queued customer's place ("You're number 2 in line"); hidden when not queued.
+  const queueLine = el("p", { class: "queue-line", role: "status", "aria-live": "polite" });
+  queueLine.hidden = true;
+  ui.queueLine = queueLine;
+  panel.append(buildHeader(), buildLog(), buildTyping(), queueLine, availability, notice, buildActions());
   if (config.askDetails !== "never") panel.append(buildDetailsForm());
   panel.append(buildComposer(), el("p", { class: "foot", text: "Powered by Switchboard" }));
   root.append(panel, buildLauncher());
