@@ -32,6 +32,7 @@ from chat.routes import admin_pages, api, docs, files, pages, queue, widget, ws
 from chat.service import ChatService
 from chat.service.admin import AdminService
 from chat.service.assistant import Assistant
+from chat.service.handoff_assist import HandoffAssist
 from chat.service.preferences import AiConfig
 from chat.storage import events
 from chat.storage.postgres import open_database
@@ -240,6 +241,7 @@ def create_app(settings: Settings) -> Starlette:
             admin = AdminService(service, kb, settings)
             await admin.start()
             app.state.admin = admin
+            app.state.assist = HandoffAssist(service, kb)
             assistant = _start_assistant(settings, service, admin, kb)
             app.state.assistant = assistant
             expiry = asyncio.create_task(service.typists.run(), name="typing-expiry")

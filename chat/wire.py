@@ -749,3 +749,29 @@ class QueueAnswer(View):
     expected_wait_seconds: int | None
     queued: list[QueuedEntry]
     me: Load
+
+
+# -- the AI's handoff to an agent (issue #18) --------------------------------------------------
+
+
+class HandoffSummary(View):
+    """What the customer asked before a person took over, and how the AI fared."""
+
+    text: str
+    questions: list[str]  # the customer's last questions (person requests left out), quoted
+    ai_answered: int
+    ai_unsure: int
+    reason: Literal["customer_asked", "ai_unsure", "no_ai"]
+
+
+class Suggestion(View):
+    """A reply drawn from the knowledge base: inserted in the composer, never sent by itself."""
+
+    text: str
+    source: str  # the article's slug
+    question: str  # the customer's question it answers
+
+
+class AssistAnswer(View):
+    summary: HandoffSummary | None  # null until the customer has written
+    suggestion: Suggestion | None  # null when the knowledge base has nothing for them

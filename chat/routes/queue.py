@@ -1,6 +1,7 @@
-"""Routing's REST API for agents (TEAMS.md, "Routing and the queue"): the queue and the caller's
-load, "Accept next", transfers, and a conversation's private notes. The routing settings are
-the admin's (chat/routes/admin.py)."""
+"""The agents' tools beside the chat itself: the queue and the caller's load, "Accept next",
+transfers and a conversation's private notes (TEAMS.md, "Routing and the queue"), and the AI's
+handoff summary and suggested reply (issue #18). The routing settings are the admin's
+(chat/routes/admin.py)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,16 @@ from starlette.routing import BaseRoute, Route
 from chat.auth import require_agent
 from chat.routes.api import PREFIX, SESSION, WireResponse, _session_id, read_json, service
 from chat.routes.spec import operation
+from chat.service.handoff_assist import HandoffAssist
 from chat.service.routing import note_view
-from chat.wire import NotesAnswer, QueueAnswer, SessionAnswer, SessionView, TransferRequest
+from chat.wire import (
+    AssistAnswer,
+    NotesAnswer,
+    QueueAnswer,
+    SessionAnswer,
+    SessionView,
+    TransferRequest,
+)
 
 
 @operation(
@@ -69,9 +78,24 @@ async def notes(request: Request) -> Response:
     return WireResponse(NotesAnswer([note_view(n) for n in found]))
 
 
+@operation(
+    "What the customer asked before a person took over and how the AI fared (summary), and a"
+    " reply drawn from the knowledge base to insert and edit (suggestion; never sent by itself)",
+    {200: ("The summary and suggestion; each null when there is nothing to say.", AssistAnswer)},
+    "404",
+    agent=True,
+    **SESSION,
+)
+async def assist(request: Request) -> Response:
+    await require_agent(request)
+    helper: HandoffAssist = request.app.state.assist
+    return WireResponse(await helper.assist(_session_id(request)))
+
+
 routes: list[BaseRoute] = [
     Route(f"{PREFIX}/chat/queue", queue_summary, methods=["GET"]),
     Route(f"{PREFIX}/chat/queue/accept", accept_next, methods=["POST"]),
     Route(f"{PREFIX}/chat/sessions/{{session_id}}/transfer", transfer, methods=["POST"]),
     Route(f"{PREFIX}/chat/sessions/{{session_id}}/notes", notes, methods=["GET"]),
+    Route(f"{PREFIX}/chat/sessions/{{session_id}}/assist", assist, methods=["GET"]),
 ]

@@ -104,3 +104,8 @@ export async function listNotes(id) {
   const body = await request("GET", `${BASE}/sessions/${id}/notes`);
   return Array.isArray(body.notes) ? body.notes : [];
 }
+
+/** The AI's handoff summary and a suggested reply ({summary, suggestion}, each may be null). */
+export async function assist(id) {
+  return request("GET", `${BASE}/sessions/${id}/assist`);
+}

@@ -398,6 +398,9 @@ class App {
     this.thread.loaded();
     for (const note of [...notes, ...this.earlyNotes]) this.thread.addNote(note);
     this.earlyNotes = [];
+    api.assist(id).then((assist) => {
+      if (this.openId === id) this.thread.showAssist(assist);
+    }).catch(() => {}); // the summary is a help: the conversation works without it
     this.loadedId = id;
     this.markRead();
   }

@@ -329,6 +329,38 @@ export class ThreadView {
     this.scrollToBottom();
   }
 
+  /** The AI's handoff: what the customer asked and how the AI fared, and a reply from the
+   * knowledge base the agent may insert into the composer, edit and send (never sent here). */
+  showAssist(assist) {
+    if (!assist || !assist.summary) return;
+    const box = el("section", { class: "assist", "aria-label": "Handoff summary" });
+    box.append(el("h3", { class: "assist-title", text: "Handoff summary" }));
+    box.append(el("p", { class: "assist-summary", text: assist.summary.text }));
+    const suggestion = assist.suggestion;
+    if (suggestion) {
+      const insert = el("button", { type: "button", class: "ghost-button assist-insert", text: "Insert reply" });
+      insert.addEventListener("click", () => this.insertText(suggestion.text));
+      box.append(
+        el("h4", { class: "assist-title", text: "Suggested reply" }),
+        el("p", { class: "assist-suggestion", text: suggestion.text }),
+        el("div", { class: "assist-actions" }, insert,
+          el("span", { class: "muted", text: `From the article “${suggestion.source}”. Edit it before sending.` })),
+      );
+    }
+    this.log.prepend(box);
+  }
+
+  /** Put `text` into the composer at the cursor (replacing any selection), for editing. */
+  insertText(text) {
+    const input = this.input;
+    if (!input || input.disabled) return;
+    const start = input.selectionStart ?? input.value.length;
+    const end = input.selectionEnd ?? input.value.length;
+    input.setRangeText(text, start, end, "end");
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+    input.focus();
+  }
+
   loadFailed(message) {
     if (this.loading) this.loading.textContent = message;
   }
