@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.ai_questions import HELD_OUT, OFF_TOPIC, TUNING
-from chat.ai.knowledge import KnowledgeBase, KnowledgeResponder
+from chat.ai.knowledge import VECTORS, KnowledgeBase, KnowledgeResponder
 from chat.ai.responder import Turn
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,8 +93,20 @@ def line(name: str, s: Score) -> str:
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench ai-eval", description=__doc__)
     parser.add_argument("--json", type=Path, help="write the scores and every miss here")
+    parser.add_argument(
+        "--write-vectors",
+        action="store_true",
+        help=f"write data/knowledge/{VECTORS} for the shipped articles and stop",
+    )
     parser.add_argument("--misses", action="store_true", help="list the tuning part's misses")
     args = parser.parse_args(argv)
+    if args.write_vectors:
+        kb = KnowledgeBase(KNOWLEDGE)
+        if kb.encoder is None:
+            raise SystemExit("the embedding model is not installed (requirements/model.txt)")
+        kb.encoder.save(KNOWLEDGE / VECTORS, kb.texts_to_embed())
+        print(f"wrote {KNOWLEDGE / VECTORS}")
+        return
     began = time.perf_counter()
     responder = build_responder()
     loaded = time.perf_counter() - began
