@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 from safetensors.numpy import load_file
+from threadpoolctl import ThreadpoolController
 from tokenizers import Tokenizer
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,12 @@ class Encoder:
         self.dim = self.w["embeddings.word_embeddings.weight"].shape[1]
         self._lock = threading.Lock()  # numpy releases the GIL; the cache is shared
         self._cache: dict[bytes, np.ndarray] = {}
+        # One BLAS thread. A question is a few small matrix products; with OpenBLAS's threads,
+        # a busy 2-core machine made one take 0.1 to 1.2 s instead of 8 ms (threads waiting
+        # for a thread that is not running). The app uses numpy for nothing else.
+        ThreadpoolController().limit(limits=1, user_api="blas")
+        # [CLS] [SEP]: the first pass pays numpy's set-up, not a customer.
+        self._forward([[101, 102]])
 
     def preload(self, path: Path) -> int:
         """Take the vectors that save() wrote (the shipped articles' ones): how many were new.
