@@ -150,3 +150,12 @@ def test_the_held_out_questions_score_what_the_readme_reports() -> None:
     assert result["off_topic_answered"] == 0
     assert result["right_rate"] >= 0.72
     assert result["wrong_rate"] <= 0.09
+
+
+async def test_without_the_model_it_answers_by_words_and_still_refuses_off_topic() -> None:
+    responder = KnowledgeResponder(KnowledgeBase(KNOWLEDGE, by_meaning=False))
+    cancel = await ask(responder, "how do I cancel my subscription")
+    assert cancel.answered and cancel.source == "manage-subscription"
+    assert "Cancel subscription" in cancel.text
+    laptop = await ask(responder, "can you recommend a laptop")
+    assert not laptop.answered

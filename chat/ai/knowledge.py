@@ -171,13 +171,14 @@ class KnowledgeBase:
     TYPO_MIN = 4  # shorter words are too often one letter from another real word
 
     def __init__(
-        self, folder: Path | None, recheck_interval: float = 1.0, encoder: Encoder | None = None
+        self, folder: Path | None, recheck_interval: float = 1.0, by_meaning: bool = True
     ) -> None:
         # None: the articles are given with load() (the app keeps them in its database).
         self.folder = Path(folder) if folder is not None else None
         self.recheck_interval = recheck_interval
-        # The process's shared sentence encoder; None when the model is not installed.
-        self.encoder = encoder if encoder is not None else shared_encoder()
+        # The process's shared sentence encoder; None (words alone, the old rule) when the
+        # model is not installed or by_meaning is False.
+        self.encoder: Encoder | None = shared_encoder() if by_meaning else None
         self._known = (
             frozenset(w for w in self.encoder.tokenizer.get_vocab() if w.isalpha())
             if self.encoder is not None
