@@ -147,6 +147,11 @@ def main() -> None:
 
         routing(sys.argv[2:])
         return
+    if sys.argv[1:2] == ["ai-eval"]:
+        from bench.ai_eval import main as ai_eval
+
+        ai_eval(sys.argv[2:])
+        return
     if sys.argv[1:2] == ["crash"]:
         from bench.crash import main as crash
 

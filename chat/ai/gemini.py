@@ -9,7 +9,15 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from chat.ai.knowledge import KnowledgeBase, KnowledgeResponder, Passage
-from chat.ai.responder import CUSTOMER, NOT_SURE, Reply, Responder, Turn, latest_question
+from chat.ai.responder import (
+    CUSTOMER,
+    NOT_SURE,
+    Reply,
+    Responder,
+    Turn,
+    latest_question,
+    search_text,
+)
 
 if TYPE_CHECKING:
     from chat.config import Settings
@@ -122,7 +130,7 @@ class GeminiResponder:
 
     async def _ask(self, history: Sequence[Turn]) -> Reply:
         types = self._types
-        passages = self.kb.search(latest_question(history), limit=3)
+        passages = self.kb.search(search_text(latest_question(history)), limit=3)
         contents = [
             types.Content(role=role, parts=[types.Part(text=text)])
             for role, text in conversation(history)

@@ -49,6 +49,15 @@ def latest_question(history: Sequence[Turn]) -> str:
     return "\n".join(reversed([text for text in burst if text]))
 
 
+_FILE_NOTE = re.compile(r"\[sent a file: [^\]\n]*\]\s*")
+
+
+def search_text(question: str) -> str:
+    """The question as the knowledge base is searched with it: without the "[sent a file: …]"
+    notes (chat/service/assistant.py) whose file names say nothing about what is asked."""
+    return _FILE_NOTE.sub("", question).strip()
+
+
 # Asking for a person: each pattern is a request ("talk to", "transfer me", "a real person") or a
 # message that is nothing but the word, so "human error", "personal data", "someone else pick
 # up", "my customs agent" or "I talked to someone yesterday" do not match.
