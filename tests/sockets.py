@@ -52,13 +52,15 @@ class Server:
     async def agent_socket(self, token: str, last_event_id: int | str | None = None) -> Socket:
         query = "" if last_event_id is None else f"?last_event_id={last_event_id}"
         ws = await connect(
-            f"{self.ws_url}/ws{query}", additional_headers={"Authorization": f"Bearer {token}"}
+            f"{self.ws_url}/ws{query}",
+            additional_headers={"Authorization": f"Bearer {token}"},
+            max_queue=None,
         )
         return Socket(ws)
 
     async def customer_socket(self, key: str, last_event_id: int | str | None = None) -> Socket:
         query = "" if last_event_id is None else f"?last_event_id={last_event_id}"
-        return Socket(await connect(f"{self.ws_url}/ws/public/{key}{query}"))
+        return Socket(await connect(f"{self.ws_url}/ws/public/{key}{query}", max_queue=None))
 
 
 @asynccontextmanager
@@ -90,7 +92,11 @@ async def running(settings: Settings) -> AsyncIterator[Server]:
 
 
 class Socket:
-    """A client socket that reads frames as JSON and remembers the newest event_id."""
+    """A client socket that reads frames as JSON and remembers the newest event_id.
+
+    Opened with no limit on the frames it holds unread (max_queue=None): with the library's
+    default of 16, a socket closed with more unread frames than that stops reading, never sees
+    the server's close frame, and its close waits the full 10 s close timeout."""
 
     def __init__(self, ws: ClientConnection) -> None:
         self.ws = ws

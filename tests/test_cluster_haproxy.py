@@ -61,7 +61,7 @@ async def start(url: str, name: str) -> str:
 async def agent_socket(ws_url: str, token: str, last_event_id: int | None = None) -> Socket:
     query = "" if last_event_id is None else f"?last_event_id={last_event_id}"
     headers = {"Authorization": f"Bearer {token}"}
-    return Socket(await connect(f"{ws_url}/ws{query}", additional_headers=headers))
+    return Socket(await connect(f"{ws_url}/ws{query}", additional_headers=headers, max_queue=None))
 
 
 def ws(url: str) -> str:
@@ -75,7 +75,7 @@ async def test_a_customer_on_one_node_and_agents_on_the_others_chat_live(shared:
     for agent in (alice, bob):
         await agent.next("connection.ready")
     key = await start(one, "Pat on node one")
-    customer = Socket(await connect(f"{ws(one)}/ws/public/{key}"))
+    customer = Socket(await connect(f"{ws(one)}/ws/public/{key}", max_queue=None))
     await customer.next("connection.ready")
 
     await customer.send("chat.message.send", content="Hello from node one", client_id="live-1")

@@ -29,7 +29,7 @@ async def cookie_for(server: Server) -> str:
 
 
 async def refused_with(url: str, **kwargs: object) -> int | None:
-    sock = Socket(await connect(url, **kwargs))  # type: ignore[arg-type]
+    sock = Socket(await connect(url, max_queue=None, **kwargs))  # type: ignore[arg-type]
     return await sock.closed_with()
 
 

@@ -144,7 +144,7 @@ async def test_without_last_event_id_the_socket_only_goes_live(settings: Setting
 
 
 async def _connect(server: LiveServer, path: str, headers: dict[str, str]) -> Socket:
-    return Socket(await connect(server.ws_url + path, additional_headers=headers))
+    return Socket(await connect(server.ws_url + path, additional_headers=headers, max_queue=None))
 
 
 async def test_resume_works_across_a_server_restart(live_server: LiveServer) -> None:

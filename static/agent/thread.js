@@ -333,10 +333,18 @@ export class ThreadView {
    * knowledge base the agent may insert into the composer, edit and send (never sent here). */
   showAssist(assist) {
     if (!assist || !assist.summary) return;
-    const box = el("section", { class: "assist", "aria-label": "Handoff summary" });
-    box.append(el("h3", { class: "assist-title", text: "Handoff summary" }));
-    box.append(el("p", { class: "assist-summary", text: assist.summary.text }));
+    const aiTookPart = assist.summary.reason !== "no_ai";
     const suggestion = assist.suggestion;
+    if (!aiTookPart && !suggestion) return;
+    // Beside the log, not in it: the log is the messages alone (and a live region).
+    const box = el("section", {
+      class: "assist",
+      "aria-label": aiTookPart ? "Handoff summary" : "Suggested reply",
+    });
+    if (aiTookPart) {
+      box.append(el("h3", { class: "assist-title", text: "Handoff summary" }));
+      box.append(el("p", { class: "assist-summary", text: assist.summary.text }));
+    }
     if (suggestion) {
       const insert = el("button", { type: "button", class: "ghost-button assist-insert", text: "Insert reply" });
       insert.addEventListener("click", () => this.insertText(suggestion.text));
@@ -347,7 +355,12 @@ export class ThreadView {
           el("span", { class: "muted", text: `From the article “${suggestion.source}”. Edit it before sending.` })),
       );
     }
-    this.log.prepend(box);
+    const close = el("button", { type: "button", class: "assist-close", "aria-label": "Hide", text: "×" });
+    close.addEventListener("click", () => box.remove());
+    box.prepend(close);
+    if (this.assistBox) this.assistBox.remove();
+    this.assistBox = box;
+    this.log.before(box);
   }
 
   /** Put `text` into the composer at the cursor (replacing any selection), for editing. */

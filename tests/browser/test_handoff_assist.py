@@ -26,7 +26,7 @@ def test_the_agent_inserts_the_suggested_reply_edits_it_and_sends_it(
     app_server: LiveServer, person: Callable[..., Person]
 ) -> None:
     server = app_server
-    started = customer(server, "Pat Jones", "how long does delivery take")
+    started = customer(server, "Pat Jones", "when will my order arrive")
     key = started["session_key"]
     deadline = time.monotonic() + 5
     while not any(m["sender_type"] == "ai" for m in history(server, key)):
@@ -36,7 +36,7 @@ def test_the_agent_inserts_the_suggested_reply_edits_it_and_sends_it(
     page = log_in(person(), server, ALICE)
     conversation(page, "Pat Jones").click()
     summary = thread(page).get_by_role("region", name="Handoff summary")
-    expect(summary).to_contain_text("Pat Jones asked “how long does delivery take”")
+    expect(summary).to_contain_text("Pat Jones asked “when will my order arrive”")
     expect(summary).to_contain_text("the customer asked for a person")
     expect(summary).to_contain_text("Suggested reply")
     before = history(server, key)
