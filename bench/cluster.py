@@ -133,6 +133,8 @@ class Balancer:
         wait_for_port(self.port, 10)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:  # until a health check has passed on some node
+            if self.process.poll() is not None:
+                raise RuntimeError(f"HAProxy exited at start (see {log})")
             if healthy(self.url):
                 return
             time.sleep(0.1)

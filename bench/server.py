@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -44,10 +45,23 @@ def pin_generator() -> int | None:
     return 0
 
 
+# Ports we listen on are taken below the kernel's ephemeral range (32768 and up on Linux):
+# a port the kernel handed out with bind(0) can be given again, meanwhile, as the local port of
+# an outgoing connection (a node's to PostgreSQL or Redis), and the listener then fails to bind.
+LISTEN_PORTS = range(20000, 32000)
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A port nothing on 127.0.0.1 listens on now, outside the ephemeral range."""
+    for _ in range(200):
+        port = random.choice(LISTEN_PORTS)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port to listen on")
 
 
 def healthy(url: str) -> bool:
