@@ -67,9 +67,13 @@ def test_round_robin_fills_each_seat_and_the_third_visitor_waits_for_a_close(
 
     visitors = [person(), person(), person()]
     first = ask_for_a_person(visitors[0], server)
-    expect(first.get_by_text(re.compile("^Connected to (Alice|Bob) Agent$"))).to_be_visible()
+    expect(first.get_by_text(re.compile("^Connected to (Alice|Bob) Agent$"))).to_be_visible(
+        timeout=15_000
+    )
     second = ask_for_a_person(visitors[1], server)
-    expect(second.get_by_text(re.compile("^Connected to (Alice|Bob) Agent$"))).to_be_visible()
+    expect(second.get_by_text(re.compile("^Connected to (Alice|Bob) Agent$"))).to_be_visible(
+        timeout=15_000
+    )
     holders = {p.locator(".status").text_content() for p in (first, second)}
     assert holders == {"Connected to Alice Agent", "Connected to Bob Agent"}
 
