@@ -40,8 +40,14 @@ BACKENDS = ("sqlite", "postgresql")
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Every test on the `settings` fixture runs on both backends, as test[sqlite] and
     test[postgresql]; one marked sqlite_only runs on SQLite alone (never skipped: it is simply
-    not generated for PostgreSQL). That marker is for tests about the SQLite file itself."""
-    only = metafunc.definition.get_closest_marker("sqlite_only") is not None
+    not generated for PostgreSQL). That marker is for tests about the SQLite file itself.
+
+    Browser tests (tests/browser/) also run on SQLite alone: they test the pages, whose
+    server calls the API and socket tests already run on both backends; on PostgreSQL too
+    they cost four minutes of CI for no path of their own."""
+    only = metafunc.definition.get_closest_marker("sqlite_only") is not None or (
+        metafunc.definition.path.parent.name == "browser"
+    )
     backends = BACKENDS[:1] if only else BACKENDS
     if "database_backend" in metafunc.fixturenames:
         metafunc.parametrize("database_backend", backends, ids=backends, scope="function")
