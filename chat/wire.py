@@ -268,6 +268,15 @@ class HandoffRequest(Request):
     session_key: SessionKey
 
 
+class ContactRequest(Request):
+    """The address a visitor leaves for replies by email (TEAMS.md, "Business hours and
+    email")."""
+
+    session_key: SessionKey
+    email: Annotated[str, Meta(min_length=3, max_length=254)]
+    name: Name = None
+
+
 class PublicReadRequest(Request):
     session_key: SessionKey
     seq: ReadSeq
