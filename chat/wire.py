@@ -784,3 +784,20 @@ class Suggestion(View):
 class AssistAnswer(View):
     summary: HandoffSummary | None  # null until the customer has written
     suggestion: Suggestion | None  # null when the knowledge base has nothing for them
+
+
+class EmailThreadView(Struct, omit_defaults=False):
+    """Where a conversation's unread agent replies are emailed, and how that went: `status`
+    waiting (nothing sent yet), sent, retrying (the last attempt failed; `last_error` says how)
+    or not_delivered (given up after a day of failures). Messages up to `emailed_seq` went out
+    by email."""
+
+    address: str
+    name: str
+    emailed_seq: int
+    status: str
+    last_error: str | None
+
+
+class EmailThreadAnswer(Struct, omit_defaults=False):
+    email: EmailThreadView | None

@@ -92,6 +92,10 @@ async def test_a_visitor_who_left_gets_the_replies_by_email_and_answers_by_email
         assert key not in str(email), "the session key never travels by email"
         assert email["Auto-Submitted"] == "auto-generated"
         assert email["Message-ID"] and email["In-Reply-To"] is None
+        status = (await server.http.get(f"{API}/chat/sessions/{sid}/email", headers=auth)).json()
+        assert status["email"]["address"] == "pat@example.com"
+        assert status["email"]["status"] == "sent"
+        assert status["email"]["emailed_seq"] == 3  # the customer's message, then both replies
         body = email.get_content()
         assert "Hi Pat, let me check." in body and "It shipped this morning." in body
         assert "is my order on its way?" not in body
@@ -179,12 +183,21 @@ async def test_smtp_down_then_up_sends_the_email_once(settings: Settings, tmp_pa
         await server.http.post(
             f"{API}/chat/messages", json={"session_id": sid, "content": "Hello?"}, headers=auth
         )
-        await asyncio.sleep(2.5)  # the first attempt fails: connection refused
+        auth_url = f"{API}/chat/sessions/{sid}/email"
+
+        async def retrying() -> dict | None:
+            found = (await server.http.get(auth_url, headers=auth)).json()["email"]
+            return found if found["status"] == "retrying" else None
+
+        failed = await wait_for(retrying)  # the first attempt fails: connection refused
+        assert failed["emailed_seq"] == 0 and "Connection" in failed["last_error"]
         smtp.start()
         await smtp.wait_for(1, timeout=30)  # the retry, after about 10 s
         await asyncio.sleep(2)
         assert len(smtp.received.envelopes) == 1
         assert "Hello?" in smtp.received.messages[0].get_content()
+        sent = (await server.http.get(auth_url, headers=auth)).json()["email"]
+        assert sent["status"] == "sent" and sent["last_error"] is None
 
 
 @pytest.mark.anyio

@@ -33,6 +33,7 @@ from chat.service.conversations import ChatService
 from chat.service.transaction import Changed, Transaction
 from chat.storage import email as threads
 from chat.storage.email import EmailThread
+from chat.wire import EmailThreadAnswer, EmailThreadView
 
 log = logging.getLogger("chat.email")
 LEASE = 120  # seconds a node holds a thread while it sends
@@ -112,8 +113,22 @@ class EmailContinuity:
         changed: Changed = await self.chat._write(work)
         return changed.session
 
-    async def thread(self, session_id: int) -> EmailThread | None:
-        return await self.db.read(lambda conn: threads.get_thread(conn, session_id))
+    async def status(self, session_id: int) -> EmailThreadAnswer:
+        """What agents see of the conversation's email (404 for no such conversation)."""
+        await self.chat.get_session(session_id)
+        thread = await self.db.read(lambda conn: threads.get_thread(conn, session_id))
+        if thread is None:
+            return EmailThreadAnswer(None)
+        if thread.failed_at:
+            status = "not_delivered"
+        elif thread.attempts:
+            status = "retrying"
+        else:
+            status = "sent" if thread.emailed_seq else "waiting"
+        view = EmailThreadView(
+            thread.address, thread.name, thread.emailed_seq, status, thread.last_error
+        )
+        return EmailThreadAnswer(view)
 
     # -- sending --------------------------------------------------------------------------
 
