@@ -38,7 +38,10 @@ from chat.wire import EmailThreadAnswer, EmailThreadView
 log = logging.getLogger("chat.email")
 LEASE = 120  # seconds a node holds a thread while it sends
 RETRIES = (10, 30, 60, 300, 900, 1800, 3600)  # seconds before each retry, then hourly
-GIVE_UP = timedelta(hours=24)  # after a day of failures: "email not delivered" for good
+GIVE_UP = timedelta(hours=24)
+# Only conversations active this recently are looked at: an old conversation whose visitor
+# leaves an address today is not sent last year's replies.
+RECENT = timedelta(days=2)  # after a day of failures: "email not delivered" for good
 ADDRESS = "email"  # the rate limiter's address for replies that come by email
 
 
@@ -48,6 +51,14 @@ def _iso(at: datetime) -> str:
 
 def _parse(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _fits_header(name: str) -> bool:
+    try:
+        display_name(name)
+    except ValueError:
+        return False
+    return True
 
 
 class EmailContinuity:
@@ -88,45 +99,43 @@ class EmailContinuity:
     ) -> Session:
         """The visitor of `session_key` leaves an address: their conversation, as it is now."""
         session = await self.chat.session_for_key(session_key)
-        return await self.leave_address(session.id, address, name or session.customer_name or "")
-
-    async def leave_address(self, session_id: int, address: str, name: str) -> Session:
-        """Keep the address the conversation's replies are emailed to (422 if it is not one
-        address, or the name could forge a header)."""
         address = address.strip()
         if not is_address(address):
             raise Invalid("email: not an email address")
         try:
-            name = display_name(name)
+            display_name(name or "")
         except ValueError as error:
             raise Invalid(f"name: {error}") from None
-        token = new_token()
 
         def work(tx: Transaction) -> Changed:
-            tx.session(session_id)
-            threads.upsert_thread(tx.conn, session_id, address, name, token, tx.now)
-            threads.set_customer_email(tx.conn, session_id, address, tx.now)
-            session = tx.session(session_id)
-            tx.emit_session(catalogue.SESSION_UPDATED, session)
-            return Changed(session, tx.events)
+            threads.set_customer_email(tx.conn, session.id, address, tx.now)
+            changed = tx.session(session.id)
+            tx.emit_session(catalogue.SESSION_UPDATED, changed)
+            return Changed(changed, tx.events)
 
-        changed: Changed = await self.chat._write(work)
-        return changed.session
+        done: Changed = await self.chat._write(work)
+        return done.session
 
     async def status(self, session_id: int) -> EmailThreadAnswer:
         """What agents see of the conversation's email (404 for no such conversation)."""
-        await self.chat.get_session(session_id)
+        session = await self.chat.get_session(session_id)
         thread = await self.db.read(lambda conn: threads.get_thread(conn, session_id))
-        if thread is None:
+        if not session.customer_email:
             return EmailThreadAnswer(None)
-        if thread.failed_at:
+        if thread is None:
+            status = "waiting"
+        elif thread.failed_at:
             status = "not_delivered"
         elif thread.attempts:
             status = "retrying"
         else:
             status = "sent" if thread.emailed_seq else "waiting"
         view = EmailThreadView(
-            thread.address, thread.name, thread.emailed_seq, status, thread.last_error
+            session.customer_email,
+            session.customer_name or "",
+            thread.emailed_seq if thread else 0,
+            status,
+            thread.last_error if thread else None,
         )
         return EmailThreadAnswer(view)
 
@@ -151,7 +160,8 @@ class EmailContinuity:
     async def send_due(self) -> int:
         """One pass: send every email that is due; how many went out."""
         now = datetime.now(UTC)
-        due = await self.db.read(lambda conn: threads.pending_threads(conn, _iso(now), 50))
+        since = _iso(now - RECENT)
+        due = await self.db.read(lambda conn: threads.pending_threads(conn, _iso(now), since, 50))
         sent = 0
         for session_id in due:
             sent += await self._send_thread(session_id, now)
@@ -164,16 +174,21 @@ class EmailContinuity:
             return 0
         lease_until = _iso(now + timedelta(seconds=LEASE))
 
-        def lease(tx):  # type: ignore[no-untyped-def]
+        def lease(tx: Transaction) -> tuple[EmailThread, Session] | None:
+            threads.ensure_thread(tx.conn, session_id, new_token(), tx.now)
             if not threads.lease_thread(tx.conn, session_id, _iso(now), lease_until):
                 return None
-            return threads.get_thread(tx.conn, session_id), tx.session(session_id)
+            thread = threads.get_thread(tx.conn, session_id)
+            assert thread is not None
+            return thread, tx.session(session_id)
 
         leased = await self.chat._write(lease)
         if leased is None:
             return 0  # another node sends it
         thread, session = leased
-        message = self._compose(thread, session.page_url, unsent)
+        if not session.customer_email or not is_address(session.customer_email):
+            return 0
+        message = self._compose(thread, session, unsent)
         try:
             await asyncio.to_thread(send, self.smtp, message, timeout=30, context=self.context)
         except (OSError, smtplib.SMTPException) as error:
@@ -181,7 +196,7 @@ class EmailContinuity:
             return 0
         message_id = str(message["Message-ID"])
 
-        def done(tx):  # type: ignore[no-untyped-def]
+        def done(tx: Transaction) -> None:
             threads.mark_sent(tx.conn, session_id, unsent[-1].seq, message_id, tx.now)
 
         await self.chat._write(done)
@@ -200,7 +215,7 @@ class EmailContinuity:
             error,
         )
 
-        def work(tx):  # type: ignore[no-untyped-def]
+        def work(tx: Transaction) -> None:
             threads.mark_failed(
                 tx.conn,
                 thread.session_id,
@@ -212,9 +227,12 @@ class EmailContinuity:
         await self.chat._write(work)
 
     def _compose(
-        self, thread: EmailThread, page_url: str | None, unsent: list[Message]
+        self, thread: EmailThread, session: Session, unsent: list[Message]
     ) -> EmailMessage:
-        lines = [f"Hi {thread.name or 'there'},", ""]
+        assert session.customer_email is not None
+        name = session.customer_name or ""
+        page_url = session.page_url
+        lines = [f"Hi {name or 'there'},", ""]
         for message in unsent:
             lines += [f"{message.sender_name or 'Our team'} wrote:", "", message.content, ""]
         lines.append("Reply to this email to answer; your reply reaches the same conversation.")
@@ -224,8 +242,8 @@ class EmailContinuity:
         return continuity_email(
             mail_from=self.mail_from,
             team_name=self.team_name,
-            to=thread.address,
-            to_name=thread.name,
+            to=session.customer_email,
+            to_name=name if _fits_header(name) else "",
             token=thread.token,
             subject=f"Your conversation with {self.team_name}",
             text="\n".join(lines),

@@ -12,8 +12,6 @@ from chat.models import Message
 @dataclass(frozen=True, slots=True)
 class EmailThread:
     session_id: int
-    address: str
-    name: str
     token: str
     emailed_seq: int
     message_ids: tuple[str, ...]
@@ -26,8 +24,6 @@ class EmailThread:
     def from_row(cls, row: sqlite3.Row) -> EmailThread:
         return cls(
             row["session_id"],
-            row["address"],
-            row["name"],
             row["token"],
             row["emailed_seq"],
             tuple(row["message_ids"].split()),
@@ -38,15 +34,12 @@ class EmailThread:
         )
 
 
-def upsert_thread(
-    db: sqlite3.Connection, session_id: int, address: str, name: str, token: str, now: str
-) -> None:
-    """Set the conversation's address (a new address keeps the token and what was sent)."""
+def ensure_thread(db: sqlite3.Connection, session_id: int, token: str, now: str) -> None:
+    """Give the conversation its thread (and reply token) unless it has one."""
     db.execute(
-        "INSERT INTO email_threads (session_id, address, name, token, next_attempt_at, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (session_id) DO UPDATE SET"
-        " address = excluded.address, name = excluded.name, failed_at = NULL, attempts = 0",
-        (session_id, address, name, token, now, now),
+        "INSERT INTO email_threads (session_id, token, next_attempt_at, created_at)"
+        " VALUES (?, ?, ?, ?) ON CONFLICT (session_id) DO NOTHING",
+        (session_id, token, now, now),
     )
 
 
@@ -60,17 +53,18 @@ def thread_by_token(db: sqlite3.Connection, token: str) -> EmailThread | None:
     return EmailThread.from_row(row) if row else None
 
 
-def pending_threads(db: sqlite3.Connection, now: str, limit: int) -> list[int]:
-    """Conversations with an agent message neither emailed nor read by the customer, whose
-    delivery is not leased or backing off (next_attempt_at passed) nor given up."""
+def pending_threads(db: sqlite3.Connection, now: str, since: str, limit: int) -> list[int]:
+    """Conversations with an address and an agent message neither emailed nor read by the
+    customer, active since `since`, whose delivery is not leased, backing off nor given up."""
     rows = db.execute(
-        "SELECT t.session_id FROM email_threads AS t"
-        " JOIN chat_sessions AS s ON s.id = t.session_id"
-        " WHERE t.failed_at IS NULL AND t.next_attempt_at <= ? AND EXISTS ("
-        "  SELECT 1 FROM messages AS m WHERE m.session_id = t.session_id"
-        "  AND m.sender_type = 'agent' AND m.seq > t.emailed_seq AND m.seq > s.customer_read_seq)"
-        " ORDER BY t.next_attempt_at LIMIT ?",
-        (now, limit),
+        "SELECT s.id FROM chat_sessions AS s LEFT JOIN email_threads AS t ON t.session_id = s.id"
+        " WHERE s.updated_at >= ? AND s.customer_email IS NOT NULL"
+        " AND (t.session_id IS NULL OR (t.failed_at IS NULL AND t.next_attempt_at <= ?))"
+        " AND EXISTS (SELECT 1 FROM messages AS m WHERE m.session_id = s.id"
+        "  AND m.sender_type = 'agent' AND m.seq > COALESCE(t.emailed_seq, 0)"
+        "  AND m.seq > s.customer_read_seq)"
+        " ORDER BY s.updated_at LIMIT ?",
+        (since, now, limit),
     ).fetchall()
     return [row[0] for row in rows]
 
@@ -78,9 +72,9 @@ def pending_threads(db: sqlite3.Connection, now: str, limit: int) -> list[int]:
 def unsent_messages(db: sqlite3.Connection, session_id: int) -> list[Message]:
     """The agent messages neither emailed nor read, oldest first."""
     rows = db.execute(
-        "SELECT m.* FROM messages AS m JOIN email_threads AS t ON t.session_id = m.session_id"
-        " JOIN chat_sessions AS s ON s.id = m.session_id"
-        " WHERE m.session_id = ? AND m.sender_type = 'agent' AND m.seq > t.emailed_seq"
+        "SELECT m.* FROM messages AS m JOIN chat_sessions AS s ON s.id = m.session_id"
+        " LEFT JOIN email_threads AS t ON t.session_id = m.session_id"
+        " WHERE m.session_id = ? AND m.sender_type = 'agent' AND m.seq > COALESCE(t.emailed_seq, 0)"
         " AND m.seq > s.customer_read_seq ORDER BY m.seq LIMIT 100",
         (session_id,),
     ).fetchall()

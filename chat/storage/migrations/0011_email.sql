@@ -1,13 +1,11 @@
--- Email continuity (TEAMS.md, "Business hours and email"). One thread per conversation whose
--- visitor left an address: the token their replies come back with (never the session key),
+-- Email continuity (TEAMS.md, "Business hours and email"). One thread per conversation that was
+-- emailed (to its customer_email): the token replies come back with (never the session key),
 -- the agent messages already emailed (up to emailed_seq), the Message-IDs sent (oldest first,
 -- space-separated: In-Reply-To and References thread the next one), and the state of delivery:
 -- next_attempt_at is both the backoff after a failure and the lease a node takes while sending,
 -- failed_at is set when delivery was given up (agents see "email not delivered").
 CREATE TABLE email_threads (
     session_id      INTEGER PRIMARY KEY REFERENCES chat_sessions (id),
-    address         TEXT    NOT NULL,
-    name            TEXT    NOT NULL DEFAULT '',
     token           TEXT    NOT NULL UNIQUE,
     emailed_seq     INTEGER NOT NULL DEFAULT 0,
     message_ids     TEXT    NOT NULL DEFAULT '',

@@ -1,8 +1,6 @@
 -- Email continuity (PostgreSQL; the same schema as migrations/0011_email.sql).
 CREATE TABLE email_threads (
     session_id      BIGINT  PRIMARY KEY REFERENCES chat_sessions (id),
-    address         TEXT    NOT NULL,
-    name            TEXT    NOT NULL DEFAULT '',
     token           TEXT    NOT NULL UNIQUE,
     emailed_seq     BIGINT  NOT NULL DEFAULT 0,
     message_ids     TEXT    NOT NULL DEFAULT '',
