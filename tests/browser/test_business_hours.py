@@ -1,0 +1,75 @@
+"""Business hours in the widget: outside them it says when the team is back, a visitor who asks
+for a person after the AI has tried gets the away message and an email box (not before), and
+the address saved there is confirmed and reaches the agents."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import httpx
+from playwright.sync_api import Browser, expect
+
+from chat.hours import DAYS
+from tests.browser.test_widget import DEMO, by, say, session_key
+from tests.conftest import ADMIN, LiveServer, login
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def open_tomorrow_only(server: LiveServer) -> None:
+    """Hours in Berlin with one interval, tomorrow 9:00 to 17:00: closed now."""
+    tomorrow = (datetime.now(UTC).astimezone(BERLIN) + timedelta(days=1)).weekday()
+    weekly = {day: [] for day in DAYS}
+    weekly[DAYS[tomorrow]] = [["09:00", "17:00"]]
+    body = {
+        "timezone": "Europe/Berlin",
+        "weekly": weekly,
+        "closed_dates": [],
+        "away_message": "We're away.",
+    }
+    with httpx.Client(base_url=server.url, timeout=10) as api:
+        answer = api.put("/api/v1/settings/hours", json=body, headers=login(api, ADMIN))
+    assert answer.status_code == 200, answer.text
+
+
+def test_outside_hours_the_widget_says_when_the_team_is_back_and_keeps_an_email(
+    app_server: LiveServer, browser: Browser
+) -> None:
+    server = app_server
+    open_tomorrow_only(server)
+    # The visitor's clock is the team's here, so both say 9:00.
+    context = browser.new_context(timezone_id="Europe/Berlin")
+    try:
+        page = context.new_page()
+        page.goto(server.url + DEMO)
+        page.get_by_role("button", name="Open chat").click()
+        panel = page.get_by_role("dialog", name="Northwind Coffee")
+        expect(panel.get_by_text("We're closed right now. Back tomorrow at 9:00.")).to_be_visible()
+
+        say(page, "How long does delivery take?")
+        expect(by(page, "AI assistant")).not_to_have_count(0)  # the AI answers outside hours
+        email = panel.get_by_role("textbox", name="Your email")
+        expect(email).to_be_hidden()  # nothing asked before the visitor wants a person
+
+        panel.get_by_role("button", name="Talk to a person").click()
+        away = panel.get_by_text("We're away. Back tomorrow at 9:00 CET.", exact=True).or_(
+            panel.get_by_text("We're away. Back tomorrow at 9:00 CEST.", exact=True)
+        )
+        expect(away).to_be_visible()
+        expect(email).to_be_visible()
+        email.fill("pat@example.com")
+        panel.get_by_role("button", name="Save email").click()
+        expect(
+            panel.get_by_text("Thanks! We'll also send replies to pat@example.com.")
+        ).to_be_visible()
+        expect(email).to_be_hidden()
+
+        key = session_key(page, server.url)
+        with httpx.Client(base_url=server.url, timeout=10) as api:
+            mine = api.get(f"/api/v1/chat/public/session/{key}").json()["session"]
+            seen = api.get(f"/api/v1/chat/sessions/{mine['id']}", headers=login(api, ADMIN))
+        assert seen.json()["session"]["customer_email"] == "pat@example.com"
+        assert mine["status"] == "queued"
+    finally:
+        context.close()
