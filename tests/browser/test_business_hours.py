@@ -4,6 +4,7 @@ the address saved there is confirmed and reaches the agents."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,6 +12,10 @@ import httpx
 from playwright.sync_api import Browser, expect
 
 from chat.hours import DAYS
+from tests.browser.conftest import Person
+from tests.browser.test_admin import open_admin
+from tests.browser.test_agent_page import log_in
+from tests.browser.test_routing import REFUSED
 from tests.browser.test_widget import DEMO, by, say, session_key
 from tests.conftest import ADMIN, LiveServer, login
 
@@ -73,3 +78,35 @@ def test_outside_hours_the_widget_says_when_the_team_is_back_and_keeps_an_email(
         assert mine["status"] == "queued"
     finally:
         context.close()
+
+
+def test_the_admin_edits_the_hours_and_reads_why_an_overlap_is_refused(
+    quiet_server: LiveServer, person: Callable[..., Person]
+) -> None:
+    server = quiet_server
+    boss = person()
+    page = log_in(boss, server, ADMIN)
+    open_admin(page)
+    form = page.get_by_role("form", name="Business hours")
+    expect(form.get_by_label("Monday")).to_have_value("00:00-24:00")  # always open until set
+    form.get_by_label("Timezone").fill("Europe/Berlin")
+    for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday"):
+        form.get_by_label(day).fill("09:00-12:00, 13:00-17:00")
+    form.get_by_label("Saturday").fill("")
+    form.get_by_label("Sunday").fill("22:00-02:00")
+    form.get_by_label("Monday").fill("01:00-12:00")  # Sunday night's tail runs until 02:00
+    form.get_by_label("Closed dates").fill("2026-12-25\n2026-12-24")
+    form.get_by_label("Away message").fill("We're away.")
+    form.get_by_role("button", name="Save business hours").click()
+    expect(form.get_by_role("alert")).to_have_text(
+        "Sunday: 22:00–02:00 overlaps Monday 01:00–12:00."
+    )
+
+    form.get_by_label("Monday").fill("09:00-12:00, 13:00-17:00")
+    form.get_by_role("button", name="Save business hours").click()
+    expect(form.get_by_role("status")).to_contain_text("Saved")
+    page.reload()
+    form = page.get_by_role("form", name="Business hours")
+    expect(form.get_by_label("Sunday")).to_have_value("22:00-02:00")
+    expect(form.get_by_label("Closed dates")).to_have_value("2026-12-24\n2026-12-25")
+    assert boss.errors == [f"{REFUSED} 422 (Unprocessable Entity)"]
