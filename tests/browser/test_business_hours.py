@@ -63,6 +63,7 @@ def test_outside_hours_the_widget_says_when_the_team_is_back_and_keeps_an_email(
         )
         expect(away).to_be_visible()
         expect(email).to_be_visible()
+        page.screenshot(path="/tmp/hours-widget-email-box.png")
         email.fill("pat@example.com")
         panel.get_by_role("button", name="Save email").click()
         expect(
@@ -105,6 +106,7 @@ def test_the_admin_edits_the_hours_and_reads_why_an_overlap_is_refused(
     form.get_by_label("Monday").fill("09:00-12:00, 13:00-17:00")
     form.get_by_role("button", name="Save business hours").click()
     expect(form.get_by_role("status")).to_contain_text("Saved")
+    form.screenshot(path="/tmp/hours-admin-form.png")
     page.reload()
     form = page.get_by_role("form", name="Business hours")
     expect(form.get_by_label("Sunday")).to_have_value("22:00-02:00")
