@@ -94,12 +94,12 @@ async def test_a_handoff_outside_hours_waits_and_is_assigned_at_opening(settings
     async with team(settings, clock=clock) as crew:
         await crew.routing(mode="round_robin")
         alice = await crew.online("alice")
-        # Pretend it is 3 seconds before a minute's start, when the team opens for two hours.
+        # Pretend it is 4 seconds before a minute's start, when the team opens for two hours.
         now = datetime.now(UTC)
         shift[0] = (now.replace(second=0, microsecond=0) + timedelta(minutes=2) - now) - (
-            timedelta(seconds=3)
+            timedelta(seconds=4)
         )
-        opening = (now + shift[0] + timedelta(seconds=3)).replace(second=0, microsecond=0)
+        opening = (now + shift[0] + timedelta(seconds=4)).replace(second=0, microsecond=0)
         until = opening + timedelta(hours=2)
         weekly = {day: [] for day in DAYS}
         weekly[DAYS[opening.weekday()]] = [[f"{opening:%H:%M}", f"{until:%H:%M}"]]
