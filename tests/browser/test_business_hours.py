@@ -47,6 +47,8 @@ def test_outside_hours_the_widget_says_when_the_team_is_back_and_keeps_an_email(
     context = browser.new_context(timezone_id="Europe/Berlin")
     try:
         page = context.new_page()
+        visitor_errors: list[str] = []
+        page.on("console", lambda m: visitor_errors.append(m.text) if m.type == "error" else None)
         page.goto(server.url + DEMO)
         page.get_by_role("button", name="Open chat").click()
         panel = page.get_by_role("dialog", name="Northwind Coffee")
@@ -64,6 +66,11 @@ def test_outside_hours_the_widget_says_when_the_team_is_back_and_keeps_an_email(
         expect(away).to_be_visible()
         expect(email).to_be_visible()
         page.screenshot(path="/tmp/hours-widget-email-box.png")
+        email.fill("pat@localhost")  # the browser takes it; the server does not
+        panel.get_by_role("button", name="Save email").click()
+        expect(panel.get_by_role("alert")).to_have_text(
+            "That doesn't look like one email address. Please check it."
+        )
         email.fill("pat@example.com")
         panel.get_by_role("button", name="Save email").click()
         expect(
@@ -77,6 +84,7 @@ def test_outside_hours_the_widget_says_when_the_team_is_back_and_keeps_an_email(
             seen = api.get(f"/api/v1/chat/sessions/{mine['id']}", headers=login(api, ADMIN))
         assert seen.json()["session"]["customer_email"] == "pat@example.com"
         assert mine["status"] == "queued"
+        assert visitor_errors == [f"{REFUSED} 422 (Unprocessable Entity)"]
     finally:
         context.close()
 
