@@ -165,3 +165,24 @@ async def test_the_visitor_leaves_an_address_checked_strictly_and_agents_see_it(
 
 
 pytestmark = pytest.mark.anyio
+
+
+async def test_a_conversation_reopened_outside_hours_waits_instead_of_going_back(
+    settings: Any,
+) -> None:
+    async with team(settings, clock=lambda: MONDAY_EVENING) as crew:
+        await crew.routing(mode="round_robin")
+        saved = await crew.http.put(
+            f"{API}/settings/hours", json=BERLIN_WEEKDAYS, headers=crew.admin
+        )
+        assert saved.status_code == 200, saved.text
+        await crew.online("alice")
+        started = await crew.visitor("Pat")
+        session_id = started["session"]["id"]
+        taken = await crew.http.post(f"{API}/chat/queue/accept", headers=crew.alice)
+        assert taken.json()["session"]["id"] == session_id  # by hand, outside hours
+        await crew.close(session_id, "alice")
+        await crew.server.say(started["session_key"], "One more thing")
+        # Within hours it would go back to Alice, who is Available; now it waits for opening.
+        reopened = await crew.session(session_id)
+        assert (reopened["status"], reopened["assigned_agent"]) == ("queued", None)
