@@ -41,8 +41,10 @@ def test_hours_are_set_by_admins_checked_whole_and_always_open_until_then(
 ) -> None:
     client = make_client(clock=lambda: MONDAY_EVENING, ai_enabled=True)
     admin, alice = login(client, ADMIN), login(client, ALICE)
-    default = client.get(f"{API}/settings/hours", headers=alice)
-    assert default.status_code == 200  # any agent may read them
+    # Admins only, as every setting (TEAMS.md); agents learn open or closed from the config.
+    assert_error(client.get(f"{API}/settings/hours", headers=alice), 403, "forbidden")
+    default = client.get(f"{API}/settings/hours", headers=admin)
+    assert default.status_code == 200
     assert default.json()["weekly"]["sun"] == [["00:00", "24:00"]]
     config = client.get(f"{API}/chat/public/config").json()
     assert (config["open_now"], config["next_open"]) == (True, None)

@@ -221,12 +221,14 @@ async def put_routing(request: Request) -> Response:
 
 
 @operation(
-    "The business hours (any agent may read them; never set: always open)",
+    "The business hours (admins, as every setting; the widget and the agent page learn whether"
+    " the team is open from the public config). Never set: always open",
     {200: ("Stored.", HoursSettings)},
+    "403",
     agent=True,
 )
 async def get_hours(request: Request) -> Response:
-    await require_agent(request)
+    await require_admin(request)
     return WireResponse(admin_service(request).hours())
 
 
