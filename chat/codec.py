@@ -12,6 +12,7 @@ import msgspec
 
 from chat.config import Limits
 from chat.errors import BadRequest, Invalid
+from chat.mailbox import mailbox_problem
 from chat.wire import CLIENT_FRAMES, CLIENT_ID, EMAIL, Count, Envelope, Frame, Text, field_rules
 
 T = TypeVar("T", bound=msgspec.Struct)
@@ -167,6 +168,8 @@ class Codec:
             raise Invalid(f"`{field}` must be on one line.")
         if rule.email and not EMAIL.fullmatch(value):
             raise Invalid(f"`{field}` does not look like an email address.")
+        if rule.mailbox and (problem := mailbox_problem(value)) is not None:
+            raise Invalid(f"`{field}` {problem}")
         return value
 
 

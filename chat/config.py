@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -82,6 +83,8 @@ class Settings:
     imap_url: str = field(default="", repr=False)
     email_delay: float = 120.0  # seconds an agent message may stay unread before it is emailed
     limits: Limits = field(default_factory=Limits)
+    # What time it is for business hours (and nothing else): the real time; tests move it.
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC), repr=False)
 
     def __post_init__(self) -> None:
         if self.synchronous not in SYNCHRONOUS_LEVELS:

@@ -14,8 +14,13 @@ Row = Mapping[str, Any]
 
 def now_iso() -> str:
     """The current time as the contract writes times: ISO-8601 UTC, milliseconds, `Z`."""
-    now = datetime.now(UTC)
-    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+    return iso_time(datetime.now(UTC))
+
+
+def iso_time(moment: datetime) -> str:
+    """An aware moment as the contract writes times: ISO-8601 UTC, milliseconds, `Z`."""
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 class SessionStatus(StrEnum):

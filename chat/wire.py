@@ -40,6 +40,7 @@ class Text:
     multiline: bool = False
     required: bool = True
     email: bool = False
+    mailbox: bool = False  # one address mail will be sent to: chat/mailbox.py checks it strictly
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,15 +269,6 @@ class HandoffRequest(Request):
     session_key: SessionKey
 
 
-class ContactRequest(Request):
-    """The address a visitor leaves for replies by email (TEAMS.md, "Business hours and
-    email")."""
-
-    session_key: SessionKey
-    email: Annotated[str, Meta(min_length=3, max_length=254)]
-    name: Name = None
-
-
 class PublicReadRequest(Request):
     session_key: SessionKey
     seq: ReadSeq
@@ -468,8 +460,9 @@ class AvailabilityAnswer(View):
 
 
 class PublicConfig(View):
-    """What the widget needs at load: the limits, whether anyone is there, and the widget
-    settings an admin chose (no business hours yet: always open, `next_open` null)."""
+    """What the widget needs at load: the limits, whether anyone is there, whether the team is
+    within its business hours (`next_open`: when it opens, while closed; else null) and the
+    widget settings an admin chose."""
 
     limits: ServerLimits
     agents_available: bool
@@ -784,6 +777,76 @@ class Suggestion(View):
 class AssistAnswer(View):
     summary: HandoffSummary | None  # null until the customer has written
     suggestion: Suggestion | None  # null when the knowledge base has nothing for them
+
+
+# -- business hours and the visitor's address (TEAMS.md, "Business hours and email") ---------
+
+ClockTime = Annotated[
+    str,
+    Meta(
+        max_length=5,
+        extra_json_schema={"pattern": "^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"},
+        description="HH:MM on the team's wall clock (24:00: midnight at the end of the day).",
+    ),
+]
+HoursInterval = Annotated[
+    list[ClockTime],
+    Meta(
+        min_length=2,
+        max_length=2,
+        description='["start", "end"]; an end before the start runs past midnight into the'
+        " next day (the interval belongs to the day it starts).",
+    ),
+]
+DayHours = Annotated[list[HoursInterval], Meta(max_length=12)]
+ClosedDate = Annotated[
+    str,
+    Meta(max_length=10, extra_json_schema={"format": "date"}, description="YYYY-MM-DD."),
+]
+
+
+class WeeklyHours(Request):
+    """Each weekday's opening intervals (none: closed that day)."""
+
+    mon: DayHours
+    tue: DayHours
+    wed: DayHours
+    thu: DayHours
+    fri: DayHours
+    sat: DayHours
+    sun: DayHours
+
+
+class HoursSettings(Request):
+    """When a person can answer: intervals per weekday in an IANA `timezone`, dates the team
+    is closed (in that timezone), and what a visitor who asks for a person outside them is
+    told (before the next opening time)."""
+
+    timezone: Annotated[str, Meta(max_length=64, description='IANA, e.g. "Europe/Berlin".')]
+    weekly: WeeklyHours
+    closed_dates: Annotated[list[ClosedDate], Meta(max_length=1000)]
+    away_message: SettingText
+
+
+ALWAYS = [["00:00", "24:00"]]
+# Until an admin chooses: always open (as before business hours existed).
+DEFAULT_HOURS = HoursSettings(
+    "UTC",
+    WeeklyHours(ALWAYS, ALWAYS, ALWAYS, ALWAYS, ALWAYS, ALWAYS, ALWAYS),
+    [],
+    "Our team is away right now.",
+)
+
+
+ContactEmail = Annotated[str, Text("email_max", mailbox=True)]
+
+
+class ContactRequest(Request):
+    """The visitor leaves an address for replies (and, optionally, their name)."""
+
+    session_key: SessionKey
+    email: ContactEmail
+    name: Name = None
 
 
 class EmailThreadView(Struct, omit_defaults=False):

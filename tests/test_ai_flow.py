@@ -9,10 +9,12 @@ import pytest
 from chat.ai.responder import NOT_SURE
 from chat.config import Settings
 from chat.service import HANDOFF_NOTE
-from chat.service.assistant import GAVE_UP, GAVE_UP_AWAY
-from tests.conftest import ALICE
+from chat.service.assistant import GAVE_UP, GAVE_UP_AWAY, GAVE_UP_CLOSED
+from tests.conftest import ADMIN, ALICE
 from tests.sockets import Server, Socket, running
 from tests.test_attachments import png
+from tests.test_business_hours import BERLIN_WEEKDAYS as BERLIN
+from tests.test_business_hours import MONDAY_EVENING
 
 pytestmark = pytest.mark.anyio
 
@@ -102,14 +104,18 @@ async def test_asking_for_a_person_hands_off_with_a_note(ai_settings: Settings) 
         assert messages_of(await sock.quiet(0.6), "ai") == []
 
 
-@pytest.mark.parametrize("agent_online", [True, False])
+@pytest.mark.parametrize("team", ["online", "away", "closed"])
 async def test_two_unanswerable_questions_in_a_row_fetch_a_person(
-    ai_settings: Settings, agent_online: bool
+    ai_settings: Settings, team: str
 ) -> None:
-    async with running(ai_settings) as server:
-        if agent_online:
+    async with running(replace(ai_settings, clock=lambda: MONDAY_EVENING)) as server:
+        if team == "online":
             agent = await server.agent_socket(await server.login(ALICE))
             await agent.next("connection.ready")
+        if team == "closed":  # Monday 21:00 in Berlin, open weekdays 9 to 5
+            admin = {"Authorization": f"Bearer {await server.login(ADMIN)}"}
+            hours = await server.http.put("/api/v1/settings/hours", json=BERLIN, headers=admin)
+            assert hours.status_code == 200, hours.text
         started, sock = await customer(server)
         await sock.send(
             "chat.message.send", content="can you recommend a good laptop?", client_id="u1"
@@ -118,8 +124,13 @@ async def test_two_unanswerable_questions_in_a_row_fetch_a_person(
         assert messages_of(first, "ai")[0]["content"] == NOT_SURE
         await sock.send("chat.message.send", content="what's the weather in Paris?", client_id="u2")
         frames = await sock.until(lambda f: bool(messages_of([f], "system")))
-        # A person is promised only while one is Available; otherwise the customer is told so.
-        expected = GAVE_UP if agent_online else GAVE_UP_AWAY
+        # A person is promised only while one is Available; otherwise the customer is told so,
+        # and outside business hours when the team is back.
+        expected = {
+            "online": GAVE_UP,
+            "away": GAVE_UP_AWAY,
+            "closed": f"{GAVE_UP_CLOSED} We're out of the office. Back tomorrow at 9:00 CET.",
+        }[team]
         assert messages_of(frames, "system")[0]["content"] == expected
         assert any(
             f["type"] == "chat.session.updated" and f["data"]["session"]["status"] == "queued"

@@ -3,7 +3,6 @@ they left, threaded like a conversation and marked so that auto-replies do not a
 
 from __future__ import annotations
 
-import re
 import secrets
 import smtplib
 import ssl
@@ -13,20 +12,14 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from chat.mail.servers import MailServer
+from chat.mailbox import mailbox_problem
 
-# One address, as mail servers accept it (RFC 5321's dot-atom local part, a host name); no
-# spaces, quotes, commas or line breaks, so nothing typed into the widget can add a header or a
-# second recipient.
-ADDRESS = re.compile(
-    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
-)
-MAX_ADDRESS = 254
 MAX_NAME = 100
 
 
 def is_address(text: str) -> bool:
-    return len(text) <= MAX_ADDRESS and ADDRESS.fullmatch(text) is not None
+    """One plain address (chat/mailbox.py's rule, the one the contact endpoint applies)."""
+    return mailbox_problem(text) is None
 
 
 def display_name(name: str) -> str:

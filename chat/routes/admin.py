@@ -33,6 +33,7 @@ from chat.wire import (
     ArticleView,
     AuditAnswer,
     AuditView,
+    HoursSettings,
     NewAgentAnswer,
     NewAgentRequest,
     RoutingSettings,
@@ -220,6 +221,33 @@ async def put_routing(request: Request) -> Response:
 
 
 @operation(
+    "The business hours (admins, as every setting; the widget and the agent page learn whether"
+    " the team is open from the public config). Never set: always open",
+    {200: ("Stored.", HoursSettings)},
+    "403",
+    agent=True,
+)
+async def get_hours(request: Request) -> Response:
+    await require_admin(request)
+    return WireResponse(admin_service(request).hours())
+
+
+@operation(
+    "Replace the business hours (admins; the whole object, 422 for a bad timezone, time or"
+    " date and for overlapping intervals); outside them nobody is assigned automatically and"
+    " a handoff gets the away message with the next opening",
+    {200: ("Stored.", HoursSettings)},
+    "400 403 413 422",
+    body=HoursSettings,
+    agent=True,
+)
+async def put_hours(request: Request) -> Response:
+    admin = await require_admin(request, write=True)
+    body: HoursSettings = await read_json(request, HoursSettings)
+    return WireResponse(await admin_service(request).put_hours(admin, body))
+
+
+@operation(
     "The AI settings (admins); the key is never shown, only whether one is configured",
     {200: ("Stored.", AiSettingsView)},
     "403",
@@ -349,6 +377,8 @@ routes: list[BaseRoute] = [
     Route(f"{PREFIX}/settings/widget", put_widget, methods=["PUT"]),
     Route(f"{PREFIX}/settings/routing", get_routing, methods=["GET"]),
     Route(f"{PREFIX}/settings/routing", put_routing, methods=["PUT"]),
+    Route(f"{PREFIX}/settings/hours", get_hours, methods=["GET"]),
+    Route(f"{PREFIX}/settings/hours", put_hours, methods=["PUT"]),
     Route(f"{PREFIX}/settings/ai", get_ai, methods=["GET"]),
     Route(f"{PREFIX}/settings/ai", put_ai, methods=["PUT"]),
     Route(f"{PREFIX}/settings/ai/test", test_ai, methods=["POST"]),

@@ -37,6 +37,7 @@ async def admin_page(request: Request) -> Response:
         "widget": admin.widget,
         "ai": admin.ai_settings(),
         "routing": await admin.routing_settings(),
+        "hours": admin.hours(),
         "articles": [ArticleSummary(a.slug, a.title, a.version, a.updated_at) for a in articles],
         "audit": [audit_view(e) for e in await admin.audit_log()],
     }

@@ -22,6 +22,7 @@ from chat.wire import (
     AgentView,
     AssignRequest,
     AvailabilityAnswer,
+    ContactRequest,
     HandoffRequest,
     HistoryQuery,
     LoginAnswer,
@@ -239,6 +240,21 @@ def _transcript(request: Request, session: Session, fmt: str, public: bool) -> R
 async def public_handoff(request: Request) -> Response:
     body: HandoffRequest = await read_json(request, HandoffRequest)
     session = await service(request).hand_off(body.session_key)
+    return WireResponse(PublicSessionAnswer(PublicSessionView.of(session)))
+
+
+@operation(
+    "Leave an address for replies (and maybe a name): kept as the conversation's customer"
+    " email, shown to agents; one plain address, checked strictly",
+    {200: ("Kept.", PublicSessionAnswer)},
+    "400 404 413 422 429",
+    body=ContactRequest,
+)
+async def public_contact(request: Request) -> Response:
+    body: ContactRequest = await read_json(request, ContactRequest)
+    session = await service(request).leave_contact(
+        body.session_key, body.email, body.name, client_address(request)
+    )
     return WireResponse(PublicSessionAnswer(PublicSessionView.of(session)))
 
 
@@ -512,6 +528,7 @@ routes: list[BaseRoute] = [
     Route(f"{PREFIX}/chat/public/message", public_message, methods=["POST"]),
     Route(f"{PREFIX}/chat/public/session/{{session_key}}", public_session, methods=["GET"]),
     Route(f"{PREFIX}/chat/public/handoff", public_handoff, methods=["POST"]),
+    Route(f"{PREFIX}/chat/public/contact", public_contact, methods=["POST"]),
     Route(f"{PREFIX}/chat/public/availability", public_availability, methods=["GET"]),
     Route(f"{PREFIX}/chat/public/config", public_config, methods=["GET"]),
     Route(f"{PREFIX}/chat/public/read", public_read, methods=["POST"]),

@@ -1,4 +1,4 @@
-"""The visitor's address for replies by email (TEAMS.md, "Business hours and email")."""
+"""What agents see of a conversation's email (TEAMS.md, "Business hours and email")."""
 
 from __future__ import annotations
 
@@ -7,24 +7,10 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from chat.auth import require_agent
-from chat.routes.api import PREFIX, SESSION, WireResponse, _session_id, read_json
+from chat.routes.api import PREFIX, SESSION, WireResponse, _session_id
 from chat.routes.spec import operation
 from chat.service.email import EmailContinuity
-from chat.wire import ContactRequest, EmailThreadAnswer, PublicSessionAnswer, PublicSessionView
-
-
-@operation(
-    "Leave an email address: agents' replies the visitor has not read within the configured"
-    " delay are emailed to it, and replies by email come back into the conversation",
-    {200: ("The conversation.", PublicSessionAnswer)},
-    "400 404 413 422",
-    body=ContactRequest,
-)
-async def public_contact(request: Request) -> Response:
-    body: ContactRequest = await read_json(request, ContactRequest)
-    email: EmailContinuity = request.app.state.email
-    session = await email.leave_address_by_key(body.session_key, body.email, body.name)
-    return WireResponse(PublicSessionAnswer(PublicSessionView.of(session)))
+from chat.wire import EmailThreadAnswer
 
 
 @operation(
@@ -42,6 +28,5 @@ async def session_email(request: Request) -> Response:
 
 
 routes: list[BaseRoute] = [
-    Route(f"{PREFIX}/chat/public/contact", public_contact, methods=["POST"]),
     Route(f"{PREFIX}/chat/sessions/{{session_id}}/email", session_email, methods=["GET"]),
 ]

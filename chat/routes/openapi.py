@@ -112,6 +112,8 @@ def apply_rules(kind: type, components: dict[str, Schema], limits: Limits) -> No
             target["pattern"] = MULTILINE if rule.multiline else ONE_LINE
             if rule.email:
                 prop["description"] = "Shaped like an address."
+            if rule.mailbox:
+                prop["description"] = "One plain ASCII address (local@domain), checked strictly."
             prop.setdefault("description", "Trimmed before its limit applies.")
         elif isinstance(rule, Count):
             prop["default"] = getattr(limits, rule.default)

@@ -45,6 +45,7 @@ WIDGET_MODULES = (
     "widget/view.js",
     "widget/messages.js",
     "widget/receipts.js",
+    "widget/contact.js",
     "widget/header.js",
     "widget/panel.js",
     "widget/typing.js",

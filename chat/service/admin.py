@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from chat.ai.knowledge import KnowledgeBase
 from chat.config import Settings
-from chat.models import Agent, Article, AuditEntry, Presence, Role
+from chat.models import Agent, Article, AuditEntry, Presence, Role, iso_time
 from chat.service import audit
 from chat.service.conversations import ChatService
 from chat.service.knowledge import Knowledge
@@ -21,6 +21,7 @@ from chat.wire import (
     AiSettingsRequest,
     AiSettingsView,
     AiTestAnswer,
+    HoursSettings,
     PublicConfig,
     RoutingSettings,
     WidgetSettings,
@@ -46,6 +47,7 @@ class AdminService:
         """Seed the knowledge base on a new database and take the stored settings."""
         await self.knowledge.seed()
         await self.preferences.reload()
+        await self.chat.hours.reload()
         self._apply_ai(self.preferences.ai)
 
     async def watch(self) -> None:
@@ -54,6 +56,7 @@ class AdminService:
             await asyncio.sleep(WATCH_INTERVAL)
             try:
                 await self.preferences.reload()
+                await self.chat.hours.reload()
                 await self.knowledge.reload()
             except Exception:  # noqa: BLE001 - a failed look is retried at the next one
                 log.exception("could not re-read the admin settings")
@@ -107,11 +110,12 @@ class AdminService:
 
     def public_config(self) -> PublicConfig:
         w = self.preferences.widget
+        open_now, next_open = self.chat.hours_now()
         return PublicConfig(
             self.chat.server_limits,
             self.chat.agents_available,
-            True,
-            None,
+            open_now,
+            None if next_open is None else iso_time(next_open),
             w.title,
             w.greeting,
             w.accent,
@@ -134,6 +138,12 @@ class AdminService:
 
     async def put_routing(self, admin: Agent, config: RoutingSettings) -> RoutingSettings:
         return await self.chat.routing.put_settings(admin, config)
+
+    def hours(self) -> HoursSettings:
+        return self.chat.hours.config
+
+    async def put_hours(self, admin: Agent, config: HoursSettings) -> HoursSettings:
+        return await self.chat.hours.put(admin, config)
 
     async def test_ai(self) -> AiTestAnswer:
         return await self.preferences.test_ai(self.kb)

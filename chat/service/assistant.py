@@ -25,6 +25,10 @@ GAVE_UP_AWAY = (
     "I couldn't find an answer to that either, so I've passed your question to our team. "
     "They're away right now; we'll reply as soon as someone is back."
 )
+# Outside business hours: the away message and the next opening follow (see hours.py).
+GAVE_UP_CLOSED = (
+    "I couldn't find an answer to that either, so I've passed your question to our team."
+)
 HISTORY = 50  # messages of context a reply is composed from
 TURN_TTL = 60.0  # seconds a node may hold a conversation's turn (compose and post) at most
 
@@ -123,11 +127,18 @@ class Assistant:
         if session_id in self._due:
             return False  # a newer message arrived while composing: answer them all at once
         if not reply.answered and _missed_before(turns):
-            away = not self.service.presence.agents_available
-            await self.service.ai_hand_off(session_id, GAVE_UP_AWAY if away else GAVE_UP)
+            await self.service.ai_hand_off(session_id, self._gave_up())
             return True
         posted = await self.service.post_ai_message(session_id, reply.text, AI_NAME, seen)
         return posted is not False
+
+    def _gave_up(self) -> str:
+        """The AI's handoff note: when the team is back outside business hours, else whether
+        a person will come soon."""
+        closed = self.service.away_note()
+        if closed is not None:
+            return f"{GAVE_UP_CLOSED} {closed}"
+        return GAVE_UP_AWAY if not self.service.presence.agents_available else GAVE_UP
 
     def _set_typing(self, session_id: int, is_typing: bool) -> None:
         self.service.typists.update(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
+from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -38,9 +39,10 @@ from chat.service.archive import Archive
 from chat.service.customers import CustomerSide, Started
 from chat.service.handoff import AiTurn
 from chat.service.history import History, read_history, session_by_id, session_by_key
+from chat.service.hours import BusinessHours
 from chat.service.live import Live, Resume
 from chat.service.receipts import ReadReceipts
-from chat.service.routing import Routing
+from chat.service.routing import Routing, route
 from chat.service.sockets import Connection, Sockets, Viewer
 from chat.service.team import Team
 from chat.service.transaction import Posted, Transaction
@@ -69,11 +71,13 @@ class ChatService:
         )
         self.server_limits = self.sockets.server_limits  # what clients are told they may send
         self.live = Live(db, self.typists, self.viewers, self._customer_typing)
+        self.hours = BusinessHours(db, self._write, settings.clock, route)
         self.customers = CustomerSide(
             db,
             self._write,
             settings,
             self.presence,
+            self.hours,
             self.uploads,
             self.receipts,
             self._wake_ai,
@@ -81,7 +85,7 @@ class ChatService:
         )
         self.agents = AgentSide(db, self._write, self.uploads)
         self.ai = AiTurn(db, self._write)
-        self.routing = Routing(db, self._write, self.presence, hub)
+        self.routing = Routing(db, self._write, self.presence, hub, settings.clock)
         self.sockets.on_agent_connected = self.routing.kick
         # Set by the app when the AI answers first; the service never imports the assistant.
         self.on_customer_message: Callable[[int], None] | None = None
@@ -97,7 +101,7 @@ class ChatService:
         ran: list[Transaction] = []  # the last one is the run that committed
 
         def run(conn: Any) -> Any:
-            tx = Transaction(conn, available)
+            tx = Transaction(conn, available, self.settings.clock())
             ran.append(tx)
             return work(tx)
 
@@ -185,6 +189,22 @@ class ChatService:
         """What the customer is told when the conversation is queued for a person: a promise
         only while someone is Available."""
         return self.customers.handoff_note()
+
+    async def leave_contact(
+        self, session_key: str, email: str, name: str | None, address: str
+    ) -> Session:
+        """The visitor leaves an address for replies (TEAMS.md: POST /chat/public/contact)."""
+        return await self.customers.leave_contact(session_key, email, name, address)
+
+    # -- business hours -----------------------------------------------------------------
+
+    def away_note(self) -> str | None:
+        """Outside business hours: the away message and when the team is back; else None."""
+        return self.hours.away_note()
+
+    def hours_now(self) -> tuple[bool, datetime | None]:
+        """(open now, the next opening while closed)."""
+        return self.hours.now()
 
     # -- the AI -------------------------------------------------------------------------
 

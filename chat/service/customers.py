@@ -20,6 +20,7 @@ from chat.models import Attachment, Message, SenderType, Session, SessionStatus
 from chat.ratelimit import Limiter
 from chat.service.handoff import ai_may_answer, handoff_note, queue_for_person
 from chat.service.history import History, read_history, session_by_key
+from chat.service.hours import BusinessHours
 from chat.service.receipts import ReadReceipts
 from chat.service.retries import retried, seen_message, stored_message
 from chat.service.routing import reopen, route
@@ -50,6 +51,7 @@ class CustomerSide:
         write: Write,
         settings: Settings,
         presence: PresenceBoard,
+        hours: BusinessHours,
         uploads: Uploads,
         receipts: ReadReceipts,
         wake_ai: Callable[[int], None],
@@ -59,6 +61,7 @@ class CustomerSide:
         self._write = write
         self.settings = settings
         self.presence = presence
+        self.hours = hours
         self.uploads = uploads
         self.receipts = receipts
         self._wake_ai = wake_ai  # a customer message the AI may answer was committed
@@ -268,6 +271,29 @@ class CustomerSide:
         return out.session
 
     def handoff_note(self) -> str:
-        """What the customer is told when the conversation is queued for a person: a promise
-        only while someone is Available."""
-        return handoff_note(self.presence.agents_available)
+        """What the customer is told when the conversation is queued for a person: outside
+        business hours the away message and when the team is back; else a promise only while
+        someone is Available."""
+        return self.hours.away_note() or handoff_note(self.presence.agents_available)
+
+    async def leave_contact(
+        self, session_key: str, email: str, name: str | None, address: str
+    ) -> Session:
+        """The visitor leaves an address for replies (and maybe their name): kept on the
+        conversation as its customer's email, shown to agents (chat.session.updated). Counted
+        against the same allowance as their messages."""
+        session_id = (await session_by_key(self.db, session_key)).id
+        await self._take_send(session_id, address)
+
+        def work(tx: Transaction) -> Changed:
+            sessions.update_contact(tx.conn, session_id, email, name, tx.now)
+            session = tx.session(session_id)
+            tx.emit_session(catalogue.SESSION_UPDATED, session)
+            return Changed(session, tx.events)
+
+        try:
+            out: Changed = await self._write(work)
+        except Exception:
+            await self._give_back_send(session_id, address)
+            raise
+        return out.session

@@ -21,16 +21,14 @@ import threading
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
-from chat import events as catalogue
 from chat.config import Settings
-from chat.errors import Invalid
 from chat.mail.imap import Mailbox
 from chat.mail.incoming import Dropped, Reply, read_mail
 from chat.mail.outgoing import continuity_email, display_name, is_address, new_token, send
 from chat.mail.servers import MailServer, parse_server
 from chat.models import Message, Session
 from chat.service.conversations import ChatService
-from chat.service.transaction import Changed, Transaction
+from chat.service.transaction import Transaction
 from chat.storage import email as threads
 from chat.storage.email import EmailThread
 from chat.wire import EmailThreadAnswer, EmailThreadView
@@ -93,28 +91,6 @@ class EmailContinuity:
         return self.smtp is not None
 
     # -- the visitor's address ------------------------------------------------------------
-
-    async def leave_address_by_key(
-        self, session_key: str, address: str, name: str | None
-    ) -> Session:
-        """The visitor of `session_key` leaves an address: their conversation, as it is now."""
-        session = await self.chat.session_for_key(session_key)
-        address = address.strip()
-        if not is_address(address):
-            raise Invalid("email: not an email address")
-        try:
-            display_name(name or "")
-        except ValueError as error:
-            raise Invalid(f"name: {error}") from None
-
-        def work(tx: Transaction) -> Changed:
-            threads.set_customer_email(tx.conn, session.id, address, tx.now)
-            changed = tx.session(session.id)
-            tx.emit_session(catalogue.SESSION_UPDATED, changed)
-            return Changed(changed, tx.events)
-
-        done: Changed = await self.chat._write(work)
-        return done.session
 
     async def status(self, session_id: int) -> EmailThreadAnswer:
         """What agents see of the conversation's email (404 for no such conversation)."""

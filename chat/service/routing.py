@@ -29,6 +29,7 @@ from chat.hub.backplane import Delivery
 from chat.hub.presence import PresenceBoard
 from chat.models import Agent, Note, SenderType, Session, SessionStatus
 from chat.service.audit import record
+from chat.service.hours import open_at
 from chat.service.transaction import Changed, Transaction, Write
 from chat.storage import agents, queue
 from chat.storage import settings as stored
@@ -108,8 +109,8 @@ def route(tx: Transaction, config: RoutingSettings | None = None) -> int:
     if not tx.available:
         return 0
     config = config or load_config(tx.conn)
-    if config.mode == "manual":
-        return 0
+    if config.mode == "manual" or not open_at(tx.conn, tx.moment):
+        return 0  # outside business hours the queue waits for opening (or a person's choice)
     candidates = [c for c in queue.candidates(tx.conn) if c.agent.id in tx.available]
     if not candidates:
         return 0
@@ -137,7 +138,12 @@ def reopen(tx: Transaction, session: Session) -> Session:
     never to an agent who is away."""
     config = load_config(tx.conn)
     previous = session.assigned_agent_id
-    if config.mode != "manual" and previous is not None and previous in tx.available:
+    if (
+        config.mode != "manual"
+        and previous is not None
+        and previous in tx.available
+        and open_at(tx.conn, tx.moment)
+    ):
         agent = agents.get_agent(tx.conn, previous)
         if (
             agent is not None
@@ -196,8 +202,16 @@ class Routing:
     """The queue's use cases and its housekeeping loop (run() on every node: each decision is
     made again inside the transaction, so nodes doing the same work at once is harmless)."""
 
-    def __init__(self, db: Database, write: Write, presence: PresenceBoard, hub: Hub) -> None:
+    def __init__(
+        self,
+        db: Database,
+        write: Write,
+        presence: PresenceBoard,
+        hub: Hub,
+        clock: Callable[[], datetime],
+    ) -> None:
         self.db = db
+        self.clock = clock  # business hours: nobody is assigned automatically while closed
         self._write = write
         self.presence = presence
         self.hub = hub
@@ -362,7 +376,12 @@ class Routing:
     def _look(self, conn: object, available: frozenset[int]) -> _Look:
         config = load_config(conn)
         could = False
-        if config.mode != "manual" and available and queue.queued_ids(conn, 1):  # type: ignore[arg-type]
+        if (
+            config.mode != "manual"
+            and available
+            and queue.queued_ids(conn, 1)  # type: ignore[arg-type]
+            and open_at(conn, self.clock())  # type: ignore[arg-type]
+        ):
             counts = queue.open_counts(conn)  # type: ignore[arg-type]
             could = (
                 _choose(config, queue.candidates(conn), counts, available) is not None  # type: ignore[arg-type]

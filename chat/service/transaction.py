@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from chat import events as catalogue
@@ -46,9 +47,16 @@ class Changed:
 class Transaction:
     """One write: its connection, its timestamp and the events it appends."""
 
-    def __init__(self, conn: sqlite3.Connection, available: frozenset[int] = frozenset()) -> None:
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        available: frozenset[int] = frozenset(),
+        moment: datetime | None = None,
+    ) -> None:
         self.conn = conn
         self.now = now_iso()
+        # The moment business hours are judged at (Settings.clock: the real time outside tests).
+        self.moment = moment or datetime.now(UTC)
         self.events: list[Event] = []
         # The agents online and Available when the write was queued: whom routing may choose.
         self.available = available

@@ -118,10 +118,3 @@ def mark_failed(
         "SELECT attempts FROM email_threads WHERE session_id = ?", (session_id,)
     ).fetchone()
     return int(row[0]) if row else 0
-
-
-def set_customer_email(db: sqlite3.Connection, session_id: int, address: str, now: str) -> None:
-    db.execute(
-        "UPDATE chat_sessions SET customer_email = ?, updated_at = ? WHERE id = ?",
-        (address, now, session_id),
-    )

@@ -76,6 +76,17 @@ def update_session_status(
     )
 
 
+def update_contact(
+    db: sqlite3.Connection, session_id: int, email: str, name: str | None, now: str
+) -> None:
+    """The visitor's address (and their name, when given: else the one they had)."""
+    db.execute(
+        "UPDATE chat_sessions SET customer_email = ?,"
+        " customer_name = COALESCE(?, customer_name), updated_at = ? WHERE id = ?",
+        (email, name, now, session_id),
+    )
+
+
 def mark_human_replied(db: sqlite3.Connection, session_id: int) -> None:
     db.execute("UPDATE chat_sessions SET human_replied = 1 WHERE id = ?", (session_id,))
 

@@ -4,6 +4,7 @@
 import { Agents } from "./agents.js";
 import { AuditLog } from "./audit.js";
 import { Knowledge } from "./knowledge.js";
+import { BusinessHours } from "./hours.js";
 import { AiSettings, RoutingSettings, WidgetSettings } from "./settings.js";
 
 const initial = JSON.parse(document.getElementById("initial-data").textContent);
@@ -14,5 +15,6 @@ new Agents(initial.agents, initial.me, wrote);
 new WidgetSettings(initial.widget, wrote);
 new AiSettings(initial.ai, wrote);
 new RoutingSettings(initial.routing, wrote);
+new BusinessHours(initial.hours, wrote);
 new Knowledge(initial.articles, wrote);
 document.body.dataset.ready = "true"; // the forms are filled and listening

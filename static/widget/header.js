@@ -2,6 +2,7 @@
  * up, whether anyone is there to answer, and how many messages wait unread. */
 
 import { config } from "./config.js";
+import { closedText, updateContactBox } from "./contact.js";
 import { noteReadMarks } from "./receipts.js";
 import { conn, state } from "./state.js";
 import { ui } from "./view.js";
@@ -22,6 +23,7 @@ function statusText() {
     return conn.everReady || conn.backoff.attempt > 0 ? "Reconnecting…" : "Connecting…";
   }
   const session = state.session;
+  if (!session && state.openNow === false) return "We're closed right now";
   if (!session) return state.agentsAvailable === false ? "Our team is away" : "We typically reply in a few minutes";
   switch (session.status) {
     case "bot":
@@ -48,14 +50,16 @@ export function updateHeader() {
   ui.subtitle.textContent = statusText();
   const availability = availabilityText();
   ui.availability.textContent = availability;
-  ui.availability.classList.toggle("away", availability === AWAY_TEXT);
+  ui.availability.classList.toggle("away", availability === AWAY_TEXT || state.openNow === false);
+  updateContactBox();
   const place = queueText();
   ui.queueLine.textContent = place;
   ui.queueLine.hidden = !place;
   ui.download.hidden = !state.key;
   ui.panel.dataset.status = status;
   // A grey dot while nobody is there to take the conversation (an agent already in it is).
-  ui.panel.toggleAttribute("data-away", state.agentsAvailable === false && status !== "active");
+  const nobody = state.agentsAvailable === false || state.openNow === false;
+  ui.panel.toggleAttribute("data-away", nobody && status !== "active");
   const agent = session && session.status === "active" ? session.assigned_agent : null;
   ui.avatar.textContent = initials(agent && agent.name ? agent.name : config.title);
   const person = !session || session.status === "bot";
@@ -95,6 +99,8 @@ export function setQueuePlace(position, seconds) {
 function availabilityText() {
   if (state.agentsAvailable == null || (state.key && !conn.ready)) return "";
   const status = state.session ? state.session.status : "new";
+  const closed = closedText();
+  if (closed && (status === "queued" || status === "bot" || status === "new")) return closed;
   if (status === "queued") {
     return state.agentsAvailable ? "An agent will be with you shortly." : AWAY_TEXT;
   }

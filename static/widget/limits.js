@@ -3,6 +3,7 @@
  * the server has the final word (it refuses with 422 or 413). */
 
 import { takeServerSettings } from "./config.js";
+import { takeHours } from "./contact.js";
 import { updateHeader } from "./header.js";
 import { api } from "./rest.js";
 import { conn, state } from "./state.js";
@@ -42,6 +43,7 @@ export async function askServer() {
   try {
     const answer = await api("GET", "/api/v1/chat/public/config");
     takeLimits(answer.limits);
+    takeHours(answer, refreshHours);
     if (typeof answer.agents_available === "boolean" && !conn.ready) {
       state.agentsAvailable = answer.agents_available;
       updateHeader();
@@ -64,10 +66,21 @@ export async function askAtLoad() {
     const answer = await Promise.race([api("GET", "/api/v1/chat/public/config"), late]);
     takeServerSettings(answer);
     takeLimits(answer.limits);
+    takeHours(answer, refreshHours);
     if (typeof answer.agents_available === "boolean") state.agentsAvailable = answer.agents_available;
   } catch (_) {
     /* drawn with what the tag says */
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The team opens now (by the time the server gave): ask whether it is so, and show it. */
+async function refreshHours() {
+  try {
+    takeHours(await api("GET", "/api/v1/chat/public/config"), refreshHours);
+  } catch (_) {
+    return;
+  }
+  updateHeader();
 }

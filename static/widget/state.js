@@ -21,6 +21,9 @@ export const state = {
   catchingUp: null,
   lastPoll: 0,
   agentsAvailable: null, // whether any agent is Available: null until the server says
+  openNow: null, // within business hours: null until the server says
+  nextOpen: null, // while closed: when the team opens (ISO), if it ever does
+  openingTimer: null,
   queueWait: null, // {position, seconds}: the latest chat.queue estimate (seconds may be null)
   configAsked: 0, // when the public config was last asked for
   agentReadSeq: 0, // the agents have read up to this seq: "Seen" under our last message to it

@@ -200,6 +200,20 @@ button:focus-visible, textarea:focus-visible, input:focus-visible, .log:focus-vi
   background: var(--sb-accent, #2563eb); color: var(--sb-accent-text, #fff); }
 .primary:disabled { opacity: .6; cursor: progress; }
 
+.contact { display: flex; flex-direction: column; gap: 4px; margin: 0; padding: 10px 16px 12px;
+  background: #fafafa; border-top: 1px solid var(--sb-line); font-size: 13px; }
+.contact-intro { margin: 0 0 4px; }
+.contact label { font-size: 12px; font-weight: 600; color: var(--sb-muted); }
+.contact-row { display: flex; gap: 8px; align-items: stretch; }
+.contact-row input { flex: 1; min-width: 0; font: inherit; color: var(--sb-text); padding: 8px 10px;
+  border-radius: 10px; border: 1px solid var(--sb-line); background: #fff; }
+.contact-row input:focus { border-color: var(--sb-accent, #2563eb); outline: none; }
+.contact-row .primary { margin-top: 0; }
+.contact-skip { align-self: flex-start; border: 0; background: none; padding: 2px 0; font: inherit;
+  font-size: 12px; color: var(--sb-muted); text-decoration: underline; cursor: pointer; }
+.contact-error { margin: 0; color: #991b1b; font-size: 12.5px; }
+.contact-done { margin: 0; padding: 8px 16px; font-size: 12.5px; background: #f0fdf4; color: #166534; }
+
 .foot { margin: 0; padding: 0 0 8px; text-align: center; font-size: 10.5px; color: #9ca3af;
   background: #fafafa; letter-spacing: .02em; }
 

@@ -5,6 +5,7 @@
 import { el } from "../shared/dom.js";
 import { icon } from "../shared/icons.js";
 import { config } from "./config.js";
+import { buildContactBox } from "./contact.js";
 import { sendFile } from "./files.js";
 import { applyLimits } from "./limits.js";
 import { scrollToBottom } from "./messages.js";
@@ -57,7 +58,16 @@ export function build() {
   const queueLine = el("p", { class: "queue-line", role: "status", "aria-live": "polite" });
   queueLine.hidden = true;
   ui.queueLine = queueLine;
-  panel.append(buildHeader(), buildLog(), buildTyping(), queueLine, availability, notice, buildActions());
+  panel.append(
+    buildHeader(),
+    buildLog(),
+    buildTyping(),
+    queueLine,
+    availability,
+    ...buildContactBox(),
+    notice,
+    buildActions()
+  );
   if (config.askDetails !== "never") panel.append(buildDetailsForm());
   panel.append(buildComposer(), el("p", { class: "foot", text: "Powered by Switchboard" }));
   root.append(panel, buildLauncher());
