@@ -852,12 +852,13 @@ class ContactRequest(Request):
 class EmailThreadView(Struct, omit_defaults=False):
     """Where a conversation's unread agent replies are emailed, and how that went: `status`
     waiting (nothing sent yet), sent, retrying (the last attempt failed; `last_error` says how)
-    or not_delivered (given up after a day of failures). Messages up to `emailed_seq` went out
-    by email."""
+    or not_delivered (given up after a day of failures). `emailed`: the seqs of the messages
+    that went out by email (the newest 500), `emailed_seq` the newest of them."""
 
     address: str
     name: str
     emailed_seq: int
+    emailed: list[int]
     status: str
     last_error: str | None
 

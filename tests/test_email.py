@@ -96,6 +96,7 @@ async def test_a_visitor_who_left_gets_the_replies_by_email_and_answers_by_email
         assert status["email"]["address"] == "pat@example.com"
         assert status["email"]["status"] == "sent"
         assert status["email"]["emailed_seq"] == 3  # the customer's message, then both replies
+        assert status["email"]["emailed"] == [2, 3]
         body = email.get_content()
         assert "Hi Pat, let me check." in body and "It shipped this morning." in body
         assert "is my order on its way?" not in body

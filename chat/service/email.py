@@ -96,6 +96,7 @@ class EmailContinuity:
         """What agents see of the conversation's email (404 for no such conversation)."""
         session = await self.chat.get_session(session_id)
         thread = await self.db.read(lambda conn: threads.get_thread(conn, session_id))
+        emailed = await self.db.read(lambda conn: threads.emailed_seqs(conn, session_id))
         if not session.customer_email:
             return EmailThreadAnswer(None)
         if thread is None:
@@ -110,6 +111,7 @@ class EmailContinuity:
             session.customer_email,
             session.customer_name or "",
             thread.emailed_seq if thread else 0,
+            emailed,
             status,
             thread.last_error if thread else None,
         )
@@ -173,7 +175,7 @@ class EmailContinuity:
         message_id = str(message["Message-ID"])
 
         def done(tx: Transaction) -> None:
-            threads.mark_sent(tx.conn, session_id, unsent[-1].seq, message_id, tx.now)
+            threads.mark_sent(tx.conn, session_id, [m.seq for m in unsent], message_id, tx.now)
 
         await self.chat._write(done)
         log.info("email: sent %d message(s) of conversation %d", len(unsent), session_id)

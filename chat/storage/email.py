@@ -92,13 +92,28 @@ def lease_thread(db: sqlite3.Connection, session_id: int, now: str, until: str) 
 
 
 def mark_sent(
-    db: sqlite3.Connection, session_id: int, up_to_seq: int, message_id: str, now: str
+    db: sqlite3.Connection, session_id: int, seqs: list[int], message_id: str, now: str
 ) -> None:
+    """The messages `seqs` went out in the email `message_id`."""
     db.execute(
         "UPDATE email_threads SET emailed_seq = ?, message_ids = trim(message_ids || ' ' || ?),"
         " attempts = 0, last_error = NULL, next_attempt_at = ? WHERE session_id = ?",
-        (up_to_seq, message_id, now, session_id),
+        (max(seqs), message_id, now, session_id),
     )
+    db.executemany(
+        "INSERT INTO emailed_messages (session_id, seq, email_id) VALUES (?, ?, ?)"
+        " ON CONFLICT (session_id, seq) DO NOTHING",
+        [(session_id, seq, message_id) for seq in seqs],
+    )
+
+
+def emailed_seqs(db: sqlite3.Connection, session_id: int, limit: int = 500) -> list[int]:
+    """The newest `limit` messages of the conversation that went out by email, oldest first."""
+    rows = db.execute(
+        "SELECT seq FROM emailed_messages WHERE session_id = ? ORDER BY seq DESC LIMIT ?",
+        (session_id, limit),
+    ).fetchall()
+    return [row[0] for row in reversed(rows)]
 
 
 def mark_failed(

@@ -16,3 +16,11 @@ CREATE TABLE email_threads (
     created_at      TEXT    NOT NULL
 );
 CREATE INDEX email_threads_due ON email_threads (next_attempt_at) WHERE failed_at IS NULL;
+
+-- Which agent messages went out by email, in which email (agents see it beside each message).
+CREATE TABLE emailed_messages (
+    session_id  INTEGER NOT NULL REFERENCES chat_sessions (id),
+    seq         INTEGER NOT NULL,
+    email_id    TEXT    NOT NULL,
+    PRIMARY KEY (session_id, seq)
+);
