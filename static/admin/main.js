@@ -4,6 +4,7 @@
 import { Agents } from "./agents.js";
 import { AuditLog } from "./audit.js";
 import { Knowledge } from "./knowledge.js";
+import { Labels } from "./labels.js";
 import { AiSettings, RoutingSettings, WidgetSettings } from "./settings.js";
 
 const initial = JSON.parse(document.getElementById("initial-data").textContent);
@@ -15,4 +16,5 @@ new WidgetSettings(initial.widget, wrote);
 new AiSettings(initial.ai, wrote);
 new RoutingSettings(initial.routing, wrote);
 new Knowledge(initial.articles, wrote);
+new Labels(wrote);
 document.body.dataset.ready = "true"; // the forms are filled and listening
