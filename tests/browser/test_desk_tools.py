@@ -170,5 +170,16 @@ def test_a_label_alice_adds_shows_on_bobs_list_live_and_filters_it(
     bob_page.locator("#label-match").select_option("none")
     expect(conversation(bob_page, "Otto Other")).to_be_visible()
     expect(conversation(bob_page, "Vera Vip")).to_have_count(0)
+
+    # The inbox's keys, outside a text field: ? lists them, j opens the next, n writes a note.
+    bob_page.get_by_role("heading", name="Conversations").click()
+    bob_page.keyboard.press("?")
+    shortcuts = bob_page.get_by_role("dialog", name="Keyboard shortcuts")
+    expect(shortcuts).to_contain_text("Next conversation")
+    shortcuts.get_by_role("button", name="Close").click()
+    bob_page.keyboard.press("j")
+    expect(thread(bob_page).get_by_role("heading", name="Otto Other")).to_be_visible()
+    bob_page.keyboard.press("n")
+    expect(thread(bob_page).get_by_role("textbox", name="Private note")).to_be_focused()
     for someone in (alice, bob):
         assert someone.errors == []
