@@ -135,8 +135,7 @@ class Canned:
         """The response filled in for this conversation and this agent."""
 
         def look(conn: object) -> tuple[CannedResponse | None, Session | None]:
-            found = [c for c in canned.list_canned(conn) if c.id == canned_id]  # type: ignore[arg-type]
-            return (found[0] if found else None), sessions.get_session(conn, session_id)  # type: ignore[arg-type]
+            return canned.get_canned(conn, canned_id), sessions.get_session(conn, session_id)  # type: ignore[arg-type]
 
         saved, session = await self.db.read(look)
         if saved is None:

@@ -12,6 +12,11 @@ def list_canned(db: sqlite3.Connection) -> list[CannedResponse]:
     return [CannedResponse.from_row(row) for row in rows]
 
 
+def get_canned(db: sqlite3.Connection, canned_id: int) -> CannedResponse | None:
+    rows = db.execute("SELECT * FROM canned_responses WHERE id = ?", (canned_id,)).fetchall()
+    return CannedResponse.from_row(rows[0]) if rows else None
+
+
 def find_canned_by_shortcode(db: sqlite3.Connection, shortcode: str) -> CannedResponse | None:
     rows = db.execute(
         "SELECT * FROM canned_responses WHERE lower(shortcode) = lower(?)", (shortcode,)
