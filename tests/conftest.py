@@ -40,7 +40,9 @@ BACKENDS = ("sqlite", "postgresql")
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Every test on the `settings` fixture runs on both backends, as test[sqlite] and
     test[postgresql]; one marked sqlite_only runs on SQLite alone (never skipped: it is simply
-    not generated for PostgreSQL). That marker is for tests about the SQLite file itself."""
+    not generated for PostgreSQL). That marker is for tests about the SQLite file itself, and for
+    browser tests whose server side an API test already covers on both backends (browser time is
+    the suite's most expensive)."""
     only = metafunc.definition.get_closest_marker("sqlite_only") is not None
     backends = BACKENDS[:1] if only else BACKENDS
     if "database_backend" in metafunc.fixturenames:

@@ -30,6 +30,7 @@ from tests.browser.test_agent_page import (
 from tests.conftest import ADMIN, ALICE, BOB, LiveServer, login
 
 pytestmark = pytest.mark.sqlite_only
+SHOTS = "/tmp"
 REFUSED = "Failed to load resource: the server responded with a status of"
 
 
@@ -73,6 +74,8 @@ def test_a_note_mentioning_bob_reaches_his_page_and_never_the_widget(
     listed = bob_page.get_by_role("region", name="Mentions")
     expect(listed).to_contain_text("Alice Agent · Visitor #1")
     expect(listed).to_contain_text("please check the <b>refund</b> ledger")
+    alice_page.screenshot(path=f"{SHOTS}/desk-note-alice.png")
+    bob_page.screenshot(path=f"{SHOTS}/desk-mentions-bob.png")
     listed.get_by_role("button").first.click()
     expect(messages(bob_page).locator(".msg-note")).to_contain_text("refund</b> ledger")
 
@@ -103,6 +106,7 @@ def test_slash_refund_and_enter_inserts_the_filled_in_text(
     box = composer(page)
     box.press_sequentially("/ref")
     expect(thread(page).get_by_role("option", name=re.compile(r"^\/refund"))).to_be_visible()
+    page.screenshot(path=f"{SHOTS}/desk-canned-list.png")
     box.press("Enter")
     filled = f"Hi {{{{agent.name}}}}, refund for #{sid} is on its way."
     expect(box).to_have_value(filled)  # the customer's name stays as it is, one pass
@@ -116,12 +120,13 @@ def test_slash_refund_and_enter_inserts_the_filled_in_text(
     box.press("Enter")
     expect(thread(page).get_by_role("alert").filter(has_text="Fill in or remove")).to_be_visible()
     expect(messages(page).get_by_text("We wrote to", exact=False)).to_have_count(0)
+    page.screenshot(path=f"{SHOTS}/desk-canned-gap.png")
     box.fill("We wrote to pat@example.com")
     box.press("Enter")
     expect(messages(page)).to_contain_text("We wrote to pat@example.com")
 
     # Any agent manages them on their page; a taken shortcode is refused with the reason.
-    page.get_by_role("link", name="Canned responses").click()
+    page.get_by_role("link", name="Canned", exact=True).click()
     listed = page.get_by_role("list", name="Canned responses")
     expect(listed).to_contain_text("/mail")
     expect(listed).to_contain_text("/refund")
@@ -162,6 +167,7 @@ def test_a_label_alice_adds_shows_on_bobs_list_live_and_filters_it(
     expect(conversation(bob_page, "Otto Other")).to_have_count(0)
     expect(conversation(bob_page, "Vera Vip")).to_be_visible()
     expect(bob_page).to_have_url(re.compile(rf"\?label={label['label']['id']}"))
+    bob_page.screenshot(path=f"{SHOTS}/desk-label-filter.png")
     bob_page.reload()  # the filter is in the address
     expect(conversation(bob_page, "Vera Vip")).to_be_visible()
     expect(conversation(bob_page, "Otto Other")).to_have_count(0)
