@@ -28,7 +28,7 @@ from chat.errors import ChatError, Conflict, Forbidden, Invalid, NotFound, Unaut
 from chat.hub import Hub, backplane_for
 from chat.redact import redact
 from chat.routes import admin as admin_routes
-from chat.routes import admin_pages, api, docs, files, pages, queue, widget, ws
+from chat.routes import admin_pages, api, desk, docs, files, pages, queue, widget, ws
 from chat.service import ChatService
 from chat.service.admin import AdminService
 from chat.service.assistant import Assistant
@@ -265,6 +265,7 @@ def create_app(settings: Settings) -> Starlette:
         routes=[
             *api.routes,
             *queue.routes,
+            *desk.routes,
             *admin_routes.routes,
             *files.routes,
             *pages.routes,
