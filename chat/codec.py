@@ -83,7 +83,10 @@ class Codec:
 
     def query(self, kind: type[T], params: Mapping[str, str]) -> T:
         """Query parameters as `kind`; an empty parameter counts as absent."""
-        present = {name: value for name, value in params.items() if value != ""}
+        present: dict[str, Any] = {name: v for name, v in params.items() if v != ""}
+        for field in msgspec.structs.fields(kind):  # type: ignore[arg-type]
+            if field.name in present and _is_list(field.type):  # ?label=1&label=2
+                present[field.name] = [v for v in params.getlist(field.name) if v != ""]  # type: ignore[attr-defined]
         try:
             return self.check(msgspec.convert(present, type=kind, strict=False))
         except msgspec.ValidationError as error:
@@ -192,3 +195,9 @@ def _loads(raw: bytes) -> Any:
         return json.loads(raw)
     except (ValueError, RecursionError):
         raise BadRequest() from None
+
+
+def _is_list(kind: Any) -> bool:
+    """Whether a (possibly Annotated) field type is a list: a repeatable query parameter."""
+    kind = getattr(kind, "__origin__", kind) if hasattr(kind, "__metadata__") else kind
+    return getattr(kind, "__origin__", None) is list

@@ -120,6 +120,16 @@ class QueuePlace(Data, omit_defaults=False):
 
 class NoteNew(Data, omit_defaults=False):
     note: NoteView
+    session: SessionView
+
+
+class Mention(Data, omit_defaults=False):
+    """A note named an agent (`agent`); their page notifies them, whoever holds the
+    conversation. Every agent socket gets it (notes are no secret among agents)."""
+
+    note: NoteView
+    session: SessionView
+    agent: AgentRef
 
 
 class Transferred(Data, omit_defaults=False):
@@ -208,6 +218,13 @@ AGENT_PRESENCE = _event("agent.presence", AgentPresence, None, False, "agents")
 AVAILABILITY = _event("chat.availability", Availability, Availability, False, "every customer")
 QUEUE = _event("chat.queue", QueuePlace, QueuePlace, False, "the customer of a queued conversation")
 NOTE_NEW = _event("chat.note.new", NoteNew, None, True, "agents only: never the customer")
+MENTION = _event(
+    "chat.mention",
+    Mention,
+    None,
+    True,
+    "agents only (the mentioned agent, named by `agent`, is notified): never the customer",
+)
 SESSION_TRANSFERRED = _event(
     "chat.session.transferred",
     Transferred,
@@ -239,6 +256,7 @@ CATALOGUE: dict[str, EventType] = {
         AVAILABILITY,
         QUEUE,
         NOTE_NEW,
+        MENTION,
         SESSION_TRANSFERRED,
         MESSAGE_ACK,
         ERROR,

@@ -179,6 +179,7 @@ class Session:
     agent_read_seq: int
     queue_position: int | None = None  # 1.. while queued
     waiting_since: str | None = None  # when this wait for a person began (while queued)
+    labels: tuple[Label, ...] = ()  # by name
 
     @classmethod
     def from_row(cls, row: Row) -> Session:
@@ -203,6 +204,7 @@ class Session:
             agent_read_seq=row["agent_read_seq"],
             queue_position=row["queue_position"],
             waiting_since=row["waiting_since"] if row["status"] == "queued" else None,
+            labels=_labels(row["labels"]),
         )
 
     @property
@@ -214,20 +216,65 @@ class Session:
         return self.last_message.seq if self.last_message else 0
 
 
+def _labels(raw: str | None) -> tuple[Label, ...]:
+    """A session row's labels, aggregated as JSON by the query (null or "[]" when none)."""
+    found = [Label(item["id"], item["name"], item["color"]) for item in json.loads(raw or "[]")]
+    return tuple(sorted(found, key=lambda label: (label.name.lower(), label.id)))
+
+
 @dataclass(frozen=True, slots=True)
 class Note:
-    """A private note on a conversation: agents only, never the customer, no seq."""
+    """A private note on a conversation: agents only, never the customer, no seq. `mentions`
+    are the agents it named, as they were when it was written."""
 
     id: int
     session_id: int
     agent_id: int | None
     agent_name: str
     body: str
+    client_id: str | None
+    mentions: tuple[tuple[int, str], ...]
     created_at: str
 
     @classmethod
     def from_row(cls, row: Row) -> Note:
-        return cls(**{name: row[name] for name in cls.__slots__})  # type: ignore[attr-defined]
+        mentions = tuple((m["id"], m["name"]) for m in json.loads(row["mentions"] or "[]"))
+        return cls(
+            id=row["id"],
+            session_id=row["session_id"],
+            agent_id=row["agent_id"],
+            agent_name=row["agent_name"],
+            body=row["body"],
+            client_id=row["client_id"],
+            mentions=mentions,
+            created_at=row["created_at"],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CannedResponse:
+    """A saved reply any agent can insert by its shortcode."""
+
+    id: int
+    shortcode: str
+    content: str
+
+    @classmethod
+    def from_row(cls, row: Row) -> CannedResponse:
+        return cls(id=row["id"], shortcode=row["shortcode"], content=row["content"])
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    """A tag an admin defines and agents put on conversations."""
+
+    id: int
+    name: str
+    color: str
+
+    @classmethod
+    def from_row(cls, row: Row) -> Label:
+        return cls(id=row["id"], name=row["name"], color=row["color"])
 
 
 @dataclass(frozen=True, slots=True)

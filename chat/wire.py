@@ -16,7 +16,10 @@ from chat.config import Limits
 from chat.models import (
     Agent,
     Attachment,
+    CannedResponse,
+    Label,
     Message,
+    Note,
     Presence,
     Role,
     SenderType,
@@ -171,6 +174,7 @@ class SessionView(View):
     agent_read_seq: Seq
     queue_position: int | None  # 1.. while queued, else null
     waiting_since: Time | None  # when this wait for a person began (while queued)
+    labels: list["LabelView"]  # by name
 
     @classmethod
     def of(cls, session: Session) -> "SessionView":
@@ -190,6 +194,7 @@ class SessionView(View):
             session.agent_read_seq,
             session.queue_position,
             session.waiting_since,
+            [LabelView.of(label) for label in session.labels],
         )
 
 
@@ -311,6 +316,24 @@ class HistoryQuery(Query):
 
 class SessionsQuery(Query):
     status: SessionStatus | None = None
+    assignee: (
+        Annotated[
+            str,
+            Meta(
+                pattern=r"^(me|none|[1-9][0-9]{0,18})$",
+                description="`me`, `none` (unassigned) or an agent's id.",
+            ),
+        ]
+        | None
+    ) = None
+    label: Annotated[
+        list[Id],
+        Meta(max_length=50, description="Label ids (repeat the parameter: label=1&label=2)."),
+    ] = []
+    label_match: Annotated[
+        Literal["any", "all", "none"],
+        Meta(description="Conversations with any, all or none of the labels."),
+    ] = "any"
     limit: Annotated[PageSize | None, Count("sessions_default", "sessions_max")] = None
 
 
@@ -716,13 +739,30 @@ class TransferRequest(Request):
 
 
 class NoteView(View):
-    """A private note: agents only, never the customer."""
+    """A private note: agents only, never the customer. `agent` is null once its writer's
+    account is gone; `mentions` are the agents its `@Name`s named when it was written."""
 
     id: int
     session_id: int
     agent: AgentRef | None
-    body: str
+    content: str
+    mentions: list[AgentRef]
     created_at: Time
+
+    @classmethod
+    def of(cls, note: Note) -> "NoteView":
+        ref = AgentRef(note.agent_id, note.agent_name) if note.agent_id is not None else None
+        mentions = [AgentRef(agent_id, name) for agent_id, name in note.mentions]
+        return cls(note.id, note.session_id, ref, note.body, mentions, note.created_at)
+
+
+class NoteRequest(Request):
+    content: Content
+    client_id: ClientId | None = None
+
+
+class NoteAnswer(View):
+    note: NoteView
 
 
 class NotesAnswer(View):
@@ -847,6 +887,89 @@ class ContactRequest(Request):
     session_key: SessionKey
     email: ContactEmail
     name: Name = None
+
+
+# -- canned responses and labels (TEAMS.md, "Notes, canned responses, labels") ---------------
+
+SHORTCODE_PATTERN = "^[a-z0-9_-]{2,32}$"
+COLOR_PATTERN = "^#[0-9A-Fa-f]{6}$"
+
+
+class CannedView(View):
+    id: int
+    shortcode: str
+    content: str
+
+    @classmethod
+    def of(cls, canned: CannedResponse) -> "CannedView":
+        return cls(canned.id, canned.shortcode, canned.content)
+
+
+class CannedRequest(Request):
+    """`shortcode` is taken in lower case; `content` may hold {{customer.name}},
+    {{customer.first_name}}, {{customer.email}}, {{agent.name}}, {{agent.first_name}} and
+    {{conversation.id}}, each with an optional fallback: {{customer.first_name || 'there'}}."""
+
+    shortcode: Annotated[
+        str, Meta(min_length=2, max_length=32, description="2 to 32 of a-z 0-9 _ -.")
+    ]
+    content: Content
+
+
+class CannedAnswer(View):
+    canned: CannedView
+
+
+class CannedListAnswer(View):
+    canned: list[CannedView]
+
+
+class FillRequest(Request):
+    session_id: Id
+
+
+class GapView(View):
+    """A variable left as written: `start`/`end` are its place in `text` (UTF-16 code units,
+    as a browser's text field counts them), `reason` is `unknown` or `empty`."""
+
+    variable: str
+    start: int
+    end: int
+    reason: Literal["unknown", "empty"]
+
+
+class FilledAnswer(View):
+    """A canned response filled in for one conversation: plain text, never markup."""
+
+    text: str
+    gaps: list[GapView]
+
+
+class LabelView(View):
+    id: int
+    name: str
+    color: Annotated[str, Meta(pattern=COLOR_PATTERN)]
+
+    @classmethod
+    def of(cls, label: Label) -> "LabelView":
+        return cls(label.id, label.name, label.color)
+
+
+class LabelRequest(Request):
+    name: Annotated[str, Text("name_max")]
+    color: Annotated[str, Meta(pattern=COLOR_PATTERN, description="#RRGGBB.")]
+
+
+class LabelAnswer(View):
+    label: LabelView
+
+
+class LabelsAnswer(View):
+    labels: list[LabelView]
+
+
+class SessionLabelsRequest(Request):
+    label_ids: Annotated[list[Id], Meta(max_length=50)]
 
 
 class EmailThreadView(Struct, omit_defaults=False):

@@ -78,6 +78,12 @@ async def test_every_frame_of_a_full_chat_matches_the_socket_schema(settings: Se
             json={"agent_id": ALICE_ID, "note": "Pat asked about invoices"},
             headers=bob_auth,
         )
+        # A note naming Bob: chat.note.new, and chat.mention for him.
+        await server.http.post(
+            f"/api/v1/chat/sessions/{session_id}/notes",
+            json={"content": "@Bob Agent can you check the invoice?"},
+            headers=auth,
+        )
         await say(alice, "agent", "chat.typing", is_typing=True, session_id=session_id)
         await say(
             alice,

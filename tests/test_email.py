@@ -78,6 +78,12 @@ async def test_a_visitor_who_left_gets_the_replies_by_email_and_answers_by_email
         assert left.status_code == 200, left.text
         agent_view = await server.http.get(f"{API}/chat/sessions/{sid}", headers=auth)
         assert agent_view.json()["session"]["customer_email"] == "pat@example.com"
+        note = await server.http.post(
+            f"{API}/chat/sessions/{sid}/notes",
+            json={"content": "PRIVATE refund approved by finance"},
+            headers=auth,
+        )
+        assert note.status_code == 201, note.text
         for text in ("Hi Pat, let me check.", "It shipped this morning."):
             sent = await server.http.post(
                 f"{API}/chat/messages", json={"session_id": sid, "content": text}, headers=auth
@@ -100,6 +106,7 @@ async def test_a_visitor_who_left_gets_the_replies_by_email_and_answers_by_email
         body = email.get_content()
         assert "Hi Pat, let me check." in body and "It shipped this morning." in body
         assert "is my order on its way?" not in body
+        assert "PRIVATE" not in str(email), "a note never goes out by email"
 
         # Junk first (an auto-reply, a bounce, a reply to an unknown token), then the reply.
         imap.deliver(reply_to(email, "I am out of office.", Auto_Submitted="auto-replied"))

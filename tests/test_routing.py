@@ -460,9 +460,9 @@ async def test_a_transfer_hands_over_with_a_private_note_the_customer_never_sees
         told = await bob.next("chat.session.transferred")
         assert told["data"]["to_agent"]["id"] == crew.ids["bob"]
         assert told["data"]["from_agent"]["id"] == crew.ids["alice"]
-        assert told["data"]["note"]["body"] == note
+        assert told["data"]["note"]["content"] == note
         notes = (await http.get(f"{API}/chat/sessions/{sid}/notes", headers=crew.bob)).json()
-        assert [n["body"] for n in notes["notes"]] == [note]
+        assert [n["content"] for n in notes["notes"]] == [note]
         # Already his: a second transfer to him is refused.
         again = await http.post(url, json={"agent_id": crew.ids["bob"]}, headers=crew.bob)
         assert again.status_code == 409

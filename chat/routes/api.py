@@ -15,6 +15,7 @@ from chat.errors import Invalid, NotFound, PayloadTooLarge
 from chat.models import Found, Session
 from chat.routes.spec import operation
 from chat.service import ChatService, History, Posted, transcripts
+from chat.service.agents import Chosen
 from chat.wire import (
     MAX_ID,
     AgentAnswer,
@@ -355,16 +356,21 @@ async def set_presence(request: Request) -> Response:
 
 
 @operation(
-    "Conversations, latest activity first",
+    "Conversations, latest activity first; narrowed by status, assignee and labels (any, all or"
+    " none of them)",
     {200: ("The list.", SessionsAnswer)},
     "422",
     query=SessionsQuery,
     agent=True,
 )
 async def list_sessions(request: Request) -> Response:
-    await require_agent(request)
+    agent = await require_agent(request)
     asked: SessionsQuery = query(request, SessionsQuery)
-    found = await service(request).list_sessions(asked.status, asked.limit)
+    assignee = {"me": agent.id, "none": 0, None: None}.get(asked.assignee)
+    if assignee is None and asked.assignee is not None:
+        assignee = int(asked.assignee)
+    chosen = Chosen(assignee, tuple(asked.label), asked.label_match)
+    found = await service(request).list_sessions(asked.status, asked.limit, chosen)
     return WireResponse(SessionsAnswer([SessionView.of(s) for s in found]))
 
 

@@ -149,6 +149,16 @@ async def chat_page(request: Request) -> Response:
     return _with_csrf_cookie(request, render(request, "chat.html", context))
 
 
+async def canned_page(request: Request) -> Response:
+    """The team's canned responses, to add, change and delete (any agent; the page uses the
+    REST API with the login cookie)."""
+    agent = await current_agent(request)
+    if agent is None:
+        return RedirectResponse("/login", status_code=303)
+    context = {"agent": agent, "page": "canned", "csrf_token": _csrf_token(request)}
+    return _with_csrf_cookie(request, render(request, "canned.html", context))
+
+
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
@@ -178,6 +188,7 @@ routes: list[BaseRoute] = [
     Route("/login", login_submit, methods=["POST"]),
     Route("/logout", logout_submit, methods=["POST"]),
     Route("/chat", chat_page, methods=["GET"]),
+    Route("/canned", canned_page, methods=["GET"]),
     Route("/healthz", healthz, methods=["GET"]),
     Route("/widget-demo.html", static_file("widget-demo.html"), methods=["GET"]),
     Route("/websocket-test.html", static_file("websocket-test.html"), methods=["GET"]),

@@ -1,5 +1,5 @@
 """The agents' tools beside the chat itself: the queue and the caller's load, "Accept next",
-transfers and a conversation's private notes (TEAMS.md, "Routing and the queue"), and the AI's
+transfers (TEAMS.md, "Routing and the queue"; notes are in desk.py), and the AI's
 handoff summary and suggested reply (issue #18). The routing settings are the admin's
 (chat/routes/admin.py)."""
 
@@ -13,10 +13,8 @@ from chat.auth import require_agent
 from chat.routes.api import PREFIX, SESSION, WireResponse, _session_id, read_json, service
 from chat.routes.spec import operation
 from chat.service.handoff_assist import HandoffAssist
-from chat.service.routing import note_view
 from chat.wire import (
     AssistAnswer,
-    NotesAnswer,
     QueueAnswer,
     SessionAnswer,
     SessionView,
@@ -66,19 +64,6 @@ async def transfer(request: Request) -> Response:
 
 
 @operation(
-    "The conversation's private notes, oldest first (agents only: never shown to the customer)",
-    {200: ("The notes.", NotesAnswer)},
-    "404",
-    agent=True,
-    **SESSION,
-)
-async def notes(request: Request) -> Response:
-    await require_agent(request)
-    found = await service(request).notes(_session_id(request))
-    return WireResponse(NotesAnswer([note_view(n) for n in found]))
-
-
-@operation(
     "What the customer asked before a person took over and how the AI fared (summary), and a"
     " reply drawn from the knowledge base to insert and edit (suggestion; never sent by itself)",
     {200: ("The summary and suggestion; each null when there is nothing to say.", AssistAnswer)},
@@ -96,6 +81,5 @@ routes: list[BaseRoute] = [
     Route(f"{PREFIX}/chat/queue", queue_summary, methods=["GET"]),
     Route(f"{PREFIX}/chat/queue/accept", accept_next, methods=["POST"]),
     Route(f"{PREFIX}/chat/sessions/{{session_id}}/transfer", transfer, methods=["POST"]),
-    Route(f"{PREFIX}/chat/sessions/{{session_id}}/notes", notes, methods=["GET"]),
     Route(f"{PREFIX}/chat/sessions/{{session_id}}/assist", assist, methods=["GET"]),
 ]

@@ -3,6 +3,7 @@ taking or giving a conversation, closing it."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import BinaryIO
 
 from chat import events as catalogue
@@ -18,6 +19,16 @@ from chat.storage import agents, sessions
 from chat.storage.database import Database
 
 
+@dataclass(frozen=True, slots=True)
+class Chosen:
+    """How an inbox narrows its list beside the status: `assignee` an agent's id or 0 for
+    nobody, `labels` with `label_match` any, all or none of them."""
+
+    assignee: int | None = None
+    labels: tuple[int, ...] = ()
+    label_match: str = "any"
+
+
 class AgentSide:
     """What a signed-in agent can do to conversations; who holds one decides who may act on it."""
 
@@ -26,8 +37,14 @@ class AgentSide:
         self._write = write
         self.uploads = uploads
 
-    async def list_sessions(self, status: SessionStatus | None, limit: int) -> list[Session]:
-        return await self.db.read(lambda c: sessions.list_sessions(c, status, limit))
+    async def list_sessions(
+        self, status: SessionStatus | None, limit: int, chosen: Chosen | None = None
+    ) -> list[Session]:
+        chosen = chosen or Chosen()
+        narrowed = sessions.SessionFilter(
+            status, chosen.assignee, tuple(chosen.labels), chosen.label_match
+        )
+        return await self.db.read(lambda c: sessions.list_sessions(c, narrowed, limit))
 
     async def post_file(
         self,

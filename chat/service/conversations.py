@@ -26,21 +26,26 @@ from chat.hub.viewing import ViewingRelay
 from chat.models import (
     Agent,
     Attachment,
+    CannedResponse,
     Event,
     Found,
+    Label,
     Message,
     Note,
     Presence,
     Session,
     SessionStatus,
 )
-from chat.service.agents import AgentSide
+from chat.service.agents import AgentSide, Chosen
 from chat.service.archive import Archive
+from chat.service.canned import Canned, Filled
 from chat.service.customers import CustomerSide, Started
 from chat.service.handoff import AiTurn
 from chat.service.history import History, read_history, session_by_id, session_by_key
 from chat.service.hours import BusinessHours
+from chat.service.labels import Labels
 from chat.service.live import Live, Resume
+from chat.service.notes import Noted, Notes
 from chat.service.receipts import ReadReceipts
 from chat.service.routing import Routing, route
 from chat.service.sockets import Connection, Sockets, Viewer
@@ -86,6 +91,9 @@ class ChatService:
         self.agents = AgentSide(db, self._write, self.uploads)
         self.ai = AiTurn(db, self._write)
         self.routing = Routing(db, self._write, self.presence, hub, settings.clock)
+        self.notes = Notes(db, self._write)
+        self.labels = Labels(db, self._write)
+        self.canned = Canned(db, self._write)
         self.sockets.on_agent_connected = self.routing.kick
         # Set by the app when the AI answers first; the service never imports the assistant.
         self.on_customer_message: Callable[[int], None] | None = None
@@ -225,8 +233,11 @@ class ChatService:
 
     # -- agents -------------------------------------------------------------------------
 
-    async def list_sessions(self, status: SessionStatus | None, limit: int) -> list[Session]:
-        return await self.agents.list_sessions(status, limit)
+    async def list_sessions(
+        self, status: SessionStatus | None, limit: int, chosen: Chosen | None = None
+    ) -> list[Session]:
+        """Latest activity first; `chosen` narrows by assignee and labels."""
+        return await self.agents.list_sessions(status, limit, chosen)
 
     async def get_session(self, session_id: int) -> Session:
         return await session_by_id(self.db, session_id)
@@ -314,10 +325,48 @@ class ChatService:
         await session_by_id(self.db, session_id)  # 404 before the write
         return await self.routing.transfer(agent, session_id, target_id, note)
 
-    async def notes(self, session_id: int) -> list[Note]:
+    async def list_notes(self, session_id: int) -> list[Note]:
         """The conversation's private notes, oldest first (agents only)."""
         await session_by_id(self.db, session_id)
-        return await self.routing.notes(session_id)
+        return await self.notes.list(session_id)
+
+    async def post_note(
+        self, agent: Agent, session_id: int, content: str, client_id: str | None
+    ) -> Noted:
+        """A private note (agents only, no seq); its `@Name`s mention those agents."""
+        return await self.notes.post(agent, session_id, content, client_id)
+
+    # -- canned responses and labels (canned.py, labels.py) ----------------------------------
+
+    async def list_canned(self) -> list[CannedResponse]:
+        return await self.canned.list()
+
+    async def add_canned(self, shortcode: str, content: str) -> CannedResponse:
+        return await self.canned.create(shortcode, content)
+
+    async def change_canned(self, canned_id: int, shortcode: str, content: str) -> CannedResponse:
+        return await self.canned.update(canned_id, shortcode, content)
+
+    async def delete_canned(self, canned_id: int) -> None:
+        await self.canned.delete(canned_id)
+
+    async def fill_canned(self, agent: Agent, canned_id: int, session_id: int) -> Filled:
+        return await self.canned.fill_for(agent, canned_id, session_id)
+
+    async def list_labels(self) -> list[Label]:
+        return await self.labels.list()
+
+    async def add_label(self, admin: Agent, name: str, color: str) -> Label:
+        return await self.labels.create(admin, name, color)
+
+    async def change_label(self, admin: Agent, label_id: int, name: str, color: str) -> Label:
+        return await self.labels.update(admin, label_id, name, color)
+
+    async def delete_label(self, admin: Agent, label_id: int) -> None:
+        await self.labels.delete(admin, label_id)
+
+    async def put_labels(self, agent: Agent, session_id: int, label_ids: list[int]) -> Session:
+        return await self.labels.put_on(agent, session_id, label_ids)
 
     # -- presence -------------------------------------------------------------------------
 

@@ -27,9 +27,10 @@ from chat.events import ephemeral_frame
 from chat.hub import Hub
 from chat.hub.backplane import Delivery
 from chat.hub.presence import PresenceBoard
-from chat.models import Agent, Note, SenderType, Session, SessionStatus
+from chat.models import Agent, SenderType, Session, SessionStatus
 from chat.service.audit import record
 from chat.service.hours import open_at
+from chat.service.notes import write_note
 from chat.service.transaction import Changed, Transaction, Write
 from chat.storage import agents, queue
 from chat.storage import settings as stored
@@ -302,15 +303,7 @@ class Routing:
             if holder is not None and holder["id"] == target.id:
                 raise Conflict(f"{target.name} is already handling this conversation.")
             session = tx.assign(session, target)
-            written: Note | None = None
-            if note:
-                written = queue.insert_note(tx.conn, session_id, agent.id, agent.name, note, tx.now)
-                tx.emit(
-                    catalogue.NOTE_NEW,
-                    session_id,
-                    catalogue.NoteNew(note_view(written)),
-                    None,
-                )
+            written = write_note(tx, session, agent, note) if note else None
             source = AgentRef(holder["id"], holder["name"]) if holder else AgentRef.of(agent)
             tx.emit(
                 catalogue.SESSION_TRANSFERRED,
@@ -319,7 +312,7 @@ class Routing:
                     SessionView.of(session),
                     source,
                     AgentRef.of(target),
-                    note_view(written) if written else None,
+                    NoteView.of(written) if written else None,
                 ),
                 None,
             )
@@ -327,9 +320,6 @@ class Routing:
             return Changed(session, tx.events)
 
         return (await self._write(work)).session
-
-    async def notes(self, session_id: int) -> list[Note]:
-        return await self.db.read(lambda c: queue.list_notes(c, session_id))
 
     # -- the housekeeping loop ------------------------------------------------------------------
 
@@ -498,11 +488,6 @@ class Routing:
 def queue_delivery(session_id: int, position: int, wait: int | None) -> Delivery:
     frame = ephemeral_frame(catalogue.QUEUE, catalogue.QueuePlace(position, wait))
     return Delivery(None, session_id, None, frame)
-
-
-def note_view(note: Note) -> NoteView:
-    ref = AgentRef(note.agent_id, note.agent_name) if note.agent_id is not None else None
-    return NoteView(note.id, note.session_id, ref, note.body, note.created_at)
 
 
 def _changed(tx: Transaction) -> Changed | None:

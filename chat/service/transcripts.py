@@ -69,6 +69,8 @@ class Text:
             f"Last activity: {readable_time(s.updated_at)}",
             f"Messages: {s.message_count}",
         ]
+        if s.labels and not self.public:  # labels are the team's, never the customer's
+            lines.append("Labels: " + ", ".join(label.name for label in s.labels))
         return "\n".join(lines) + "\n\n"
 
     def rows(self, messages: list[Message], first: bool) -> str:

@@ -1,12 +1,12 @@
 """Queries for routing: the queue in its order, who holds how many open conversations, the waits
-for a person (the expected wait is estimated from them), and private notes."""
+for a person (the expected wait is estimated from them)."""
 
 from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
 
-from chat.models import Agent, Note
+from chat.models import Agent
 from chat.storage.dialect import dialect
 from chat.storage.events import HEAD
 
@@ -184,21 +184,3 @@ def inactive(db: sqlite3.Connection, before: str, limit: int) -> list[int]:
         (before, limit),
     ).fetchall()
     return [int(row[0]) for row in rows]
-
-
-def insert_note(
-    db: sqlite3.Connection, session_id: int, agent_id: int, agent_name: str, body: str, now: str
-) -> Note:
-    rows = db.execute(
-        "INSERT INTO notes (session_id, agent_id, agent_name, body, created_at)"
-        " VALUES (?, ?, ?, ?, ?) RETURNING *",
-        (session_id, agent_id, agent_name, body, now),
-    ).fetchall()
-    return Note.from_row(rows[0])
-
-
-def list_notes(db: sqlite3.Connection, session_id: int) -> list[Note]:
-    rows = db.execute(
-        "SELECT * FROM notes WHERE session_id = ? ORDER BY id", (session_id,)
-    ).fetchall()
-    return [Note.from_row(row) for row in rows]

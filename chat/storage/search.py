@@ -9,7 +9,7 @@ from contextlib import closing
 
 from chat.models import Found, Hit, Message, Part, Session, SessionStatus
 from chat.storage.dialect import dialect
-from chat.storage.sessions import SESSION_SELECT
+from chat.storage.sessions import session_select
 from chat.words import search_words
 
 PREFIX_MIN = 2  # a last word shorter than this is matched whole: "a"* would match everything
@@ -146,7 +146,7 @@ def split_snippet(marked: str) -> tuple[Part, ...]:
 
 def list_sessions_by_ids(db: sqlite3.Connection, ids: list[int]) -> dict[int, Session]:
     marks = ",".join("?" * len(ids))
-    rows = db.execute(f"{SESSION_SELECT} WHERE s.id IN ({marks})", ids).fetchall()
+    rows = db.execute(f"{session_select(db)} WHERE s.id IN ({marks})", ids).fetchall()
     return {row["id"]: Session.from_row(row) for row in rows}
 
 
@@ -156,7 +156,7 @@ def list_sessions_by_customer(
     """Conversations whose customer's name or email contains `customer`, latest activity first."""
     extra, args = _filters(db, customer, status)
     rows = db.execute(
-        f"{SESSION_SELECT} WHERE TRUE{extra} ORDER BY s.updated_at DESC, s.id DESC LIMIT ?",
+        f"{session_select(db)} WHERE TRUE{extra} ORDER BY s.updated_at DESC, s.id DESC LIMIT ?",
         (*args, limit),
     ).fetchall()
     return [Session.from_row(row) for row in rows]

@@ -3,21 +3,71 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 
 from chat.models import Session, SessionStatus
 from chat.storage.dialect import dialect
 from chat.storage.queue import QUEUE_POSITION
 
+LABELS = {
+    "sqlite": "(SELECT json_group_array(json_object('id', l.id, 'name', l.name, 'color', l.color))",
+    "postgresql": "(SELECT json_agg(json_build_object('id', l.id, 'name', l.name,"
+    " 'color', l.color))::text",
+}
 SESSION_SELECT = f"""
 SELECT s.*, a.name AS agent_name, {QUEUE_POSITION} AS queue_position,
        m.id AS m_id, m.session_id AS m_session_id, m.seq AS m_seq,
        m.sender_type AS m_sender_type, m.sender_name AS m_sender_name,
        m.agent_id AS m_agent_id, m.content AS m_content, m.client_id AS m_client_id,
-       m.created_at AS m_created_at, m.attachment AS m_attachment
+       m.created_at AS m_created_at, m.attachment AS m_attachment,
+       {{labels}} FROM session_labels AS sl JOIN labels AS l ON l.id = sl.label_id
+        WHERE sl.session_id = s.id) AS labels
 FROM chat_sessions AS s
 LEFT JOIN agents AS a ON a.id = s.assigned_agent_id
 LEFT JOIN messages AS m ON m.session_id = s.id AND m.seq = s.last_seq
 """
+# Conversations with any, all or none of the given labels (the ids are bound once per mark).
+LABEL_MATCH = {
+    "any": "s.id IN (SELECT session_id FROM session_labels WHERE label_id IN ({marks}))",
+    "all": "(SELECT count(DISTINCT label_id) FROM session_labels"
+    " WHERE session_id = s.id AND label_id IN ({marks})) = {count}",
+    "none": "s.id NOT IN (SELECT session_id FROM session_labels WHERE label_id IN ({marks}))",
+}
+
+
+def session_select(db: sqlite3.Connection) -> str:
+    """The SELECT every session read starts with: the session, its agent's name, its last
+    message and its labels (as JSON, in the connection's dialect)."""
+    return SESSION_SELECT.format(labels=LABELS[dialect(db)])
+
+
+@dataclass(frozen=True, slots=True)
+class SessionFilter:
+    """Which conversations a list shows: a status, an assignee (an agent's id, or 0 for none),
+    labels (with how they must match)."""
+
+    status: SessionStatus | None = None
+    assignee: int | None = None
+    labels: tuple[int, ...] = ()
+    label_match: str = "any"
+
+    def where(self) -> tuple[str, tuple[object, ...]]:
+        clauses: list[str] = []
+        args: list[object] = []
+        if self.status is not None:
+            clauses.append("s.status = ?")
+            args.append(self.status.value)
+        if self.assignee == 0:
+            clauses.append("s.assigned_agent_id IS NULL")
+        elif self.assignee is not None:
+            clauses.append("s.assigned_agent_id = ?")
+            args.append(self.assignee)
+        if self.labels:
+            ids = sorted(set(self.labels))
+            marks = ", ".join("?" * len(ids))
+            clauses.append(LABEL_MATCH[self.label_match].format(marks=marks, count=len(ids)))
+            args.extend(ids)
+        return ("WHERE " + " AND ".join(clauses) if clauses else ""), tuple(args)
 
 
 def insert_session(
@@ -41,24 +91,23 @@ def insert_session(
 
 
 def get_session(db: sqlite3.Connection, session_id: int) -> Session | None:
-    rows = db.execute(SESSION_SELECT + " WHERE s.id = ?", (session_id,)).fetchall()
+    rows = db.execute(session_select(db) + " WHERE s.id = ?", (session_id,)).fetchall()
     row = rows[0] if rows else None
     return Session.from_row(row) if row else None
 
 
 def get_session_by_key(db: sqlite3.Connection, key_hash: bytes) -> Session | None:
-    rows = db.execute(SESSION_SELECT + " WHERE s.key_hash = ?", (key_hash,)).fetchall()
+    rows = db.execute(session_select(db) + " WHERE s.key_hash = ?", (key_hash,)).fetchall()
     row = rows[0] if rows else None
     return Session.from_row(row) if row else None
 
 
-def list_sessions(
-    db: sqlite3.Connection, status: SessionStatus | None, limit: int
-) -> list[Session]:
+def list_sessions(db: sqlite3.Connection, chosen: SessionFilter, limit: int) -> list[Session]:
     """Latest activity first."""
-    where, args = ("WHERE s.status = ?", (status.value,)) if status else ("", ())
+    where, args = chosen.where()
     rows = db.execute(
-        f"{SESSION_SELECT} {where} ORDER BY s.updated_at DESC, s.id DESC LIMIT ?", (*args, limit)
+        f"{session_select(db)} {where} ORDER BY s.updated_at DESC, s.id DESC LIMIT ?",
+        (*args, limit),
     ).fetchall()
     return [Session.from_row(row) for row in rows]
 

@@ -5,6 +5,7 @@ import { Agents } from "./agents.js";
 import { AuditLog } from "./audit.js";
 import { Knowledge } from "./knowledge.js";
 import { BusinessHours } from "./hours.js";
+import { Labels } from "./labels.js";
 import { AiSettings, RoutingSettings, WidgetSettings } from "./settings.js";
 
 const initial = JSON.parse(document.getElementById("initial-data").textContent);
@@ -17,4 +18,5 @@ new AiSettings(initial.ai, wrote);
 new RoutingSettings(initial.routing, wrote);
 new BusinessHours(initial.hours, wrote);
 new Knowledge(initial.articles, wrote);
+new Labels(wrote);
 document.body.dataset.ready = "true"; // the forms are filled and listening

@@ -109,3 +109,43 @@ export async function listNotes(id) {
 export async function assist(id) {
   return request("GET", `${BASE}/sessions/${id}/assist`);
 }
+
+/** Write a private note (agents only); idempotent on client_id. */
+export async function postNote(id, content, clientId) {
+  const body = { content, client_id: clientId };
+  return (await request("POST", `${BASE}/sessions/${id}/notes`, body)).note;
+}
+
+/** Every label ({id, name, color}), by name. */
+export async function listLabels() {
+  const body = await request("GET", "/api/v1/labels");
+  return Array.isArray(body.labels) ? body.labels : [];
+}
+
+/** The conversation's labels become exactly these; answers the session. */
+export async function putLabels(id, labelIds) {
+  return (await request("PUT", `${BASE}/sessions/${id}/labels`, { label_ids: labelIds })).session;
+}
+
+/** The team's canned responses ({id, shortcode, content}), by shortcode. */
+export async function listCanned() {
+  const body = await request("GET", "/api/v1/canned");
+  return Array.isArray(body.canned) ? body.canned : [];
+}
+
+/** A canned response filled in for a conversation: {text, gaps: [{variable, start, end}]}. */
+export async function fillCanned(cannedId, sessionId) {
+  return request("POST", `/api/v1/canned/${cannedId}/fill`, { session_id: sessionId });
+}
+
+export async function saveCanned(id, shortcode, content) {
+  const body = { shortcode, content };
+  const answer = id == null
+    ? await request("POST", "/api/v1/canned", body)
+    : await request("PUT", `/api/v1/canned/${id}`, body);
+  return answer.canned;
+}
+
+export async function deleteCanned(id) {
+  await request("DELETE", `/api/v1/canned/${id}`);
+}

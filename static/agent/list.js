@@ -11,6 +11,7 @@ import {
   statusBadge,
   timeElement,
 } from "./dom.js";
+import { labelChip } from "./labels.js";
 
 const FRESH_FOR = 4000; // ms a new conversation stays highlighted
 
@@ -101,12 +102,13 @@ export class ConversationList {
   render() {
     const { me, filter } = this.app;
     const all = [...this.app.sessions.values()].sort(byActivity);
-    const shown = all.filter((s) => FILTERS[filter](s, me));
+    const labelled = all.filter((s) => this.app.labelFilter.passes(s));
+    const shown = labelled.filter((s) => FILTERS[filter](s, me));
     for (const button of this.filterButtons) {
       const key = button.dataset.filter;
       button.setAttribute("aria-pressed", String(key === filter));
       const count = button.querySelector(".filter-count");
-      if (count) count.textContent = String(all.filter((s) => FILTERS[key](s, me)).length);
+      if (count) count.textContent = String(labelled.filter((s) => FILTERS[key](s, me)).length);
     }
     const focused = document.activeElement;
     const wanted = new Set(shown.map((s) => s.id));
@@ -175,6 +177,11 @@ export class ConversationList {
     if (session.assigned_agent) {
       const agentName = session.assigned_agent.id === me.id ? "You" : session.assigned_agent.name;
       bottom.append(el("span", { class: "conv-agent", text: agentName }));
+    }
+    const labels = Array.isArray(session.labels) ? session.labels : [];
+    if (labels.length) {
+      bottom.append(el("span", { class: "conv-labels" }, ...labels.map(labelChip)));
+      parts.push(`labels: ${labels.map((label) => label.name).join(", ")}`);
     }
     const viewers = this.app.presence.viewersOf(session.id);
     if (viewers.length) {

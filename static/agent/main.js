@@ -10,11 +10,15 @@ import { newClientId } from "../shared/ids.js";
 import * as api from "./api.js";
 import { Alerts } from "./alerts.js";
 import { displayName } from "./dom.js";
+import { LabelFilter } from "./labels.js";
 import { ConversationList, FILTERS } from "./list.js";
+import { Mentions } from "./mentions.js";
 import { Presence } from "./presence.js";
 import { QueueBar } from "./queue.js";
 import { SearchBox } from "./search.js";
+import { Shortcuts } from "./shortcuts.js";
 import { LiveSocket } from "./socket.js";
+import { atQuery, matchCanned, slashQuery } from "./suggest.js";
 import { Team } from "./team.js";
 import { ThreadView } from "./thread.js";
 import { TransferDialog } from "./transfer.js";
@@ -60,7 +64,12 @@ class App {
     }
     this.readSent = new Map(); // session id → the newest seq this connection said we read
     this.touched = new Set(); // sessions changed by live events since the last connection.ready
-    this.filter = "all";
+    const view = new URLSearchParams(location.search).get("view");
+    this.filter = view in FILTERS ? view : "all";
+    this.noteMode = false; // the composer writes a private note instead of a reply
+    this.labels = []; // every label, by name (loaded at start and when a menu opens)
+    this.canned = []; // the team's canned responses
+    this.cannedAt = 0;
     this.openId = null;
     this.loadedId = null; // the open conversation once its messages are loaded
     this.messages = new Map(); // the open conversation's messages: id → message
@@ -76,6 +85,9 @@ class App {
     this.thread = new ThreadView(this);
     this.search = new SearchBox(this);
     this.alerts = new Alerts({ onOpen: (id) => this.open(id) });
+    this.labelFilter = new LabelFilter(this);
+    this.mentions = new Mentions(this);
+    this.shortcuts = new Shortcuts(this);
     this.liveBox = document.getElementById("live-status");
     this.inboxNotice = document.getElementById("inbox-notice");
     this.socket = new LiveSocket({
@@ -87,6 +99,8 @@ class App {
 
   start() {
     this.list.render();
+    this.loadLabels().then(() => this.labelFilter.render());
+    this.loadCanned();
     this.updateTitle();
     document.addEventListener("visibilitychange", () => this.onVisibility());
     window.addEventListener("hashchange", () => this.openFromHash());
@@ -195,6 +209,9 @@ class App {
         break;
       case "chat.note.new":
         this.onNote(data.note);
+        break;
+      case "chat.mention":
+        if (data.agent && data.agent.id === this.me.id) this.mentions.add(data);
         break;
       case "chat.typing":
         this.presence.onTyping(data);
@@ -309,7 +326,7 @@ class App {
     const from = data.from_agent ? data.from_agent.name : "A colleague";
     const customer = displayName(data.session);
     let text = `${from} transferred ${customer} to you`;
-    if (data.note && data.note.body) text += `: ${data.note.body}`;
+    if (data.note && data.note.content) text += `: ${data.note.content}`;
     this.showInboxNotice(text, data.session.id);
     this.alerts.attention("Transferred to you", text, data.session.id);
   }
@@ -360,6 +377,7 @@ class App {
       this.messages = new Map();
       this.earlyNotes = [];
       this.thread.mount(session);
+      this.thread.showMode(this.noteMode);
       this.thread.input.value = this.drafts.get(id) || "";
       this.thread.autosize();
       for (const entry of this.pending.values()) {
@@ -427,7 +445,83 @@ class App {
   setFilter(filter) {
     if (!(filter in FILTERS)) return;
     this.filter = filter;
+    this.saveView();
     this.list.render();
+  }
+
+  /** The inbox's filters in the address (the open conversation stays in the #hash). */
+  saveView() {
+    const params = new URLSearchParams();
+    if (this.filter !== "all") params.set("view", this.filter);
+    this.labelFilter.params(params);
+    const query = params.toString();
+    history.replaceState(null, "", `${location.pathname}${query ? `?${query}` : ""}${location.hash}`);
+  }
+
+  async loadLabels() {
+    try {
+      this.labels = await api.listLabels();
+    } catch (_) {
+      /* the menus say there are none; the next opening tries again */
+    }
+  }
+
+  async loadCanned() {
+    this.cannedAt = Date.now();
+    try {
+      this.canned = await api.listCanned();
+    } catch (_) {
+      this.cannedAt = 0;
+    }
+  }
+
+  /** What `/` offers for the text before the cursor: the matching canned responses. */
+  cannedFor(before) {
+    const typed = slashQuery(before);
+    if (!typed) return null;
+    if (Date.now() - this.cannedAt > 60000) this.loadCanned(); // new ones made meanwhile
+    const items = matchCanned(this.canned, typed.query).map((c) => ({
+      key: `/${c.shortcode}`,
+      detail: c.content,
+      canned: c,
+    }));
+    return { items, pick: (item) => this.insertCanned(item.canned, typed.length) };
+  }
+
+  async insertCanned(canned, length) {
+    const id = this.openId;
+    try {
+      const filled = await api.fillCanned(canned.id, id);
+      if (this.openId === id) this.thread.insertCanned(filled, length);
+    } catch (error) {
+      this.thread.showNotice(`Could not insert /${canned.shortcode}: ${error.message}`);
+    }
+  }
+
+  /** What `@` offers in a note: the active colleagues whose name starts with what was typed. */
+  mentionsFor(before) {
+    if (!this.noteMode) return null;
+    const typed = atQuery(before);
+    if (!typed) return null;
+    const names = [...this.team.members.values()].map((m) => m.agent.name);
+    const items = names
+      .filter((name) => name.toLowerCase().startsWith(typed.query))
+      .sort((a, b) => a.localeCompare(b))
+      .map((name) => ({ key: `@${name}`, detail: "", name }));
+    const pick = (item) => {
+      const input = this.thread.input;
+      const end = input.selectionStart ?? input.value.length;
+      input.setRangeText(`@${item.name} `, end - typed.length, end, "end");
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+    };
+    return { items, pick };
+  }
+
+  setNoteMode(note) {
+    this.noteMode = Boolean(note);
+    if (this.openId == null) return;
+    this.thread.showMode(this.noteMode);
+    this.thread.focusComposer();
   }
 
   updateTitle() {
@@ -475,6 +569,11 @@ class App {
     if (input.disabled || this.openId == null) return;
     const content = cleanContent(input.value);
     if (!content) return;
+    if (this.thread.blockedByGaps()) return; // a canned response left a variable unfilled
+    if (this.noteMode) {
+      this.sendNote(content);
+      return;
+    }
     const entry = {
       clientId: newClientId("a"),
       sessionId: this.openId,
@@ -492,6 +591,25 @@ class App {
     this.thread.hideNotice();
     this.thread.showPending(entry);
     this.transmit(entry);
+  }
+
+  /** A private note: written over REST (it is no message); the text comes back on failure. */
+  async sendNote(content) {
+    const id = this.openId;
+    const input = this.thread.input;
+    input.value = "";
+    this.drafts.delete(id);
+    this.thread.autosize();
+    this.thread.hideNotice();
+    try {
+      const note = await api.postNote(id, content, newClientId("n"));
+      if (this.openId === id && this.loadedId === id) this.thread.addNote(note);
+    } catch (error) {
+      if (this.openId === id) {
+        if (!input.value) input.value = content;
+        this.thread.showNotice(`The note was not saved: ${error.message}`);
+      }
+    }
   }
 
   /** Send a file: one upload that stores it and posts the message; Retry sends it again. */

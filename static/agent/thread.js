@@ -7,6 +7,8 @@ import { icon } from "../shared/icons.js";
 import { fileUrl } from "./api.js";
 import { avatar, dayLabel, displayName, fullTime, statusBadge, timeElement } from "./dom.js";
 import { EmailStatus } from "./email.js";
+import { LabelMenu, labelChip } from "./labels.js";
+import { Suggest } from "./suggest.js";
 
 const NOTICE_FOR = 10000;
 
@@ -99,6 +101,7 @@ export class ThreadView {
     this.typing.append(this.typingDots, this.typingText);
     this.composer = this.buildComposer();
     this.exportMenu = this.buildExportMenu(session.id);
+    this.labelMenu = new LabelMenu(this.app);
     this.root.replaceChildren(this.head, this.notice, this.log, this.typing, this.composer);
     this.root.classList.add("has-thread");
     this.update(session);
@@ -124,9 +127,18 @@ export class ThreadView {
 
   buildComposer() {
     const form = el("form", { class: "composer" });
-    this.input = el("textarea", { class: "composer-input", "aria-label": "Message", rows: "1" });
+    this.input = el("textarea", {
+      class: "composer-input",
+      "aria-label": "Message",
+      rows: "1",
+      "aria-autocomplete": "list",
+      "aria-expanded": "false",
+    });
     this.hold = el("p", { class: "composer-hold" });
     this.hold.hidden = true;
+    this.gapLine = el("p", { class: "composer-gaps", role: "alert" });
+    this.gapLine.hidden = true;
+    this.gaps = []; // the placeholders a canned response left unfilled: sending waits for them
     this.sendButton = el("button", { type: "submit", class: "send-button" }, icon("send"), "Send");
     this.fileInput = el("input", { type: "file", class: "composer-file", tabindex: "-1" });
     this.fileInput.hidden = true;
@@ -142,21 +154,28 @@ export class ThreadView {
       this.fileInput.value = "";
       if (file) this.app.sendFile(file);
     });
-    const bar = el(
-      "div",
-      { class: "composer-bar" },
-      this.attachButton,
-      this.fileInput,
-      el("span", { class: "composer-hint", text: "Enter to send · Shift+Enter for a new line" }),
-      this.sendButton,
-    );
-    form.append(this.hold, this.input, bar);
+    this.replyMode = el("button", { type: "button", class: "mode-button", text: "Reply", title: "Reply to the customer (r)" });
+    this.noteMode = el("button", { type: "button", class: "mode-button mode-note", text: "Note", title: "Private note for agents (n, or Alt+N)" });
+    this.replyMode.addEventListener("click", () => this.app.setNoteMode(false));
+    this.noteMode.addEventListener("click", () => this.app.setNoteMode(true));
+    const modes = el("div", { class: "composer-modes", role: "group", "aria-label": "Write" }, this.replyMode, this.noteMode);
+    this.hint = el("span", { class: "composer-hint", text: "Enter to send · Shift+Enter for a new line · / canned responses" });
+    const bar = el("div", { class: "composer-bar" }, this.attachButton, this.fileInput, this.hint, this.sendButton);
+    form.append(modes, this.hold, this.gapLine, this.input, bar);
+    this.suggest = new Suggest(this.input, this.input);
+    this.suggest.sources = [(before) => this.app.cannedFor(before), (before) => this.app.mentionsFor(before)];
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       this.app.sendFromComposer();
     });
     this.input.addEventListener("keydown", (event) => {
-      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      if (this.suggest.onKey(event)) return;
+      if (event.altKey && !event.ctrlKey && event.code === "KeyN") {
+        event.preventDefault();
+        this.app.setNoteMode(!this.app.noteMode);
+      } else if (event.key === "Escape") {
+        this.input.blur();
+      } else if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
         event.preventDefault();
         this.app.sendFromComposer();
       }
@@ -164,8 +183,54 @@ export class ThreadView {
     this.input.addEventListener("input", () => {
       this.autosize();
       this.app.composerChanged();
+      this.suggest.refresh();
+      if (this.gaps.length) this.showGaps();
     });
+    this.input.addEventListener("blur", () => this.suggest.close());
     return form;
+  }
+
+  /** Put a filled-in canned response where `/word` was typed; mark what it left unfilled. */
+  insertCanned(filled, length) {
+    const input = this.input;
+    const end = input.selectionStart ?? input.value.length;
+    const start = Math.max(0, end - length);
+    input.setRangeText(filled.text, start, end, "end");
+    const gaps = Array.isArray(filled.gaps) ? filled.gaps : [];
+    for (const gap of gaps) this.gaps.push(filled.text.slice(gap.start, gap.end));
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+    input.focus();
+    if (gaps.length) input.setSelectionRange(start + gaps[0].start, start + gaps[0].end);
+  }
+
+  /** The unfilled placeholders still in the text; shown above the composer, which waits. */
+  showGaps() {
+    const text = this.input.value;
+    this.gaps = this.gaps.filter((gap) => text.includes(gap));
+    const marks = this.gaps.map((gap) => el("mark", { class: "gap", text: gap }));
+    this.gapLine.replaceChildren("Fill in or remove before sending: ", ...marks);
+    this.gapLine.hidden = this.gaps.length === 0;
+    this.input.classList.toggle("has-gaps", this.gaps.length > 0);
+    return this.gaps;
+  }
+
+  /** Select the first unfilled placeholder (the send waits for it); true when there is one. */
+  blockedByGaps() {
+    const gaps = this.showGaps();
+    if (!gaps.length) return false;
+    const at = this.input.value.indexOf(gaps[0]);
+    this.input.focus();
+    this.input.setSelectionRange(at, at + gaps[0].length);
+    return true;
+  }
+
+  /** Reply or Note: a note is for agents only, and may be written to any conversation. */
+  showMode(note) {
+    this.composer.classList.toggle("is-note", note);
+    this.replyMode.setAttribute("aria-pressed", String(!note));
+    this.noteMode.setAttribute("aria-pressed", String(note));
+    const session = this.app.sessions.get(this.sessionId);
+    if (session) this.update(session);
   }
 
   /** Hold the composer to what the server accepts (it says so in the page and in
@@ -208,6 +273,9 @@ export class ThreadView {
     if (session.customer_email) {
       meta.append(el("span", { class: "thread-email", text: session.customer_email }));
     }
+    if (session.labels && session.labels.length) {
+      meta.append(el("span", { class: "thread-labels", "aria-label": "Labels" }, ...session.labels.map(labelChip)));
+    }
     const viewers = this.app.presence.viewersOf(session.id);
     if (viewers.length) {
       const who = viewers.length === 1 ? `${viewers[0]} is` : `${viewers.join(" and ")} are`;
@@ -240,7 +308,8 @@ export class ThreadView {
       shut.addEventListener("click", () => this.app.close(session.id, shut));
       actions.append(shut);
     }
-    actions.append(this.exportMenu); // the same element each time: an open menu stays open
+    this.labelMenu.render(session);
+    actions.append(this.labelMenu.menu, this.exportMenu); // the same elements: an open menu stays open
     // The header is rebuilt: keep the focus on the same action if it is still there.
     const active = document.activeElement;
     const focusedAction = this.head.contains(active) ? active.textContent : null;
@@ -282,16 +351,22 @@ export class ThreadView {
   }
 
   updateComposer(session, { holder, mine, admin, closed, name }) {
+    const note = this.app.noteMode;
     let hold = "";
-    if (closed) hold = "This conversation is closed. It reopens if the customer writes again.";
+    if (note) hold = "";
+    else if (closed) hold = "This conversation is closed. It reopens if the customer writes again.";
     else if (holder && !mine && !admin) hold = `${holder.name} is handling this conversation.`;
     this.hold.textContent = hold;
     this.hold.hidden = !hold;
     this.composer.classList.toggle("is-held", Boolean(hold));
     this.input.disabled = Boolean(hold);
     this.sendButton.disabled = Boolean(hold);
-    this.attachButton.disabled = Boolean(hold);
-    this.input.placeholder = hold ? "" : `Reply to ${name}…`;
+    this.attachButton.disabled = Boolean(hold) || note;
+    this.input.placeholder = note
+      ? "Private note: only agents see it. @ mentions a colleague…"
+      : hold ? "" : `Reply to ${name}…`;
+    this.input.setAttribute("aria-label", note ? "Private note" : "Message");
+    this.sendButton.lastChild.textContent = note ? "Add note" : "Send";
   }
 
   renderDetails(session, name) {
@@ -422,7 +497,7 @@ export class ThreadView {
         el("span", { class: "note-label", text: "Private note" }),
         el("span", { class: "note-author", text: ` · ${author}` }),
       ),
-      el("div", { class: "msg-bubble", text: note.body }),
+      el("div", { class: "msg-bubble", text: note.content }),
       el(
         "div",
         { class: "msg-meta" },

@@ -1,4 +1,4 @@
--- Email continuity (PostgreSQL; the same schema as migrations/0011_email.sql).
+-- Email continuity (PostgreSQL; the same schema as migrations/0012_email.sql).
 CREATE TABLE email_threads (
     session_id      BIGINT  PRIMARY KEY REFERENCES chat_sessions (id),
     token           TEXT    NOT NULL UNIQUE,
