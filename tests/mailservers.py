@@ -10,6 +10,7 @@ import os
 import pwd
 import shutil
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -35,6 +36,7 @@ class Received:
     """What the SMTP server accepted: one envelope per delivery."""
 
     envelopes: list[Envelope] = field(default_factory=list)
+    encrypted: list[bool] = field(default_factory=list)  # whether each came over TLS
 
     @property
     def messages(self) -> list[EmailMessage]:
@@ -49,25 +51,76 @@ class Received:
         return found
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        transport = server.transport
+        over_tls = transport is not None and transport.get_extra_info("ssl_object") is not None
+        self.encrypted.append(over_tls or session.ssl is not None)
         self.envelopes.append(envelope)
         return "250 Message accepted for delivery"
 
 
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, made with the openssl command (Debian's)."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
 class SmtpServer:
     """aiosmtpd on a fixed port, which a test may stop (the server is down: connections are
-    refused) and start again."""
+    refused) and start again. `tls`: "starttls" (plain, and mail only after STARTTLS) or
+    "tls" (TLS from the first byte), with the certificate and key `pem`."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: str = "", pem: tuple[Path, Path] | None = None) -> None:
         self.port = free_port()
         self.received = Received()
+        self.tls = tls
+        self._context: ssl.SSLContext | None = None
+        if tls:
+            assert pem is not None
+            self._context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            self._context.load_cert_chain(*pem)
         self._controller: Controller | None = None
 
     @property
     def url(self) -> str:
-        return f"smtp://127.0.0.1:{self.port}"
+        if self.tls == "tls":
+            return f"smtps://127.0.0.1:{self.port}"
+        return f"smtp://127.0.0.1:{self.port}" + ("?starttls=1" if self.tls else "")
 
     def start(self) -> None:
-        self._controller = Controller(self.received, hostname="127.0.0.1", port=self.port)
+        if self.tls == "starttls":
+            self._controller = Controller(
+                self.received,
+                hostname="127.0.0.1",
+                port=self.port,
+                tls_context=self._context,
+                require_starttls=True,
+            )
+        else:
+            self._controller = Controller(
+                self.received, hostname="127.0.0.1", port=self.port, ssl_context=self._context
+            )
         self._controller.start()
 
     def stop(self) -> None:
@@ -84,8 +137,8 @@ class SmtpServer:
 
 
 @contextmanager
-def smtp_server() -> Iterator[SmtpServer]:
-    server = SmtpServer()
+def smtp_server(tls: str = "", pem: tuple[Path, Path] | None = None) -> Iterator[SmtpServer]:
+    server = SmtpServer(tls, pem)
     server.start()
     try:
         yield server

@@ -18,7 +18,7 @@ from chat.config import Settings
 from chat.mail.incoming import Dropped, Reply, read_mail, strip_quoted
 from chat.mail.outgoing import continuity_email
 from tests.conftest import ALICE
-from tests.mailservers import ImapServer, SmtpServer, imap_server, smtp_server
+from tests.mailservers import ImapServer, SmtpServer, imap_server, self_signed, smtp_server
 from tests.sockets import Server, running
 
 API = "/api/v1"
@@ -206,6 +206,33 @@ async def test_smtp_down_then_up_sends_the_email_once(settings: Settings, tmp_pa
         assert "Hello?" in smtp.received.messages[0].get_content()
         sent = (await server.http.get(auth_url, headers=auth)).json()["email"]
         assert sent["status"] == "sent" and sent["last_error"] is None
+
+
+@pytest.mark.anyio
+@pytest.mark.sqlite_only  # the transport's, not the database's
+@pytest.mark.parametrize("tls", ["starttls", "tls"])
+async def test_email_goes_out_over_starttls_or_tls(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tls: str
+) -> None:
+    cert, key = self_signed(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # the app trusts the test's certificate
+    with smtp_server(tls, (cert, key)) as smtp:
+        mail = replace(settings, smtp_url=smtp.url, mail_from=TEAM, email_delay=0.2)
+        async with running(mail) as server:
+            auth = {"Authorization": f"Bearer {await server.login(ALICE)}"}
+            started = await server.start()
+            key_, sid = started["session_key"], started["session"]["id"]
+            await server.http.post(
+                f"{API}/chat/public/contact", json={"session_key": key_, "email": "pat@example.com"}
+            )
+            await server.http.post(
+                f"{API}/chat/messages",
+                json={"session_id": sid, "content": "Over TLS"},
+                headers=auth,
+            )
+            [email] = await smtp.wait_for(1)
+            assert "Over TLS" in email.get_content()
+            assert smtp.received.encrypted == [True]
 
 
 @pytest.mark.anyio
