@@ -1,11 +1,11 @@
 /* Email continuity on the agent page: where the open conversation's unread replies are
  * emailed, whether delivery worked, and "Emailed" under each message that went out by email.
- * Asked again every 15 s while the conversation is open (emails go out after a delay). */
+ * Asked again every 5 s while the conversation is open (emails go out after a delay). */
 
 import { el } from "../shared/dom.js";
 import { request } from "../shared/request.js";
 
-const EVERY = 15000;
+const EVERY = 5000;
 const SAYS = {
   waiting: "Replies the visitor has not read are emailed to them after a short delay.",
   sent: "Replies the visitor had not read went out by email.",
