@@ -29,9 +29,11 @@ from chat.hub import Hub, backplane_for
 from chat.redact import redact
 from chat.routes import admin as admin_routes
 from chat.routes import admin_pages, api, desk, docs, files, pages, queue, widget, ws
+from chat.routes import email as email_routes
 from chat.service import ChatService
 from chat.service.admin import AdminService
 from chat.service.assistant import Assistant
+from chat.service.email import EmailContinuity
 from chat.service.handoff_assist import HandoffAssist
 from chat.service.preferences import AiConfig
 from chat.storage import events
@@ -242,11 +244,14 @@ def create_app(settings: Settings) -> Starlette:
             await admin.start()
             app.state.admin = admin
             app.state.assist = HandoffAssist(service, kb)
+            email = EmailContinuity(service, settings)
+            app.state.email = email
             assistant = _start_assistant(settings, service, admin, kb)
             app.state.assistant = assistant
             expiry = asyncio.create_task(service.typists.run(), name="typing-expiry")
             watch = asyncio.create_task(admin.watch(), name="admin-settings")
             routing = asyncio.create_task(service.routing.run(), name="routing")
+            mailing = asyncio.create_task(email.run(), name="email")
             service.presence.start()
             try:
                 yield
@@ -254,6 +259,7 @@ def create_app(settings: Settings) -> Starlette:
                 expiry.cancel()
                 watch.cancel()
                 routing.cancel()
+                mailing.cancel()
                 service.presence.close()
                 await assistant.close()
                 await assistant.responder.aclose()
@@ -266,6 +272,7 @@ def create_app(settings: Settings) -> Starlette:
             *api.routes,
             *queue.routes,
             *desk.routes,
+            *email_routes.routes,
             *admin_routes.routes,
             *files.routes,
             *pages.routes,

@@ -76,6 +76,12 @@ class Settings:
     reader_connections: int = 2
     ws_impl: str = "websockets-sansio"
     ws_deflate: bool = False
+    # Email continuity (TEAMS.md, "Business hours and email"): off unless smtp_url and
+    # mail_from are set; replies come back only with imap_url too.
+    smtp_url: str = field(default="", repr=False)
+    mail_from: str = ""
+    imap_url: str = field(default="", repr=False)
+    email_delay: float = 120.0  # seconds an agent message may stay unread before it is emailed
     limits: Limits = field(default_factory=Limits)
     # What time it is for business hours (and nothing else): the real time; tests move it.
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC), repr=False)
@@ -151,6 +157,10 @@ class Settings:
             ai_enabled=args.ai,
             ws_impl=args.ws,
             ws_deflate=args.ws_per_message_deflate,
+            smtp_url=args.smtp_url,
+            mail_from=args.mail_from,
+            imap_url=args.imap_url,
+            email_delay=args.email_delay,
             gemini_api_key=env.get("GEMINI_API_KEY", ""),
             gemini_model=env.get("GEMINI_MODEL", "gemini-2.5-flash"),
             gemini_base_url=env.get("GEMINI_BASE_URL", ""),
@@ -249,6 +259,30 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
         default=get(ENV_PREFIX + "BACKPLANE_URL", "memory://"),
         help="pub/sub between processes [SWITCHBOARD_BACKPLANE_URL] "
         "(default memory://, one process)",
+    )
+    parser.add_argument(
+        "--smtp-url",
+        default=get(ENV_PREFIX + "SMTP_URL", ""),
+        help="where email goes out [SWITCHBOARD_SMTP_URL]: smtp://user:pass@host:port "
+        "(?starttls=1) or smtps://…; email is off without it",
+    )
+    parser.add_argument(
+        "--mail-from",
+        default=get(ENV_PREFIX + "MAIL_FROM", ""),
+        help="the team's address [SWITCHBOARD_MAIL_FROM]; replies go to its +token subaddress",
+    )
+    parser.add_argument(
+        "--imap-url",
+        default=get(ENV_PREFIX + "IMAP_URL", ""),
+        help="the mailbox replies arrive in [SWITCHBOARD_IMAP_URL]: "
+        "imap://user:pass@host:port/INBOX or imaps://…",
+    )
+    parser.add_argument(
+        "--email-delay",
+        type=float,
+        default=float(get(ENV_PREFIX + "EMAIL_DELAY", "120")),
+        help="seconds an agent's message may stay unread before it is emailed "
+        "[SWITCHBOARD_EMAIL_DELAY] (default 120)",
     )
     parser.add_argument(
         "--forwarded-allow-ips",

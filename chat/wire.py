@@ -970,3 +970,21 @@ class LabelsAnswer(View):
 
 class SessionLabelsRequest(Request):
     label_ids: Annotated[list[Id], Meta(max_length=50)]
+
+
+class EmailThreadView(Struct, omit_defaults=False):
+    """Where a conversation's unread agent replies are emailed, and how that went: `status`
+    waiting (nothing sent yet), sent, retrying (the last attempt failed; `last_error` says how)
+    or not_delivered (given up after a day of failures). `emailed`: the seqs of the messages
+    that went out by email (the newest 500), `emailed_seq` the newest of them."""
+
+    address: str
+    name: str
+    emailed_seq: int
+    emailed: list[int]
+    status: str
+    last_error: str | None
+
+
+class EmailThreadAnswer(Struct, omit_defaults=False):
+    email: EmailThreadView | None

@@ -6,6 +6,7 @@ import { clockTime, fileSize, parseTime } from "../shared/format.js";
 import { icon } from "../shared/icons.js";
 import { fileUrl } from "./api.js";
 import { avatar, dayLabel, displayName, fullTime, statusBadge, timeElement } from "./dom.js";
+import { EmailStatus } from "./email.js";
 import { LabelMenu, labelChip } from "./labels.js";
 import { Suggest } from "./suggest.js";
 
@@ -55,6 +56,7 @@ export class ThreadView {
     this.noticeTimer = null;
     this.readSeq = 0; // the customer has read up to this seq
     this.seenRow = null;
+    this.email = new EmailStatus(this);
   }
 
   /** Build the view for one conversation; messages arrive later through add(). */
@@ -391,7 +393,9 @@ export class ThreadView {
       ),
       el("h3", { class: "details-heading", text: "Details" }),
       list,
+      this.email.box,
     );
+    this.email.follow(session);
     this.details.hidden = false;
   }
 
@@ -466,6 +470,7 @@ export class ThreadView {
     this.rows.set(message.id, row);
     this.insert(row);
     if (message.seq <= this.readSeq) this.showSeen();
+    if (this.email.emailed.has(message.seq)) this.email.mark();
     const ours = message.sender_type === "agent" && message.agent_id === this.app.me.id;
     if (pinned || ours) this.scrollToBottom();
   }
