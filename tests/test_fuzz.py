@@ -327,7 +327,8 @@ def answered_without_error(frame: str | bytes, own_session: int | None) -> bool 
         return False
     if own_session is None:  # an agent names the session
         return None if is_id(named) else False
-    return None if named is None or named == own_session else False
+    # 1.0 == 1 in Python, but JSON's 1.0 is no integer: the server refuses it as an id.
+    return None if named is None or (is_id(named) and named == own_session) else False
 
 
 async def answers_until_pongs(sock: Socket, pongs: int) -> list[dict[str, Any]]:

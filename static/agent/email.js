@@ -7,7 +7,7 @@ import { request } from "../shared/request.js";
 
 const EVERY = 5000;
 const SAYS = {
-  waiting: "Replies the visitor has not read are emailed to them after a short delay.",
+  waiting: "Replies the visitor does not read in the chat are emailed to them after a short delay.",
   sent: "Replies the visitor had not read went out by email.",
   retrying: "Email not delivered yet; retrying.",
   not_delivered: "Email not delivered: gave up after a day of failures.",
@@ -19,7 +19,7 @@ export class EmailStatus {
     this.sessionId = null;
     this.timer = null;
     this.emailed = new Set();
-    this.box = el("section", { class: "email-status", "aria-label": "Email" });
+    this.box = el("section", { class: "email-status", "aria-label": "Email replies" });
     this.box.hidden = true;
   }
 
@@ -61,11 +61,8 @@ export class EmailStatus {
     if (email.status === "retrying" && email.last_error) {
       state.append(el("span", { class: "email-error muted", text: ` (${email.last_error})` }));
     }
-    this.box.replaceChildren(
-      el("h3", { class: "details-heading", text: "Email" }),
-      el("p", { class: "email-address", text: email.address }),
-      state,
-    );
+    // The address itself is under Details, just above.
+    this.box.replaceChildren(el("h3", { class: "details-heading", text: "Email replies" }), state);
     this.box.hidden = false;
     this.emailed = new Set(email.emailed);
     this.mark();

@@ -33,8 +33,8 @@ def test_the_agent_sees_which_replies_went_out_by_email_and_when_delivery_fails(
             assert left.status_code == 200, left.text
         page = log_in(person(), server, ALICE)
         conversation(page, "Pat Jones").click()
-        email = page.get_by_role("region", name="Email")
-        expect(email).to_contain_text("pat@example.com")
+        email = page.get_by_role("region", name="Email replies")
+        expect(email).to_contain_text("emailed to them after a short delay")
         box = composer(page)
         box.fill("It shipped this morning.")
         box.press("Enter")
