@@ -27,7 +27,9 @@ def test_the_quick_benchmark_runs_and_loses_nothing(tmp_path: Path) -> None:
     assert design["delivery_ms"]["count"] == design["sent"] * design["agents"]
     assert (design["lost"], design["duplicated"], design["out_of_order"]) == (0, 0, 0)
     assert design["seq_gaps"] == 0
-    assert results["saturation"]["FULL"]["best"]["messages_per_s"] > 0
+    # Whether a step stays under the p99 bound ("best") is a measurement, not a test: on a
+    # busy machine even one sender may not, and the run is still right.
+    assert results["saturation"]["FULL"]["steps"][0]["messages_per_s"] > 0
     assert all(s["server_cpu_ms_per_message"] > 0 for s in results["saturation"]["FULL"]["steps"])
     assert all(row["median_us"] > 0 for row in results["wire"].values())
     assert results["idle"]["steps"][-1]["sockets"] == 500

@@ -12,6 +12,11 @@ const AWAY_TEXT = "Our team is away right now. We'll reply as soon as someone is
 /** Take a newer view of the conversation (its status, agent and read marks) and show it. */
 export function setSession(session) {
   if (!session || typeof session !== "object" || !session.status) return;
+  // A REST answer can arrive after a socket event that is newer (the handoff's "queued"
+  // after the "assigned" routing sent meanwhile): keep the newest view of the session.
+  const shown = state.session;
+  if (shown && shown.id === session.id && typeof shown.updated_at === "string"
+      && typeof session.updated_at === "string" && session.updated_at < shown.updated_at) return;
   state.session = session;
   if (session.status !== "queued") state.queueWait = null; // a later wait starts afresh
   noteReadMarks(session.customer_read_seq, session.agent_read_seq);

@@ -74,6 +74,7 @@ export async function resync() {
     }
     recountSeqs();
     state.historyLoaded = true;
+    state.session = null; // a restored database may hold an older session: take it as it is
     setSession(history.session);
     for (const message of history.messages) addMessage(message);
     regroup();
