@@ -17,18 +17,17 @@ from chat.service.conversations import ChatService
 
 log = logging.getLogger("chat.ai")
 AI_NAME = "AI assistant"
+# How every message the AI hands off with begins (the handoff summary knows them by it).
+GAVE_UP_LEAD = "I couldn't find an answer to that either"
 GAVE_UP = (
-    "I couldn't find an answer to that either, so I'm fetching a person to help you. "
-    "An agent will be with you shortly."
+    f"{GAVE_UP_LEAD}, so I'm fetching a person to help you. An agent will be with you shortly."
 )
 GAVE_UP_AWAY = (
-    "I couldn't find an answer to that either, so I've passed your question to our team. "
+    f"{GAVE_UP_LEAD}, so I've passed your question to our team. "
     "They're away right now; we'll reply as soon as someone is back."
 )
 # Outside business hours: the away message and the next opening follow (see hours.py).
-GAVE_UP_CLOSED = (
-    "I couldn't find an answer to that either, so I've passed your question to our team."
-)
+GAVE_UP_CLOSED = f"{GAVE_UP_LEAD}, so I've passed your question to our team."
 HISTORY = 50  # messages of context a reply is composed from
 TURN_TTL = 60.0  # seconds a node may hold a conversation's turn (compose and post) at most
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from chat.ai.knowledge import KnowledgeBase, KnowledgeResponder
 from chat.ai.responder import NOT_SURE, Turn, wants_person
 from chat.models import Message, SenderType
+from chat.service.assistant import GAVE_UP_LEAD
 from chat.service.conversations import ChatService
 from chat.wire import AssistAnswer, HandoffSummary, Suggestion
 
@@ -20,7 +21,7 @@ def _quote(text: str) -> str:
 
 
 def _unsure(message: Message) -> bool:
-    return message.content == NOT_SURE or message.content.startswith("I couldn't find an answer")
+    return message.content == NOT_SURE or message.content.startswith(GAVE_UP_LEAD)
 
 
 class HandoffAssist:
