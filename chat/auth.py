@@ -18,7 +18,7 @@ from chat.codec import Codec
 from chat.config import Settings
 from chat.errors import Conflict, Forbidden, Invalid, Unauthorized
 from chat.hub import Hub
-from chat.models import Agent, Role, now_iso
+from chat.models import Agent, Role, iso_time, now_iso
 from chat.ratelimit import MemoryLimiter
 from chat.storage import agents, tokens
 from chat.storage.database import Database
@@ -50,8 +50,7 @@ def new_secret() -> str:
 
 
 def later(delta: timedelta) -> str:
-    moment = datetime.now(UTC) + delta
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return iso_time(datetime.now(UTC) + delta)
 
 
 class Accounts:

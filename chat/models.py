@@ -23,6 +23,11 @@ def iso_time(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
+def parse_time(text: str) -> datetime:
+    """A time as the contract writes it (iso_time), as an aware moment."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
 class SessionStatus(StrEnum):
     BOT = "bot"
     QUEUED = "queued"

@@ -26,7 +26,7 @@ from chat.mail.imap import Mailbox
 from chat.mail.incoming import Dropped, Reply, read_mail
 from chat.mail.outgoing import continuity_email, display_name, is_address, new_token, send
 from chat.mail.servers import MailServer, parse_server
-from chat.models import Message, Session
+from chat.models import Message, Session, iso_time, parse_time
 from chat.service.conversations import ChatService
 from chat.service.transaction import Transaction
 from chat.storage import email as threads
@@ -36,19 +36,11 @@ from chat.wire import EmailThreadAnswer, EmailThreadView
 log = logging.getLogger("chat.email")
 LEASE = 120  # seconds a node holds a thread while it sends
 RETRIES = (10, 30, 60, 300, 900, 1800, 3600)  # seconds before each retry, then hourly
-GIVE_UP = timedelta(hours=24)
+GIVE_UP = timedelta(hours=24)  # after a day of failures: "email not delivered" for good
 # Only conversations active this recently are looked at: an old conversation whose visitor
 # leaves an address today is not sent last year's replies.
-RECENT = timedelta(days=2)  # after a day of failures: "email not delivered" for good
+RECENT = timedelta(days=2)
 ADDRESS = "email"  # the rate limiter's address for replies that come by email
-
-
-def _iso(at: datetime) -> str:
-    return at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
-
-
-def _parse(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def _fits_header(name: str) -> bool:
@@ -60,7 +52,7 @@ def _fits_header(name: str) -> bool:
 
 
 class EmailContinuity:
-    """Off (every method a no-op) unless an SMTP server and the team's address are set."""
+    """Sends and reads nothing unless an SMTP server and the team's address are set."""
 
     def __init__(
         self,
@@ -90,15 +82,20 @@ class EmailContinuity:
     def enabled(self) -> bool:
         return self.smtp is not None
 
-    # -- the visitor's address ------------------------------------------------------------
+    # -- what agents see -------------------------------------------------------------------
 
     async def status(self, session_id: int) -> EmailThreadAnswer:
         """What agents see of the conversation's email (404 for no such conversation)."""
         session = await self.chat.get_session(session_id)
-        thread = await self.db.read(lambda conn: threads.get_thread(conn, session_id))
-        emailed = await self.db.read(lambda conn: threads.emailed_seqs(conn, session_id))
         if not session.customer_email:
             return EmailThreadAnswer(None)
+        thread, emailed = await self.db.read(
+            lambda conn: (
+                threads.get_thread(conn, session_id),
+                threads.emailed_seqs(conn, session_id),
+            ),
+            snapshot=True,
+        )
         if thread is None:
             status = "waiting"
         elif thread.failed_at:
@@ -138,8 +135,10 @@ class EmailContinuity:
     async def send_due(self) -> int:
         """One pass: send every email that is due; how many went out."""
         now = datetime.now(UTC)
-        since = _iso(now - RECENT)
-        due = await self.db.read(lambda conn: threads.pending_threads(conn, _iso(now), since, 50))
+        since = iso_time(now - RECENT)
+        due = await self.db.read(
+            lambda conn: threads.pending_threads(conn, iso_time(now), since, 50)
+        )
         sent = 0
         for session_id in due:
             sent += await self._send_thread(session_id, now)
@@ -148,13 +147,13 @@ class EmailContinuity:
     async def _send_thread(self, session_id: int, now: datetime) -> int:
         assert self.smtp is not None
         unsent = await self.db.read(lambda conn: threads.unsent_messages(conn, session_id))
-        if not unsent or _parse(unsent[0].created_at) > now - timedelta(seconds=self.delay):
+        if not unsent or parse_time(unsent[0].created_at) > now - timedelta(seconds=self.delay):
             return 0
-        lease_until = _iso(now + timedelta(seconds=LEASE))
+        lease_until = iso_time(now + timedelta(seconds=LEASE))
 
         def lease(tx: Transaction) -> tuple[EmailThread, Session] | None:
             threads.ensure_thread(tx.conn, session_id, new_token(), tx.now)
-            if not threads.lease_thread(tx.conn, session_id, _iso(now), lease_until):
+            if not threads.lease_thread(tx.conn, session_id, iso_time(now), lease_until):
                 return None
             thread = threads.get_thread(tx.conn, session_id)
             assert thread is not None
@@ -198,7 +197,7 @@ class EmailContinuity:
                 tx.conn,
                 thread.session_id,
                 error,
-                _iso(now + timedelta(seconds=wait)),
+                iso_time(now + timedelta(seconds=wait)),
                 tx.now if give_up else None,
             )
 

@@ -27,7 +27,7 @@ from chat.events import ephemeral_frame
 from chat.hub import Hub
 from chat.hub.backplane import Delivery
 from chat.hub.presence import PresenceBoard
-from chat.models import Agent, SenderType, Session, SessionStatus
+from chat.models import Agent, SenderType, Session, SessionStatus, iso_time, parse_time
 from chat.service.audit import record
 from chat.service.hours import open_at
 from chat.service.notes import write_note
@@ -165,22 +165,14 @@ def estimate(waits: list[queue.Wait]) -> float | None:
     if len(waits) < ESTIMATE_AT_LEAST:
         return None
     per_place = [
-        (_parse(w.ended_at) - _parse(w.started_at)).total_seconds() / max(1, w.position)
+        (parse_time(w.ended_at) - parse_time(w.started_at)).total_seconds() / max(1, w.position)
         for w in waits
     ]
     return statistics.median(per_place)
 
 
-def _parse(iso: str) -> datetime:
-    return datetime.fromisoformat(iso.replace("Z", "+00:00"))
-
-
-def _iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
 def _recent_waits(conn: object) -> list[queue.Wait]:
-    since = _iso(datetime.now(UTC) - ESTIMATE_WITHIN)
+    since = iso_time(datetime.now(UTC) - ESTIMATE_WITHIN)
     return queue.recent_waits(conn, since, ESTIMATE_FROM)  # type: ignore[arg-type]
 
 
@@ -378,7 +370,7 @@ class Routing:
             )
         inactive: list[int] = []
         if config.close_inactive_after:
-            before = _iso(datetime.now(UTC) - timedelta(seconds=config.close_inactive_after))
+            before = iso_time(datetime.now(UTC) - timedelta(seconds=config.close_inactive_after))
             inactive = queue.inactive(conn, before, 100)  # type: ignore[arg-type]
         holders = queue.holders(conn) if config.requeue_offline_after else []  # type: ignore[arg-type]
         return _Look(config, could, holders, inactive)
@@ -425,7 +417,7 @@ class Routing:
         return count
 
     async def _close_inactive(self, ids: list[int], after: int) -> None:
-        before = _iso(datetime.now(UTC) - timedelta(seconds=after))
+        before = iso_time(datetime.now(UTC) - timedelta(seconds=after))
         note = closed_note(after)
 
         def work(tx: Transaction) -> Changed | None:
