@@ -46,6 +46,7 @@ WIDGET_MODULES = (
     "widget/messages.js",
     "widget/receipts.js",
     "widget/contact.js",
+    "widget/csat.js",
     "widget/header.js",
     "widget/panel.js",
     "widget/typing.js",

@@ -30,8 +30,10 @@ export async function assign(id) {
   return (await request("POST", `${BASE}/sessions/${id}/assign`, {})).session;
 }
 
-export async function close(id) {
-  return (await request("POST", `${BASE}/sessions/${id}/close`)).session;
+/** Close; `survey: false` closes without asking the customer for a rating (no body: asked). */
+export async function close(id, { survey = true } = {}) {
+  const body = survey ? undefined : { survey: false };
+  return (await request("POST", `${BASE}/sessions/${id}/close`, body)).session;
 }
 
 /** The REST fallback for a send the socket did not acknowledge; idempotent on client_id. */

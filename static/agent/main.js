@@ -225,6 +225,12 @@ class App {
       case "chat.read":
         this.onRead(data);
         break;
+      case "chat.csat.requested":
+        this.thread.csat.asked(data);
+        break;
+      case "chat.csat.received":
+        this.thread.csat.received(data);
+        break;
       case "chat.message.ack":
         this.onAck(data);
         break;
@@ -544,11 +550,11 @@ class App {
     }
   }
 
-  async close(id, button) {
+  async close(id, button, options = {}) {
     button.disabled = true;
     this.thread.hideNotice();
     try {
-      this.upsert(await api.close(id));
+      this.upsert(await api.close(id, options));
     } catch (error) {
       button.disabled = false;
       if (this.openId === id) this.thread.showNotice(error.message);

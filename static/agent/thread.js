@@ -6,6 +6,7 @@ import { clockTime, fileSize, parseTime } from "../shared/format.js";
 import { icon } from "../shared/icons.js";
 import { fileUrl } from "./api.js";
 import { avatar, dayLabel, displayName, fullTime, statusBadge, timeElement } from "./dom.js";
+import { CsatBox } from "./csat.js";
 import { EmailStatus } from "./email.js";
 import { LabelMenu, labelChip } from "./labels.js";
 import { Suggest } from "./suggest.js";
@@ -57,6 +58,7 @@ export class ThreadView {
     this.readSeq = 0; // the customer has read up to this seq
     this.seenRow = null;
     this.email = new EmailStatus(this);
+    this.csat = new CsatBox();
   }
 
   /** Build the view for one conversation; messages arrive later through add(). */
@@ -104,6 +106,7 @@ export class ThreadView {
     this.labelMenu = new LabelMenu(this.app);
     this.root.replaceChildren(this.head, this.notice, this.log, this.typing, this.composer);
     this.root.classList.add("has-thread");
+    this.csat.follow(session, { fresh: true });
     this.update(session);
   }
 
@@ -306,7 +309,15 @@ export class ThreadView {
         "Close conversation",
       );
       shut.addEventListener("click", () => this.app.close(session.id, shut));
-      actions.append(shut);
+      // The same close, without asking the customer for a rating.
+      const quiet = el("button", {
+        type: "button",
+        class: "ghost-button close-quiet",
+        text: "Close without survey",
+        title: "Close without asking the customer for a rating",
+      });
+      quiet.addEventListener("click", () => this.app.close(session.id, quiet, { survey: false }));
+      actions.append(shut, quiet);
     }
     this.labelMenu.render(session);
     actions.append(this.labelMenu.menu, this.exportMenu); // the same elements: an open menu stays open
@@ -393,8 +404,10 @@ export class ThreadView {
       ),
       el("h3", { class: "details-heading", text: "Details" }),
       list,
+      this.csat.box,
       this.email.box,
     );
+    this.csat.follow(session);
     this.email.follow(session);
     this.details.hidden = false;
   }

@@ -3,6 +3,7 @@
 
 import { config } from "./config.js";
 import { closedText, updateContactBox } from "./contact.js";
+import { updateCsatCard } from "./csat.js";
 import { noteReadMarks } from "./receipts.js";
 import { conn, state } from "./state.js";
 import { ui } from "./view.js";
@@ -57,6 +58,7 @@ export function updateHeader() {
   ui.availability.textContent = availability;
   ui.availability.classList.toggle("away", availability === AWAY_TEXT || state.openNow === false);
   updateContactBox();
+  updateCsatCard();
   const place = queueText();
   ui.queueLine.textContent = place;
   ui.queueLine.hidden = !place;

@@ -9,7 +9,7 @@ import { api } from "./rest.js";
 import { conn, state } from "./state.js";
 import { ui } from "./view.js";
 
-export const limits = { contentMax: null, fileMax: null, fileTypes: null };
+export const limits = { contentMax: null, fileMax: null, fileTypes: null, csatCommentMax: 1000 };
 
 /** Take the `limits` of the public config or of connection.ready, and hold the composer to
  * them. */
@@ -20,6 +20,9 @@ export function takeLimits(given) {
   }
   if (Number.isSafeInteger(given.attachment_max_bytes) && given.attachment_max_bytes > 0) {
     limits.fileMax = given.attachment_max_bytes;
+  }
+  if (Number.isSafeInteger(given.csat_comment_max) && given.csat_comment_max > 0) {
+    limits.csatCommentMax = given.csat_comment_max;
   }
   if (Array.isArray(given.attachment_types)) {
     limits.fileTypes = given.attachment_types.filter((type) => typeof type === "string");
@@ -33,6 +36,7 @@ export function applyLimits() {
   if (!ui) return;
   if (limits.contentMax != null) ui.input.maxLength = limits.contentMax;
   if (limits.fileTypes) ui.fileInput.accept = limits.fileTypes.join(",");
+  if (ui.csatComment) ui.csatComment.maxLength = limits.csatCommentMax;
 }
 
 /** Ask for the public config (at most twice a minute): the limits until we have them, and

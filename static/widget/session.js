@@ -2,6 +2,7 @@
  * after a gap, reloaded whole after resync_required, forgotten when its key stops working. */
 
 import { store } from "./config.js";
+import { checkCsat } from "./csat.js";
 import { setSession, updateHeader } from "./header.js";
 import { addMessage, recountSeqs, regroup } from "./messages.js";
 import { deliver } from "./outbox.js";
@@ -46,6 +47,7 @@ export function catchUp() {
         state.historyLoaded = true;
         setSession(history.session);
         for (const message of history.messages) addMessage(message, { live: true });
+        if (!state.csatRequested) checkCsat(); // a close while the socket was down
       })
       .catch((error) => {
         if (error.status === 404 && key === state.key) forgetSession();
@@ -78,6 +80,7 @@ export async function resync() {
     setSession(history.session);
     for (const message of history.messages) addMessage(message);
     regroup();
+    checkCsat();
   } catch (error) {
     if (error.status === 404 && key === state.key) forgetSession();
   }
@@ -92,6 +95,7 @@ export async function restore() {
     state.historyLoaded = true;
     setSession(history.session);
     for (const message of history.messages) addMessage(message);
+    checkCsat();
   } catch (error) {
     if (error.status === 404 && key === state.key) {
       forgetSession();

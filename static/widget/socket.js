@@ -4,6 +4,7 @@
 import { CLOSE, encodeFrame, parseFrame } from "../shared/frames.js";
 import { CONNECT_TIMEOUT, PING_EVERY, SILENCE_LIMIT } from "../shared/reconnect.js";
 import { config } from "./config.js";
+import { csatReceived, csatRequested } from "./csat.js";
 import { retryStalledFiles } from "./files.js";
 import { setQueuePlace, setSession, updateHeader } from "./header.js";
 import { takeLimits } from "./limits.js";
@@ -191,6 +192,12 @@ const HANDLERS = {
   "chat.session.closed"(data) {
     setSession(data.session);
     addNote("The conversation was closed. Send a message to reopen it.");
+  },
+  "chat.csat.requested"(data) {
+    csatRequested(data.session_id);
+  },
+  "chat.csat.received"(data) {
+    csatReceived(data.csat);
   },
   "chat.typing"(data) {
     onTyping(data);

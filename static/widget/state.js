@@ -31,6 +31,14 @@ export const state = {
   readSent: 0, // the newest seq we told the server we read on this connection
   seenRow: null,
   readCheck: false,
+  // The rating of the conversation on screen (csatFor): asked for at its latest close, given
+  // (the Csat), the rating chosen on the card, the status last seen, a GET …/csat under way.
+  csatFor: null,
+  csatRequested: false,
+  csat: null,
+  csatPicked: 0,
+  csatStatus: null,
+  csatChecking: false,
 };
 
 export const conn = {

@@ -214,6 +214,33 @@ button:focus-visible, textarea:focus-visible, input:focus-visible, .log:focus-vi
 .contact-error { margin: 0; color: #991b1b; font-size: 12.5px; }
 .contact-done { margin: 0; padding: 8px 16px; font-size: 12.5px; background: #f0fdf4; color: #166534; }
 
+.csat-card { align-self: stretch; margin: 14px 2px 6px; padding: 14px 14px 12px; border-radius: 14px;
+  background: #fff; border: 1px solid var(--sb-line); box-shadow: 0 1px 3px rgb(0 0 0 / 6%); }
+.csat { display: flex; flex-direction: column; gap: 6px; margin: 0; }
+.csat-title { margin: 0; font-weight: 650; font-size: 15px; text-align: center; }
+.csat-ratings { display: flex; justify-content: center; gap: 6px; margin: 2px 0 4px; }
+.csat-rate { display: flex; flex-direction: column; align-items: center; gap: 1px; width: 48px;
+  padding: 6px 0 4px; border: 1px solid var(--sb-line); border-radius: 10px; background: #fff;
+  color: var(--sb-muted); }
+.csat-rate .icon-star { width: 24px; height: 24px; stroke-width: 1.5; }
+.csat-rate.lit .icon-star, .csat-stars .lit { fill: #f59e0b; stroke: #d97706; }
+.csat-rate[aria-pressed="true"] { border-color: var(--sb-accent, #2563eb); color: var(--sb-text);
+  box-shadow: 0 0 0 2px color-mix(in srgb, var(--sb-accent, #2563eb) 25%, transparent); }
+.csat-rate:hover { border-color: var(--sb-accent, #2563eb); }
+.csat-number { font-size: 12px; font-weight: 600; }
+.csat label { font-size: 12px; font-weight: 600; color: var(--sb-muted); }
+.csat-comment { font: inherit; color: var(--sb-text); padding: 8px 10px; border-radius: 10px;
+  border: 1px solid var(--sb-line); background: #fff; resize: vertical; min-height: 44px; max-height: 140px; }
+.csat-comment:focus { border-color: var(--sb-accent, #2563eb); outline: none; }
+.csat .primary { margin-top: 4px; }
+.csat-error { margin: 0; color: #991b1b; font-size: 12.5px; }
+.csat-thanks { display: flex; flex-direction: column; align-items: center; gap: 4px; text-align: center; }
+.csat-thanks:empty { display: none; }
+.csat-thanks:focus { outline: none; }
+.csat-thanks-text { display: flex; flex-direction: column; }
+.csat-stars { display: inline-flex; gap: 2px; }
+.csat-stars .icon-star { width: 18px; height: 18px; stroke: #d1d5db; stroke-width: 1.5; }
+
 .foot { margin: 0; padding: 0 0 8px; text-align: center; font-size: 10.5px; color: #9ca3af;
   background: #fafafa; letter-spacing: .02em; }
 

@@ -6,6 +6,7 @@ import { el } from "../shared/dom.js";
 import { icon } from "../shared/icons.js";
 import { config } from "./config.js";
 import { buildContactBox } from "./contact.js";
+import { buildCsatCard } from "./csat.js";
 import { sendFile } from "./files.js";
 import { applyLimits } from "./limits.js";
 import { scrollToBottom } from "./messages.js";
@@ -135,6 +136,7 @@ function buildLog() {
     greet.sbWho = "greeting";
     log.append(greet);
   }
+  log.append(buildCsatCard()); // kept last: rows sort before it
   ui.log = log;
   return log;
 }
