@@ -34,7 +34,7 @@ export function buildCsatCard() {
   card.sbOrder = Infinity; // after every message, sent or still on its way
   card.hidden = true;
   const form = el("form", { class: "csat", "aria-labelledby": "sb-csat-title", novalidate: true });
-  const group = el("div", { class: "csat-ratings", role: "group", "aria-labelledby": "sb-csat-title" });
+  const group = el("div", { class: "csat-ratings", role: "group", "aria-label": "Rating" });
   const buttons = RATINGS.map((n) => {
     const button = el("button", {
       type: "button",

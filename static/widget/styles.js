@@ -235,7 +235,6 @@ button:focus-visible, textarea:focus-visible, input:focus-visible, .log:focus-vi
 .csat .primary { margin-top: 4px; }
 .csat-error { margin: 0; color: #991b1b; font-size: 12.5px; }
 .csat-thanks { display: flex; flex-direction: column; align-items: center; gap: 4px; text-align: center; }
-.csat-thanks:empty { display: none; }
 .csat-thanks:focus { outline: none; }
 .csat-thanks-text { display: flex; flex-direction: column; }
 .csat-stars { display: inline-flex; gap: 2px; }
