@@ -5,7 +5,7 @@ import { el } from "../shared/dom.js";
 import { clockTime, fileSize, parseTime } from "../shared/format.js";
 import { icon } from "../shared/icons.js";
 import { fileUrl } from "./api.js";
-import { avatar, dayLabel, displayName, fullTime, statusBadge, timeElement } from "./dom.js";
+import { avatar, dayLabel, displayName, fullTime, srOnly, statusBadge, timeElement } from "./dom.js";
 import { CsatBox } from "./csat.js";
 import { EmailStatus } from "./email.js";
 import { LabelMenu, labelChip } from "./labels.js";
@@ -103,6 +103,7 @@ export class ThreadView {
     this.typing.append(this.typingDots, this.typingText);
     this.composer = this.buildComposer();
     this.exportMenu = this.buildExportMenu(session.id);
+    this.closeMenu = this.buildCloseMenu(session.id);
     this.labelMenu = new LabelMenu(this.app);
     this.root.replaceChildren(this.head, this.notice, this.log, this.typing, this.composer);
     this.root.classList.add("has-thread");
@@ -125,6 +126,22 @@ export class ThreadView {
     }
     list.addEventListener("click", () => menu.removeAttribute("open"));
     menu.append(el("summary", { class: "ghost-button", text: "Export" }), list);
+    return menu;
+  }
+
+  /** Beside Close: the same close without asking the customer for a rating. One element for
+   * the conversation, like the export menu, so that an open menu stays open. */
+  buildCloseMenu(id) {
+    const menu = el("details", { class: "close-menu" });
+    const quiet = el("button", { type: "button", text: "Close without survey" });
+    quiet.addEventListener("click", () => {
+      menu.removeAttribute("open");
+      this.app.close(id, quiet, { survey: false });
+    });
+    const summary = el("summary", { class: "ghost-button", title: "More ways to close" });
+    summary.append(icon("down"), srOnly("More ways to close"));
+    menu.append(summary, el("div", { class: "export-list close-list" }, quiet));
+    this.closeQuiet = quiet;
     return menu;
   }
 
@@ -309,15 +326,8 @@ export class ThreadView {
         "Close conversation",
       );
       shut.addEventListener("click", () => this.app.close(session.id, shut));
-      // The same close, without asking the customer for a rating.
-      const quiet = el("button", {
-        type: "button",
-        class: "ghost-button close-quiet",
-        text: "Close without survey",
-        title: "Close without asking the customer for a rating",
-      });
-      quiet.addEventListener("click", () => this.app.close(session.id, quiet, { survey: false }));
-      actions.append(shut, quiet);
+      this.closeQuiet.disabled = false;
+      actions.append(shut, this.closeMenu);
     }
     this.labelMenu.render(session);
     actions.append(this.labelMenu.menu, this.exportMenu); // the same elements: an open menu stays open
@@ -330,7 +340,7 @@ export class ThreadView {
       actions,
     );
     if (focusedAction) {
-      const same = [...actions.querySelectorAll("button")].find((b) => b.textContent === focusedAction);
+      const same = [...actions.querySelectorAll("button, summary")].find((b) => b.textContent === focusedAction);
       if (same) same.focus();
     }
     this.log.setAttribute("aria-label", `Messages with ${name}`);

@@ -1,7 +1,8 @@
 """Satisfaction ratings in the browser (issue #21): an agent's close asks the widget's visitor
 "How did we do?", the rating and its comment reach the agent's details pane (as text) and the
-admin's report; "Close without survey" asks nothing; a reload still shows an unanswered card,
-and a new message (which reopens the conversation) takes it away."""
+admin's report; "Close without survey" asks nothing; a reload still shows an unanswered card, a
+new message (which reopens the conversation) takes it away, and a rating given in another tab
+shows here as thanks."""
 
 from __future__ import annotations
 
@@ -146,9 +147,16 @@ def test_close_without_survey_asks_the_visitor_nothing(
     visitor = person()
     panel = handled_by_alice(visitor, page, server)
 
+    # Beside Close, a small menu ("More ways to close"), here used by keyboard only.
+    thread(page).get_by_role("button", name="Close conversation").focus()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
     quiet = thread(page).get_by_role("button", name="Close without survey")
-    quiet.focus()
-    quiet.press("Enter")  # reachable and usable by keyboard
+    expect(quiet).to_be_visible()
+    thread(page).locator(".thread-head").screenshot(path=f"{SHOTS}/csat-agent-close-menu.png")
+    page.keyboard.press("Tab")
+    expect(quiet).to_be_focused()
+    page.keyboard.press("Enter")
     expect(closed(panel)).to_be_visible()
     expect(panel.get_by_text("Conversation closed", exact=True)).to_be_visible()
     expect(rating_card(panel)).to_have_count(0)
@@ -166,7 +174,7 @@ def test_close_without_survey_asks_the_visitor_nothing(
     assert agent.errors == [] and visitor.errors == []
 
 
-def test_a_reload_shows_an_unanswered_rating_card_and_a_new_message_takes_it_away(
+def test_a_reload_shows_an_unanswered_card_a_new_message_takes_it_away_and_another_tab_rates(
     quiet_server: LiveServer, person: Callable[..., Person]
 ) -> None:
     server = quiet_server  # the AI is off: the first message waits for a person
@@ -192,4 +200,18 @@ def test_a_reload_shows_an_unanswered_rating_card_and_a_new_message_takes_it_awa
     expect(card).to_have_count(0)
     expect(panel.get_by_text("Conversation closed", exact=True)).to_have_count(0)
     assert history(server.url, key)["session"]["status"] != "closed"
+
+    # Closed again, still unrated: asked again; rated from another tab (the same key), this one
+    # says thanks with that rating.
+    with httpx.Client(base_url=server.url, headers=headers, timeout=10) as api:
+        assert api.post(f"/api/v1/chat/sessions/{session_id}/close").status_code == 200
+    expect(card).to_be_visible()
+    rated = httpx.post(
+        f"{server.url}/api/v1/chat/public/csat",
+        json={"session_key": key, "rating": 2, "comment": "Slow today"},
+        timeout=10,
+    )
+    assert rated.status_code == 201, rated.text
+    expect(thanks(panel)).to_contain_text("You gave us 2 out of 5.")
+    expect(card).to_have_count(0)
     assert visitor.errors == []
