@@ -181,7 +181,7 @@ async function sendRating(event) {
   event.preventDefault();
   const key = state.key;
   const session = state.session;
-  if (!key || !session || ui.csatSend.disabled) return;
+  if (!key || !session || state.csatSending) return;
   if (!state.csatPicked) {
     showError("Choose a rating from 1 to 5 first.");
     return;
@@ -189,7 +189,10 @@ async function sendRating(event) {
   const body = { session_key: key, rating: state.csatPicked };
   const comment = ui.csatComment.value.trim();
   if (comment) body.comment = comment;
-  ui.csatSend.disabled = true;
+  // Not `disabled` while it is sent: a disabled button drops the focus, which then could not
+  // move on to the thanks.
+  state.csatSending = true;
+  ui.csatSend.setAttribute("aria-disabled", "true");
   ui.csatError.hidden = true;
   try {
     const answer = await api("POST", "/api/v1/chat/public/csat", body);
@@ -198,7 +201,8 @@ async function sendRating(event) {
     if (error.status === 409) await afterConflict(key, session.id, error);
     else showError(error.message);
   } finally {
-    ui.csatSend.disabled = false;
+    state.csatSending = false;
+    ui.csatSend.removeAttribute("aria-disabled");
   }
 }
 

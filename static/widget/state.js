@@ -32,13 +32,15 @@ export const state = {
   seenRow: null,
   readCheck: false,
   // The rating of the conversation on screen (csatFor): asked for at its latest close, given
-  // (the Csat), the rating chosen on the card, the status last seen, a GET …/csat under way.
+  // (the Csat), the rating chosen on the card, the status last seen, a GET …/csat or a POST of
+  // the rating under way.
   csatFor: null,
   csatRequested: false,
   csat: null,
   csatPicked: 0,
   csatStatus: null,
   csatChecking: false,
+  csatSending: false,
 };
 
 export const conn = {

@@ -233,6 +233,7 @@ button:focus-visible, textarea:focus-visible, input:focus-visible, .log:focus-vi
   border: 1px solid var(--sb-line); background: #fff; resize: vertical; min-height: 44px; max-height: 140px; }
 .csat-comment:focus { border-color: var(--sb-accent, #2563eb); outline: none; }
 .csat .primary { margin-top: 4px; }
+.csat .primary[aria-disabled="true"] { opacity: .6; cursor: progress; }
 .csat-error { margin: 0; color: #991b1b; font-size: 12.5px; }
 .csat-thanks { display: flex; flex-direction: column; align-items: center; gap: 4px; text-align: center; }
 .csat-thanks:focus { outline: none; }

@@ -115,6 +115,7 @@ def test_the_widgets_rating_reaches_the_agent_and_the_report(
     card.get_by_role("button", name="Send rating").click()
 
     expect(thanks(panel)).to_contain_text("You gave us 4 out of 5.")
+    expect(thanks(panel)).to_be_focused()  # the focus is not lost with the card's button
     expect(card).to_have_count(0)
     visitor.page.screenshot(path=f"{SHOTS}/csat-widget-thanks.png")
 
