@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from chat.errors import Forbidden
+from chat.routes.admin import admin_service
 from chat.routes.pages import _csrf_token, _with_csrf_cookie, current_agent, render
 
 
@@ -26,7 +27,7 @@ async def reports_page(request: Request) -> Response:
         return RedirectResponse("/login", status_code=303)
     if not agent.is_admin:
         raise Forbidden("Reports are for admins. Ask an admin if you need the figures.")
-    timezone = request.app.state.service.hours.config.timezone
+    timezone = admin_service(request).hours().timezone
     context = {
         "agent": agent,
         "page": "reports",

@@ -9,6 +9,7 @@ import io
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 from zoneinfo import ZoneInfo
 
@@ -17,7 +18,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from chat.hours import DAYS
 from tests.browser.conftest import Person
-from tests.browser.test_agent_page import log_in
+from tests.browser.test_agent_page import log_in, thread
 from tests.conftest import ADMIN, ALICE, LiveServer, login, start
 
 SHOTS = "/tmp"
@@ -147,8 +148,10 @@ def test_an_admin_reads_the_weeks_figures_and_comments_and_the_csv_agrees(
     csv_link = page.get_by_role("link", name="Download CSV")
     href = csv_link.get_attribute("href") or ""
     assert parse_qs(urlparse(href).query) == {"since": [week_ago], "until": [today]}
-    exported = page.evaluate("href => fetch(href).then(answer => answer.text())", href)
-    rows = list(csv.reader(io.StringIO(exported)))
+    with page.expect_download() as download:
+        csv_link.click()
+    exported = Path(download.value.path()).read_text("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(exported, newline="")))
     shown = figure(page, "Conversations").locator(".figure-value").inner_text()
     assert len(rows) - 1 == int(shown), exported
 
@@ -160,6 +163,11 @@ def test_an_admin_reads_the_weeks_figures_and_comments_and_the_csv_agrees(
     expect(page.get_by_role("img", name="Conversations per day")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.screenshot(path=f"{SHOTS}/reports-phone.png", full_page=True)
+
+    # A comment's link opens its conversation on the Chat page.
+    link.click()
+    expect(page).to_have_url(f"{server.url}/chat#conversation-{first}")
+    expect(thread(page).get_by_role("heading", name="Dana")).to_be_visible()
     assert boss.errors == []
 
 
