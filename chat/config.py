@@ -45,6 +45,7 @@ class Limits:
     search_words_max: int = 32  # distinct words of `q`, all of which a message must hold
     setting_text_max: int = 200  # the widget's title and greeting
     article_max: int = 50_000  # characters of one knowledge-base article
+    csat_comment_max: int = 1000  # characters of a rating's comment
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from chat.models import Presence, SenderType, now_iso
 from chat.wire import (
     AgentRef,
     AgentView,
+    CsatView,
     MessageView,
     NoteView,
     PresenceEntry,
@@ -146,6 +147,19 @@ class ViewingNow(Data, omit_defaults=False):
     agent: AgentRef
 
 
+class CsatRequested(Data, omit_defaults=False):
+    """An agent closed the conversation and asks its customer for a rating (TEAMS.md)."""
+
+    session_id: int
+
+
+class CsatReceived(Data, omit_defaults=False):
+    """The customer rated the conversation."""
+
+    session_id: int
+    csat: CsatView
+
+
 class AgentReady(Data, omit_defaults=False):
     resumed: bool
     resync_required: bool
@@ -232,6 +246,16 @@ SESSION_TRANSFERRED = _event(
     True,
     "agents only (the receiving agent is notified); after its chat.session.assigned",
 )
+CSAT_REQUESTED = _event(
+    "chat.csat.requested",
+    CsatRequested,
+    CsatRequested,
+    True,
+    "agents; the customer: after the chat.session.closed of a close that asks for a rating",
+)
+CSAT_RECEIVED = _event(
+    "chat.csat.received", CsatReceived, CsatReceived, True, "agents; the customer"
+)
 MESSAGE_ACK = _event("chat.message.ack", MessageAck, MessageAck, False, "the sender")
 ERROR = _event("error", ErrorData, ErrorData, False, "the sender")
 PONG = _event("pong", Pong, Pong, False, "the sender")
@@ -258,6 +282,8 @@ CATALOGUE: dict[str, EventType] = {
         NOTE_NEW,
         MENTION,
         SESSION_TRANSFERRED,
+        CSAT_REQUESTED,
+        CSAT_RECEIVED,
         MESSAGE_ACK,
         ERROR,
         PONG,

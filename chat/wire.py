@@ -988,3 +988,117 @@ class EmailThreadView(Struct, omit_defaults=False):
 
 class EmailThreadAnswer(Struct, omit_defaults=False):
     email: EmailThreadView | None
+
+
+# -- satisfaction and reports (TEAMS.md, "Satisfaction and reports") -------------------------
+
+Rating = Annotated[int, Meta(ge=1, le=5, description="1 (very bad) to 5 (very good).")]
+Comment = Annotated[str | None, Text("csat_comment_max", multiline=True, required=False)]
+
+
+class CsatView(View):
+    session_id: int
+    rating: Rating
+    comment: str | None
+    agent: AgentRef | None  # who held the conversation at the close that asked for the rating
+    created_at: Time
+
+
+class CsatRequest(Request):
+    session_key: SessionKey
+    rating: Rating
+    comment: Comment = None
+
+
+class CsatAnswer(View):
+    csat: CsatView
+
+
+class CsatStateAnswer(View):
+    """`requested`: the latest close asked for a rating; `csat`: the rating, once given."""
+
+    requested: bool
+    csat: CsatView | None
+
+
+class CloseRequest(Request):
+    survey: Annotated[
+        bool, Meta(description='false: "close without survey" (no rating is asked for).')
+    ] = True
+
+
+ReportDate = Annotated[str, Meta(pattern=r"^\d{4}-\d\d-\d\d$", description="YYYY-MM-DD.")]
+
+
+class ReportQuery(Query):
+    """Dates in the business hours' timezone, both included; without them, the last 7 days."""
+
+    since: ReportDate | None = None
+    until: ReportDate | None = None
+
+
+class Stat(View):
+    """Seconds over `n` samples; the three figures are null when `n` is 0. Median and p90 are
+    interpolated between the nearest ranks (as numpy's and Excel's PERCENTILE.INC)."""
+
+    n: int
+    median_seconds: float | None
+    p90_seconds: float | None
+    average_seconds: float | None
+
+
+class CsatFigures(View):
+    """`satisfied_share`: the share of ratings of 4 or 5; null (with `average`) without any."""
+
+    responses: int
+    average: float | None
+    satisfied_share: float | None
+
+
+class CommentView(View):
+    session_id: int
+    rating: int
+    comment: str
+    agent: AgentRef | None
+    created_at: Time
+
+
+class DayFigures(View):
+    date: str
+    conversations: int
+    handed_off: int
+    ai_resolved: int
+    first_response: Stat
+    resolution: Stat
+    wait: Stat
+    csat: CsatFigures
+
+
+class AgentFigures(View):
+    """`conversations`: those the agent held at some time; `closed`: the closes they held
+    the conversation at; `first_response`: the cycles whose first agent reply was theirs."""
+
+    agent: AgentRef
+    conversations: int
+    closed: int
+    first_response: Stat
+    resolution: Stat
+    csat: CsatFigures
+
+
+class ReportSummary(View):
+    since: str
+    until: str
+    timezone: str
+    conversations: int
+    handed_off: int
+    ai_resolved: int
+    handoff_rate: float | None
+    ai_resolved_share: float | None
+    first_response: Stat
+    resolution: Stat
+    wait: Stat
+    csat: CsatFigures
+    comments: list[CommentView]
+    by_day: list[DayFigures]
+    by_agent: list[AgentFigures]

@@ -96,6 +96,10 @@ async def test_every_frame_of_a_full_chat_matches_the_socket_schema(settings: Se
         await say(alice, "agent", "chat.read", seq=2, session_id=session_id)
         await say(alice, "agent", "no.such.frame")
         await server.http.post(f"/api/v1/chat/sessions/{session_id}/close", headers=auth)
+        # The close asked for a rating (chat.csat.requested); the customer gives it.
+        rating = {"session_key": started["session_key"], "rating": 5, "comment": "Thanks"}
+        rated = await server.http.post("/api/v1/chat/public/csat", json=rating)
+        assert rated.status_code == 201, rated.text
         # A message to a closed conversation reopens it: chat.session.updated.
         await say(customer, "customer", "chat.message.send", content="One more", client_id="c-3")
         for name, socket in (("alice", alice), ("bob", bob), ("customer", customer)):

@@ -23,6 +23,7 @@ from chat.wire import (
     AgentView,
     AssignRequest,
     AvailabilityAnswer,
+    CloseRequest,
     ContactRequest,
     HandoffRequest,
     HistoryQuery,
@@ -493,15 +494,18 @@ async def assign(request: Request) -> Response:
 
 
 @operation(
-    "Close the conversation",
+    "Close the conversation; the customer is asked for a rating (chat.csat.requested) unless"
+    " the body says `survey: false` or the AI alone had it",
     {200: ("Closed.", SessionAnswer)},
-    "403 404 409",
+    "400 403 404 409 413 422",
+    body=CloseRequest,
     agent=True,
     **SESSION,
 )
 async def close(request: Request) -> Response:
     agent = await require_agent(request, unsafe=True)
-    session = await service(request).close(agent, _session_id(request))
+    body = await read_json(request, CloseRequest) if await _has_body(request) else CloseRequest()
+    session = await service(request).close(agent, _session_id(request), body.survey)
     return WireResponse(SessionAnswer(SessionView.of(session)))
 
 

@@ -15,7 +15,7 @@ from chat.service.retries import retried, seen_message, stored_message
 from chat.service.routing import route
 from chat.service.transaction import Changed, Posted, Transaction, Write
 from chat.service.uploads import Uploads, attach
-from chat.storage import agents, sessions
+from chat.storage import agents, reports, sessions
 from chat.storage.database import Database
 
 
@@ -120,7 +120,9 @@ class AgentSide:
 
         return (await self._write(work)).session
 
-    async def close(self, agent: Agent, session_id: int) -> Session:
+    async def close(self, agent: Agent, session_id: int, survey: bool = True) -> Session:
+        """Close the conversation; unless `survey` is false, a conversation a person handled
+        asks its customer for a rating (chat.csat.requested), once per conversation."""
         await session_by_id(self.db, session_id)  # 404 before the write: none is ever deleted
 
         def work(tx: Transaction) -> Changed:
@@ -128,8 +130,16 @@ class AgentSide:
             if session.status is SessionStatus.CLOSED:
                 return Changed(session)
             _check_holder(session, agent)
-            session = tx.set_status(session, SessionStatus.CLOSED, session.assigned_agent_id)
+            asks = survey and reports.get_rating(tx.conn, session_id) is None
+            session = tx.set_status(
+                session, SessionStatus.CLOSED, session.assigned_agent_id, survey=asks
+            )
             tx.emit_session(catalogue.SESSION_CLOSED, session)
+            if asks and tx.cycle_closed:
+                requested = catalogue.CsatRequested(session_id)
+                tx.emit(catalogue.CSAT_REQUESTED, session_id, requested, requested)
+                if session.customer_email:
+                    reports.ask_by_email(tx.conn, session_id, tx.now)
             route(tx)  # the capacity this close freed goes to the oldest queued conversation
             return Changed(session, tx.events)
 

@@ -47,13 +47,15 @@ from chat.service.labels import Labels
 from chat.service.live import Live, Resume
 from chat.service.notes import Noted, Notes
 from chat.service.receipts import ReadReceipts
+from chat.service.reports import Reports
 from chat.service.routing import Routing, route
+from chat.service.satisfaction import Satisfaction
 from chat.service.sockets import Connection, Sockets, Viewer
 from chat.service.team import Team
 from chat.service.transaction import Posted, Transaction
 from chat.service.uploads import Uploads
 from chat.storage.database import Database
-from chat.wire import PresenceEntry, QueueAnswer
+from chat.wire import CsatStateAnswer, CsatView, PresenceEntry, QueueAnswer, ReportSummary
 
 
 class ChatService:
@@ -94,6 +96,8 @@ class ChatService:
         self.notes = Notes(db, self._write)
         self.labels = Labels(db, self._write)
         self.canned = Canned(db, self._write)
+        self.satisfaction = Satisfaction(db, self._write)
+        self.reports = Reports(db, lambda: self.hours.config.timezone, settings.clock)
         self.sockets.on_agent_connected = self.routing.kick
         # Set by the app when the AI answers first; the service never imports the assistant.
         self.on_customer_message: Callable[[int], None] | None = None
@@ -301,8 +305,25 @@ class ChatService:
         """Give the session to the caller, or, for an admin, to the agent it names."""
         return await self.agents.assign(agent, session_id, target_id)
 
-    async def close(self, agent: Agent, session_id: int) -> Session:
-        return await self.agents.close(agent, session_id)
+    async def close(self, agent: Agent, session_id: int, survey: bool = True) -> Session:
+        return await self.agents.close(agent, session_id, survey)
+
+    # -- satisfaction and reports ---------------------------------------------------------
+
+    async def rate(self, session_key: str, rating: int, comment: str | None) -> CsatView:
+        return await self.satisfaction.rate(session_key, rating, comment)
+
+    async def csat_for_key(self, session_key: str) -> CsatStateAnswer:
+        return await self.satisfaction.state_for_key(session_key)
+
+    async def csat(self, session_id: int) -> CsatStateAnswer:
+        return await self.satisfaction.state(session_id)
+
+    async def report(self, since: str | None, until: str | None) -> ReportSummary:
+        return await self.reports.summary(since, until)
+
+    async def report_csv(self, since: str | None, until: str | None, link: str) -> str:
+        return await self.reports.export(since, until, link)
 
     # -- routing and the queue ------------------------------------------------------------
 

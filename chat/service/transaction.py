@@ -24,9 +24,9 @@ from chat.models import (
     SenderType,
     Session,
     SessionStatus,
-    now_iso,
+    iso_time,
 )
-from chat.storage import events, messages, queue, sessions
+from chat.storage import events, messages, queue, reports, sessions
 from chat.wire import AgentRef, AttachmentView, MessageView, PublicSessionView, SessionView
 
 
@@ -54,14 +54,17 @@ class Transaction:
         moment: datetime | None = None,
     ) -> None:
         self.conn = conn
-        self.now = now_iso()
-        # The moment business hours are judged at (Settings.clock: the real time outside tests).
+        # The moment of the write (Settings.clock: the real time outside tests): its timestamp,
+        # and the moment business hours are judged at.
         self.moment = moment or datetime.now(UTC)
+        self.now = iso_time(self.moment)
         self.events: list[Event] = []
         # The agents online and Available when the write was queued: whom routing may choose.
         self.available = available
         # Whether a conversation entered or left the queue (its customers hear of their place).
         self.queue_changed = False
+        # Whether the latest close ended a person's cycle (False: the AI alone had it).
+        self.cycle_closed = False
 
     def session(self, session_id: int) -> Session:
         found = sessions.get_session(self.conn, session_id)
@@ -89,9 +92,20 @@ class Transaction:
             catalogue.PublicSessionData(PublicSessionView.of(session)) if public else None,
         )
 
-    def set_status(self, session: Session, status: SessionStatus, agent_id: int | None) -> Session:
+    def set_status(
+        self,
+        session: Session,
+        status: SessionStatus,
+        agent_id: int | None,
+        *,
+        survey: bool = False,
+    ) -> Session:
         """Change the status; entering the queue takes the last place in it (requeue() gives
-        the front), and leaving it ends the wait that routing's estimates are made from."""
+        the front), and leaving it ends the wait that routing's estimates are made from.
+
+        The reports' facts are written here too: a person's cycle begins when the conversation
+        is queued or taken from the AI (or reopened), its first assignment is kept, and a close
+        ends it (`survey`: the close asks the customer for a rating)."""
         if status is SessionStatus.QUEUED and session.status is not SessionStatus.QUEUED:
             return self.requeue(session, front=False)
         sessions.update_session_status(self.conn, session.id, status, agent_id, self.now)
@@ -99,12 +113,33 @@ class Transaction:
             outcome = "assigned" if status is SessionStatus.ACTIVE else status.value
             queue.end_wait(self.conn, session.id, self.now, outcome, agent_id)
             self.queue_changed = True
+        if status is SessionStatus.ACTIVE and agent_id is not None:
+            reports.open_cycle(
+                self.conn,
+                session.id,
+                self.now,
+                queued=False,
+                reopened=session.status is SessionStatus.CLOSED,
+            )
+            reports.mark_assigned(self.conn, session.id, self.now, agent_id)
+            reports.add_holder(self.conn, session.id, agent_id)
+        elif status is SessionStatus.CLOSED:
+            self.cycle_closed = reports.close_cycle(
+                self.conn, session.id, self.now, agent_id, survey
+            )
         return self.session(session.id)
 
     def requeue(self, session: Session, *, front: bool) -> Session:
         """The conversation waits for a person: last in the queue, or (`front`) before every
         conversation that was simply queued, in the order these were first queued."""
         queue.enter_queue(self.conn, session.id, self.now, front)
+        reports.open_cycle(
+            self.conn,
+            session.id,
+            self.now,
+            queued=True,
+            reopened=session.status is SessionStatus.CLOSED,
+        )
         self.queue_changed = True
         return self.session(session.id)
 
@@ -134,6 +169,8 @@ class Transaction:
             self.now,
             encode_text(AttachmentView.of(attachment)) if attachment else None,
         )
+        if sender is SenderType.AGENT and agent is not None:
+            reports.mark_replied(self.conn, session.id, self.now, agent.id)
         session = replace(
             session,
             message_count=session.message_count + 1,

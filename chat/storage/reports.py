@@ -1,0 +1,208 @@
+"""Queries for satisfaction and reports: the cycles of a person's responsibility for a
+conversation (queued or taken, assigned, first agent reply, closed), who held it, its rating,
+and the rows a report over a range of start times is computed from."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Cycle:
+    session_id: int
+    started_at: str
+    queued: bool
+    reopened: bool
+    assigned_at: str | None
+    first_reply_at: str | None
+    first_reply_agent_id: int | None
+    closed_at: str | None
+    closed_agent_id: int | None
+    survey: bool
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> Cycle:
+        return cls(
+            row["session_id"],
+            row["started_at"],
+            bool(row["queued"]),
+            bool(row["reopened"]),
+            row["assigned_at"],
+            row["first_reply_at"],
+            row["first_reply_agent_id"],
+            row["closed_at"],
+            row["closed_agent_id"],
+            bool(row["survey"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Rating:
+    session_id: int
+    rating: int
+    comment: str | None
+    agent_id: int | None
+    created_at: str
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> Rating:
+        return cls(
+            row["session_id"], row["rating"], row["comment"], row["agent_id"], row["created_at"]
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Started:
+    """A conversation as a report counts it."""
+
+    id: int
+    created_at: str
+    status: str
+
+
+CYCLE_COLUMNS = (
+    "c.session_id, c.started_at, c.queued, c.reopened, c.assigned_at, c.first_reply_at,"
+    " c.first_reply_agent_id, c.closed_at, c.closed_agent_id, c.survey"
+)
+IN_RANGE = "s.created_at >= ? AND s.created_at < ?"
+
+
+def open_cycle(
+    db: sqlite3.Connection, session_id: int, now: str, *, queued: bool, reopened: bool
+) -> None:
+    """Begin a cycle unless one is open (a conversation given back to the queue goes on in the
+    cycle it was in)."""
+    db.execute(
+        "INSERT INTO report_cycles (session_id, started_at, queued, reopened)"
+        " SELECT ?, ?, ?, ? WHERE NOT EXISTS"
+        " (SELECT 1 FROM report_cycles WHERE session_id = ? AND closed_at IS NULL)",
+        (session_id, now, int(queued), int(reopened), session_id),
+    )
+
+
+def mark_assigned(db: sqlite3.Connection, session_id: int, now: str, agent_id: int) -> None:
+    """The open cycle's first assignment (later ones, transfers included, change nothing)."""
+    db.execute(
+        "UPDATE report_cycles SET assigned_at = ?, assigned_agent_id = ?"
+        " WHERE session_id = ? AND closed_at IS NULL AND assigned_at IS NULL",
+        (now, agent_id, session_id),
+    )
+
+
+def add_holder(db: sqlite3.Connection, session_id: int, agent_id: int) -> None:
+    db.execute(
+        "INSERT INTO report_holders (session_id, agent_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+        (session_id, agent_id),
+    )
+
+
+def mark_replied(db: sqlite3.Connection, session_id: int, now: str, agent_id: int) -> None:
+    """An agent wrote: the open cycle's first response, unless it has one."""
+    db.execute(
+        "UPDATE report_cycles SET first_reply_at = ?, first_reply_agent_id = ?"
+        " WHERE session_id = ? AND closed_at IS NULL AND first_reply_at IS NULL",
+        (now, agent_id, session_id),
+    )
+
+
+def close_cycle(
+    db: sqlite3.Connection, session_id: int, now: str, agent_id: int | None, survey: bool
+) -> bool:
+    """End the open cycle (the holder, whether a rating is asked for); False when none was open
+    (the AI alone had the conversation)."""
+    rows = db.execute(
+        "UPDATE report_cycles SET closed_at = ?, closed_agent_id = ?, survey = ?"
+        " WHERE session_id = ? AND closed_at IS NULL RETURNING id",
+        (now, agent_id, int(survey), session_id),
+    ).fetchall()
+    return bool(rows)
+
+
+def latest_cycle(db: sqlite3.Connection, session_id: int) -> Cycle | None:
+    rows = db.execute(
+        f"SELECT {CYCLE_COLUMNS} FROM report_cycles AS c WHERE c.session_id = ?"
+        " ORDER BY c.id DESC LIMIT 1",
+        (session_id,),
+    ).fetchall()
+    return Cycle.from_row(rows[0]) if rows else None
+
+
+def get_rating(db: sqlite3.Connection, session_id: int) -> Rating | None:
+    rows = db.execute(
+        "SELECT session_id, rating, comment, agent_id, created_at FROM csat_ratings"
+        " WHERE session_id = ?",
+        (session_id,),
+    ).fetchall()
+    return Rating.from_row(rows[0]) if rows else None
+
+
+def insert_rating(
+    db: sqlite3.Connection,
+    session_id: int,
+    rating: int,
+    comment: str | None,
+    agent_id: int | None,
+    now: str,
+) -> bool:
+    """Store the conversation's one rating; False when it has one already."""
+    rows = db.execute(
+        "INSERT INTO csat_ratings (session_id, rating, comment, agent_id, created_at)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING session_id",
+        (session_id, rating, comment, agent_id, now),
+    ).fetchall()
+    return bool(rows)
+
+
+def ask_by_email(db: sqlite3.Connection, session_id: int, now: str) -> None:
+    """The visitor left an address: the rating is emailed too, unless they give it first."""
+    db.execute(
+        "INSERT INTO csat_emails (session_id, asked_at, next_attempt_at) VALUES (?, ?, ?)"
+        " ON CONFLICT DO NOTHING",
+        (session_id, now, now),
+    )
+
+
+# -- a report's rows: the conversations started in [start, end) and their facts -------------
+
+
+def started_between(db: sqlite3.Connection, start: str, end: str) -> list[Started]:
+    rows = db.execute(
+        f"SELECT s.id, s.created_at, s.status FROM chat_sessions AS s WHERE {IN_RANGE}"
+        " ORDER BY s.created_at, s.id",
+        (start, end),
+    ).fetchall()
+    return [Started(int(r[0]), r[1], r[2]) for r in rows]
+
+
+def cycles_between(db: sqlite3.Connection, start: str, end: str) -> list[Cycle]:
+    rows = db.execute(
+        f"SELECT {CYCLE_COLUMNS} FROM report_cycles AS c"
+        f" JOIN chat_sessions AS s ON s.id = c.session_id WHERE {IN_RANGE}"
+        " ORDER BY c.session_id, c.id",
+        (start, end),
+    ).fetchall()
+    return [Cycle.from_row(r) for r in rows]
+
+
+def holders_between(db: sqlite3.Connection, start: str, end: str) -> list[tuple[int, int]]:
+    rows = db.execute(
+        "SELECT h.session_id, h.agent_id FROM report_holders AS h"
+        f" JOIN chat_sessions AS s ON s.id = h.session_id WHERE {IN_RANGE}",
+        (start, end),
+    ).fetchall()
+    return [(int(r[0]), int(r[1])) for r in rows]
+
+
+def ratings_between(db: sqlite3.Connection, start: str, end: str) -> list[Rating]:
+    rows = db.execute(
+        "SELECT r.session_id, r.rating, r.comment, r.agent_id, r.created_at"
+        f" FROM csat_ratings AS r JOIN chat_sessions AS s ON s.id = r.session_id"
+        f" WHERE {IN_RANGE}",
+        (start, end),
+    ).fetchall()
+    return [Rating.from_row(r) for r in rows]
+
+
+def agent_names(db: sqlite3.Connection) -> dict[int, str]:
+    return {int(r[0]): r[1] for r in db.execute("SELECT id, name FROM agents").fetchall()}
