@@ -222,7 +222,7 @@ export function renderComments(list, empty, summary) {
           ? el("p", { class: "comment-text", text: comment.comment })
           : el("p", { class: "comment-text muted", text: "No comment" }),
         el("a", {
-          href: `/chat#conversation-${comment.session_id}`,
+          href: `/chat?session=${comment.session_id}`, // as the CSV's links
           text: `Open conversation #${comment.session_id}`,
         }),
       ),

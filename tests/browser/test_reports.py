@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -48,8 +49,6 @@ def handled_and_rated(
     """A customer asks for a person; the agent takes it, answers, closes; the customer rates."""
     started = start(api, name=name)
     key, session_id = started["session_key"], started["session"]["id"]
-    said = api.post(f"{API}/chat/public/message", json={"session_key": key, "content": "Help?"})
-    assert said.status_code == 201, said.text
     handed = api.post(f"{API}/chat/public/handoff", json={"session_key": key})
     assert handed.status_code == 200, handed.text
     taken = api.post(f"{API}/chat/sessions/{session_id}/assign", headers=agent)
@@ -65,17 +64,32 @@ def handled_and_rated(
     return session_id
 
 
+def resolved_by_the_ai(api: httpx.Client, agent: dict[str, str], name: str) -> None:
+    """A customer's question the AI answers; the conversation is closed with no person on it."""
+    started = start(api, name=name)
+    key, session_id = started["session_key"], started["session"]["id"]
+    asked = {"session_key": key, "content": "When is your support team open?"}
+    assert api.post(f"{API}/chat/public/message", json=asked).status_code == 201
+    for _ in range(100):
+        history = api.get(f"{API}/chat/sessions/{session_id}/messages", headers=agent).json()
+        if any(m["sender_type"] == "ai" for m in history["messages"]):
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError("the AI did not answer")
+    closed = api.post(f"{API}/chat/sessions/{session_id}/close", headers=agent)
+    assert closed.status_code == 200, closed.text
+
+
 def seed(server: LiveServer) -> tuple[int, int]:
-    """Two conversations Alice handled and the customers rated (5 and 4), one still with the
-    AI (the AI is off here: nobody answers it); the rated conversations' ids."""
+    """Two conversations Alice handled and the customers rated (5 and 4) and one the AI
+    resolved alone; the rated conversations' ids."""
     with httpx.Client(base_url=server.url, timeout=10) as api:
         open_all_day_in_the_team_zone(api, login(api, ADMIN))
         alice = login(api, ALICE)
+        resolved_by_the_ai(api, alice, "Finn")
         first = handled_and_rated(api, alice, "Dana", 5, "Quick and kind.")
         second = handled_and_rated(api, alice, "Eve", 4, "<b>x</b> fixed, thanks")
-        started = start(api, name="Finn")
-        said = {"session_key": started["session_key"], "content": "Just looking."}
-        assert api.post(f"{API}/chat/public/message", json=said).status_code == 201
     return first, second
 
 
@@ -92,9 +106,9 @@ def figure(page: Page, name: str) -> Locator:
 
 
 def test_an_admin_reads_the_weeks_figures_and_comments_and_the_csv_agrees(
-    quiet_server: LiveServer, person: Callable[..., Person]
+    app_server: LiveServer, person: Callable[..., Person]
 ) -> None:
-    server = quiet_server
+    server = app_server
     first, second = seed(server)
     boss = person()
     page = log_in(boss, server, ADMIN)
@@ -110,6 +124,7 @@ def test_an_admin_reads_the_weeks_figures_and_comments_and_the_csv_agrees(
 
     expect(figure(page, "Conversations").locator(".figure-value")).to_have_text("3")
     expect(figure(page, "Handed off").locator(".figure-value")).to_have_text("66.7%")
+    expect(figure(page, "AI-resolved").locator(".figure-value")).to_have_text("33.3%")
     first_response = figure(page, "First response")
     expect(first_response).to_contain_text("Based on 2 conversations")
     expect(first_response.locator(".figure-value")).not_to_have_text("—")
@@ -126,10 +141,8 @@ def test_an_admin_reads_the_weeks_figures_and_comments_and_the_csv_agrees(
     expect(comments.first).to_contain_text("4 out of 5")
     expect(comments.first).to_contain_text("Alice Agent")
     link = comments.nth(1).get_by_role("link", name=f"Open conversation #{first}")
-    expect(link).to_have_attribute("href", f"/chat#conversation-{first}")
-    expect(comments.first.get_by_role("link")).to_have_attribute(
-        "href", f"/chat#conversation-{second}"
-    )
+    expect(link).to_have_attribute("href", f"/chat?session={first}")
+    expect(comments.first.get_by_role("link")).to_have_attribute("href", f"/chat?session={second}")
 
     chart = page.get_by_role("img", name="Conversations per day")
     expect(chart).to_be_visible()
@@ -165,6 +178,7 @@ def test_an_admin_reads_the_weeks_figures_and_comments_and_the_csv_agrees(
     page.screenshot(path=f"{SHOTS}/reports-phone.png", full_page=True)
 
     # A comment's link opens its conversation on the Chat page.
+    page.set_viewport_size({"width": 1280, "height": 800})
     link.click()
     expect(page).to_have_url(f"{server.url}/chat#conversation-{first}")
     expect(thread(page).get_by_role("heading", name="Dana")).to_be_visible()
@@ -200,9 +214,9 @@ def test_a_custom_range_that_ends_before_it_starts_shows_the_servers_refusal(
 
     page.get_by_role("radio", name="Custom").check()
     form = page.get_by_role("form", name="Date range")
-    expect(form.get_by_label("From")).to_be_focused()
-    form.get_by_label("From").fill("2026-11-20")
-    form.get_by_label("To").fill("2026-11-10")
+    expect(form.get_by_label("From", exact=True)).to_be_focused()
+    form.get_by_label("From", exact=True).fill("2026-11-20")
+    form.get_by_label("To", exact=True).fill("2026-11-10")
     form.get_by_role("button", name="Apply").click()
     expect(page).to_have_url(re.compile(r"/reports\?since=2026-11-20&until=2026-11-10$"))
     alert = page.get_by_role("alert")
@@ -211,7 +225,7 @@ def test_a_custom_range_that_ends_before_it_starts_shows_the_servers_refusal(
     expect(page.get_by_role("link", name="Download CSV")).to_be_hidden()
 
     # A good range brings the figures back and the message goes.
-    form.get_by_label("To").fill("2026-11-30")
+    form.get_by_label("To", exact=True).fill("2026-11-30")
     form.get_by_role("button", name="Apply").click()
     expect(alert).to_be_hidden()
     expect(figure(page, "Conversations").locator(".figure-value")).to_have_text("0")
