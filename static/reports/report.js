@@ -54,7 +54,12 @@ function csatText(csat) {
 export function renderFigures(container, summary) {
   const { csat } = summary;
   container.replaceChildren(
-    card("conversations", "Conversations", count(summary.conversations)),
+    card(
+      "conversations",
+      "Conversations",
+      count(summary.conversations),
+      el("p", { class: "figure-note", text: "started in this range" }),
+    ),
     card(
       "handed-off",
       "Handed off",
