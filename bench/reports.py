@@ -206,7 +206,7 @@ async def measure(db: Any, runs: int) -> dict[str, Any]:
             began = time.perf_counter()
             answer = await call()
             times.append((time.perf_counter() - began) * 1000)
-        covered = answer.conversations if not isinstance(answer, str) else answer.count("\r\n") - 1
+        covered = answer[1].count("\r\n") - 1 if isinstance(answer, tuple) else answer.conversations
         out[name] = {
             "median_ms": round(statistics.median(times), 1),
             "max_ms": round(max(times), 1),

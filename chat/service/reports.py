@@ -183,11 +183,13 @@ class Reports:
         facts, held, names = await self.db.read(read, snapshot=True)
         return summarise(span, facts, held, names)
 
-    async def export(self, since: str | None, until: str | None, link: str) -> str:
-        """The CSV: one row per conversation; `link` + id opens it on the agent page."""
+    async def export(self, since: str | None, until: str | None, link: str) -> tuple[str, str]:
+        """The CSV (its file name, its text): one row per conversation; `link` + id opens it
+        on the agent page."""
         span = self.range(since, until)
         rows, names = await self.conversations(span)
-        return to_csv(span, rows, names, link)
+        name = f"report-{span.since.isoformat()}-{span.until.isoformat()}.csv"
+        return name, to_csv(span, rows, names, link)
 
 
 def _day(name: str, text: str) -> date:
