@@ -142,6 +142,11 @@ def main() -> None:
 
         cluster(sys.argv[2:])
         return
+    if sys.argv[1:2] == ["reports"]:
+        from bench.reports import main as reports
+
+        reports(sys.argv[2:])
+        return
     if sys.argv[1:2] == ["routing"]:
         from bench.routing import main as routing
 

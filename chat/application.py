@@ -28,7 +28,19 @@ from chat.errors import ChatError, Conflict, Forbidden, Invalid, NotFound, Unaut
 from chat.hub import Hub, backplane_for
 from chat.redact import redact
 from chat.routes import admin as admin_routes
-from chat.routes import admin_pages, api, desk, docs, files, pages, queue, reports, widget, ws
+from chat.routes import (
+    admin_pages,
+    api,
+    desk,
+    docs,
+    files,
+    pages,
+    queue,
+    report_pages,
+    reports,
+    widget,
+    ws,
+)
 from chat.routes import email as email_routes
 from chat.service import ChatService
 from chat.service.admin import AdminService
@@ -278,6 +290,7 @@ def create_app(settings: Settings) -> Starlette:
             *files.routes,
             *pages.routes,
             *admin_pages.routes,
+            *report_pages.routes,
             *widget.routes,
             *docs.routes,
             *ws.routes,

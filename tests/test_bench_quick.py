@@ -82,3 +82,21 @@ def test_the_routing_benchmark_counts_an_agent_over_capacity_as_a_violation() ->
     ]
     watch.heard(assigned(3, 7), books=False)  # another socket's copy of the same frame
     assert len(watch.violations) == 1 and watch.load == {7: 2}
+
+
+def test_the_quick_reports_benchmark_covers_every_seeded_conversation(tmp_path: Path) -> None:
+    out = tmp_path / "reports.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "reports", "--quick", "--json", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = json.loads(out.read_text())
+    timings = results["timings"]
+    assert timings["summary, 365 days"]["conversations"] == results["conversations"] == 6000
+    assert timings["CSV, 365 days"]["conversations"] == 6000
+    assert 0 < timings["summary, 30 days"]["conversations"] < 6000
+    assert "summary, 365 days" in done.stdout

@@ -11,12 +11,16 @@ import csv
 import io
 import statistics
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from chat.config import Settings
 from chat.hours import DAYS
+from chat.service.reports import Reports
+from chat.storage.database import Database, connect
+from chat.storage.migrate import migrate
 from tests.conftest import ADMIN, assert_error
 from tests.sockets import running
 from tests.test_routing import API, bearer, team
@@ -388,3 +392,58 @@ async def test_an_agent_reply_straight_from_the_ai_starts_a_cycle_without_a_wait
         assert report["first_response"] == stat(1, 0.0, 0.0, 0.0)
         assert report["resolution"] == stat(1, 180.0, 180.0, 180.0)
         assert (await story.rate("2026-11-10T10:06:00", key, 2)).status_code == 201
+
+
+async def test_conversations_from_before_reports_get_their_figures_from_older_facts(
+    tmp_path: Path,
+) -> None:
+    """A database of the previous version: one queued, assigned, answered and closed
+    conversation, and one the AI had alone; migrated, the report counts them."""
+    path = tmp_path / "old.db"
+    conn = await connect(path, "FULL")
+    try:
+        assert await migrate(conn, target=12) == 12
+        run = conn.execute
+        await run(
+            "INSERT INTO agents (id, email, name, role, password_hash, created_at)"
+            " VALUES (7, 'ann@example.com', 'Ann', 'agent', '-', '2026-01-01T00:00:00.000Z')"
+        )
+        await run(
+            "INSERT INTO chat_sessions (id, key_hash, status, assigned_agent_id, human_replied,"
+            " created_at, updated_at, queued_at) VALUES"
+            " (1, x'01', 'closed', 7, 1, '2026-11-10T10:00:00.000Z', '2026-11-10T10:30:00.000Z',"
+            " '2026-11-10T10:01:00.000Z'),"
+            " (2, x'02', 'closed', NULL, 0, '2026-11-10T11:00:00.000Z',"
+            " '2026-11-10T11:05:00.000Z', NULL)"
+        )
+        await run(
+            "INSERT INTO queue_waits (session_id, started_at, position, ended_at, outcome,"
+            " agent_id) VALUES (1, '2026-11-10T10:01:00.000Z', 1, '2026-11-10T10:02:00.000Z',"
+            " 'assigned', 7)"
+        )
+        await run(
+            "INSERT INTO messages (session_id, seq, sender_type, sender_name, agent_id, content,"
+            " created_at) VALUES (1, 1, 'customer', 'Pat', NULL, 'Hi', '2026-11-10T10:00:30.000Z'),"
+            " (1, 2, 'agent', 'Ann', 7, 'Hello', '2026-11-10T10:03:00.000Z'),"
+            " (2, 1, 'customer', 'Sam', NULL, 'Hi', '2026-11-10T11:00:30.000Z')"
+        )
+        # The closes came after the messages (whose trigger moves updated_at).
+        await run("UPDATE chat_sessions SET updated_at = '2026-11-10T10:30:00.000Z' WHERE id = 1")
+        await run("UPDATE chat_sessions SET updated_at = '2026-11-10T11:05:00.000Z' WHERE id = 2")
+        await conn.commit()
+        await migrate(conn)
+    finally:
+        await conn.close()
+    database = Database(path)
+    await database.open()
+    try:
+        moment = at("2026-11-11T12:00:00")
+        reports = Reports(database, lambda: "UTC", lambda: moment)
+        report = await reports.summary("2026-11-10", "2026-11-10")
+    finally:
+        await database.close()
+    assert (report.conversations, report.handed_off, report.ai_resolved) == (2, 1, 1)
+    assert (report.wait.n, report.wait.median_seconds) == (1, 60.0)
+    assert (report.first_response.n, report.first_response.median_seconds) == (1, 120.0)
+    assert (report.resolution.n, report.resolution.median_seconds) == (1, 1740.0)
+    assert [(a.agent.name, a.conversations, a.closed) for a in report.by_agent] == [("Ann", 1, 1)]

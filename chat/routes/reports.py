@@ -102,11 +102,8 @@ async def report_summary(request: Request) -> Response:
 async def report_csv(request: Request) -> Response:
     await require_admin(request)
     asked: ReportQuery = query(request, ReportQuery)
-    chat = service(request)
-    span = chat.reports.range(asked.since, asked.until)
     link = str(request.base_url).rstrip("/") + "/chat?session="
-    text = await chat.report_csv(span.since.isoformat(), span.until.isoformat(), link)
-    name = f"report-{span.since.isoformat()}-{span.until.isoformat()}.csv"
+    name, text = await service(request).report_csv(asked.since, asked.until, link)
     return Response(
         "\ufeff" + text,
         media_type="text/csv; charset=utf-8",

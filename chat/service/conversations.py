@@ -322,7 +322,7 @@ class ChatService:
     async def report(self, since: str | None, until: str | None) -> ReportSummary:
         return await self.reports.summary(since, until)
 
-    async def report_csv(self, since: str | None, until: str | None, link: str) -> str:
+    async def report_csv(self, since: str | None, until: str | None, link: str) -> tuple[str, str]:
         return await self.reports.export(since, until, link)
 
     # -- routing and the queue ------------------------------------------------------------

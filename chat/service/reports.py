@@ -20,13 +20,14 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from chat.errors import Invalid
 from chat.models import iso_time, parse_time
 from chat.storage import reports
 from chat.storage.database import Database
-from chat.storage.reports import Cycle, Rating, Started
+from chat.storage.reports import Fact
 from chat.wire import (
     AgentFigures,
     AgentRef,
@@ -51,18 +52,6 @@ def quantile(ordered: list[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (place - low)
 
 
-def stat(values: list[float]) -> Stat:
-    if not values:
-        return Stat(0, None, None, None)
-    ordered = sorted(values)
-    return Stat(
-        len(ordered),
-        round(quantile(ordered, 0.5), 3),
-        round(quantile(ordered, 0.9), 3),
-        round(sum(ordered) / len(ordered), 3),
-    )
-
-
 def csat_figures(ratings: list[int]) -> CsatFigures:
     if not ratings:
         return CsatFigures(0, None, None)
@@ -72,50 +61,33 @@ def csat_figures(ratings: list[int]) -> CsatFigures:
     )
 
 
-def _seconds(start: str, end: str) -> float:
-    return round((parse_time(end) - parse_time(start)).total_seconds(), 3)
-
-
 @dataclass(slots=True)
 class Conversation:
-    """One conversation's figures, as a row of the CSV and a part of the summary."""
+    """One conversation's figures (milliseconds), as a row of the CSV and a part of the summary.
+    Each list holds one entry per cycle that got that far: (ms, agent id) where an agent is
+    credited."""
 
     id: int
     created_at: str
     day: date
     status: str
-    cycles: list[Cycle] = field(default_factory=list)
+    cycles: int = 0
+    waits: list[int] = field(default_factory=list)
+    firsts: list[tuple[int, int | None]] = field(default_factory=list)
+    closes: list[tuple[int, int | None]] = field(default_factory=list)
+    rating: int | None = None
+    rating_agent: int | None = None
+    comment: str | None = None
+    rated_at: str | None = None
     holders: list[int] = field(default_factory=list)
-    rating: Rating | None = None
 
     @property
     def handed_off(self) -> bool:
-        return bool(self.cycles)
+        return self.cycles > 0
 
     @property
     def ai_resolved(self) -> bool:
         return self.status == "closed" and not self.cycles
-
-    def waits(self) -> list[float]:
-        return [
-            _seconds(c.started_at, c.assigned_at)
-            for c in self.cycles
-            if c.queued and c.assigned_at is not None
-        ]
-
-    def first_responses(self) -> list[tuple[float, int | None]]:
-        return [
-            (_seconds(c.started_at, c.first_reply_at), c.first_reply_agent_id)
-            for c in self.cycles
-            if c.first_reply_at is not None
-        ]
-
-    def resolutions(self) -> list[tuple[float, int | None]]:
-        return [
-            (_seconds(c.started_at, c.closed_at), c.closed_agent_id)
-            for c in self.cycles
-            if c.closed_at is not None
-        ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,42 +131,65 @@ class Reports:
         return Range(first, last, zone)
 
     async def conversations(self, span: Range) -> tuple[list[Conversation], dict[int, str]]:
+        """The conversations started in the range, each with its figures and the agents who
+        held it (the CSV's rows); the agents' names."""
         bounds = span.bounds()
         start, end = bounds[0], bounds[-1]
 
-        def read(conn: object) -> tuple[list[Started], list[Cycle], list, list[Rating], dict]:
+        def read(conn: Any) -> tuple[list[Fact], list[tuple[int, int]], dict[int, str]]:
             return (
-                reports.started_between(conn, start, end),  # type: ignore[arg-type]
-                reports.cycles_between(conn, start, end),  # type: ignore[arg-type]
-                reports.holders_between(conn, start, end),  # type: ignore[arg-type]
-                reports.ratings_between(conn, start, end),  # type: ignore[arg-type]
-                reports.agent_names(conn),  # type: ignore[arg-type]
+                reports.facts_between(conn, start, end),
+                reports.holders_between(conn, start, end),
+                reports.agent_names(conn),
             )
 
-        started, cycles, holders, ratings, names = await self.db.read(read, snapshot=True)
+        facts, pairs, names = await self.db.read(read, snapshot=True)
         days = span.days
-        found: dict[int, Conversation] = {}
-        for row in started:
-            day = days[bisect_right(bounds, row.created_at) - 1]
-            found[row.id] = Conversation(row.id, row.created_at, day, row.status)
-        for cycle in cycles:
-            found[cycle.session_id].cycles.append(cycle)
-        for session_id, agent_id in holders:
-            found[session_id].holders.append(agent_id)
-        for rating in ratings:
-            found[rating.session_id].rating = rating
-        return list(found.values()), names
+        found: list[Conversation] = []
+        last: Conversation | None = None
+        for fact in facts:
+            if last is None or last.id != fact.session_id:
+                day = days[bisect_right(bounds, fact.created_at) - 1]
+                last = Conversation(fact.session_id, fact.created_at, day, fact.status)
+                last.rating, last.rating_agent = fact.rating, fact.rating_agent
+                last.comment, last.rated_at = fact.comment, fact.rated_at
+                found.append(last)
+            if fact.cycle is None:
+                continue
+            last.cycles += 1
+            if fact.wait_ms is not None:
+                last.waits.append(fact.wait_ms)
+            if fact.first_ms is not None:
+                last.firsts.append((fact.first_ms, fact.first_agent))
+            if fact.closed_ms is not None:
+                last.closes.append((fact.closed_ms, fact.closed_agent))
+        by_id = {c.id: c for c in found}
+        for session_id, agent_id in pairs:
+            by_id[session_id].holders.append(agent_id)
+        return found, names
 
     async def summary(self, since: str | None, until: str | None) -> ReportSummary:
         span = self.range(since, until)
-        rows, names = await self.conversations(span)
-        return summarise(span, rows, names)
+        bounds = span.bounds()
+        start, end = bounds[0], bounds[-1]
 
-    async def export(self, since: str | None, until: str | None, link: str) -> str:
-        """The CSV: one row per conversation; `link` + id opens it on the agent page."""
+        def read(conn: Any) -> tuple[list[Fact], dict[int, int], dict[int, str]]:
+            return (
+                reports.facts_between(conn, start, end),
+                reports.holder_counts_between(conn, start, end),
+                reports.agent_names(conn),
+            )
+
+        facts, held, names = await self.db.read(read, snapshot=True)
+        return summarise(span, facts, held, names)
+
+    async def export(self, since: str | None, until: str | None, link: str) -> tuple[str, str]:
+        """The CSV (its file name, its text): one row per conversation; `link` + id opens it
+        on the agent page."""
         span = self.range(since, until)
         rows, names = await self.conversations(span)
-        return to_csv(span, rows, names, link)
+        name = f"report-{span.since.isoformat()}-{span.until.isoformat()}.csv"
+        return name, to_csv(span, rows, names, link)
 
 
 def _day(name: str, text: str) -> date:
@@ -208,59 +203,82 @@ def _ref(names: dict[int, str], agent_id: int) -> AgentRef:
     return AgentRef(agent_id, names.get(agent_id, f"Agent {agent_id}"))
 
 
+def stat_ms(values: list[int]) -> Stat:
+    """stat() of durations in milliseconds, answered in seconds."""
+    if not values:
+        return Stat(0, None, None, None)
+    values.sort()
+    return Stat(
+        len(values),
+        round(quantile(values, 0.5) / 1000, 3),  # type: ignore[arg-type]
+        round(quantile(values, 0.9) / 1000, 3),  # type: ignore[arg-type]
+        round(sum(values) / len(values) / 1000, 3),
+    )
+
+
 @dataclass(slots=True)
 class _Tally:
     conversations: int = 0
     handed_off: int = 0
     ai_resolved: int = 0
-    first_response: list[float] = field(default_factory=list)
-    resolution: list[float] = field(default_factory=list)
-    wait: list[float] = field(default_factory=list)
+    first_response: list[int] = field(default_factory=list)
+    resolution: list[int] = field(default_factory=list)
+    wait: list[int] = field(default_factory=list)
     ratings: list[int] = field(default_factory=list)
-
-    def add(self, row: Conversation) -> None:
-        self.conversations += 1
-        self.handed_off += row.handed_off
-        self.ai_resolved += row.ai_resolved
-        self.first_response.extend(s for s, _ in row.first_responses())
-        self.resolution.extend(s for s, _ in row.resolutions())
-        self.wait.extend(row.waits())
-        if row.rating is not None:
-            self.ratings.append(row.rating.rating)
+    closed: int = 0  # an agent's: the closes they held the conversation at
 
 
-@dataclass(slots=True)
-class _AgentTally:
-    conversations: int = 0
-    closed: int = 0
-    first_response: list[float] = field(default_factory=list)
-    resolution: list[float] = field(default_factory=list)
-    ratings: list[int] = field(default_factory=list)
-
-
-def summarise(span: Range, rows: list[Conversation], names: dict[int, str]) -> ReportSummary:
+def summarise(
+    span: Range, facts: list[Fact], held: dict[int, int], names: dict[int, str]
+) -> ReportSummary:
+    """The summary in one pass over the facts (a row per cycle, in order of conversation):
+    a year of them is ~200,000 rows, so nothing is built per conversation."""
+    bounds = span.bounds()
+    days = span.days
     total = _Tally()
-    per_day: dict[date, _Tally] = {day: _Tally() for day in span.days}
-    per_agent: dict[int, _AgentTally] = defaultdict(_AgentTally)
-    comments: list[Rating] = []
-    for row in rows:
-        total.add(row)
-        per_day[row.day].add(row)
-        for agent_id in set(row.holders):
-            per_agent[agent_id].conversations += 1
-        for seconds, agent_id in row.first_responses():
-            if agent_id is not None:
-                per_agent[agent_id].first_response.append(seconds)
-        for seconds, agent_id in row.resolutions():
-            if agent_id is not None:
-                per_agent[agent_id].closed += 1
-                per_agent[agent_id].resolution.append(seconds)
-        if row.rating is not None:
-            if row.rating.agent_id is not None:
-                per_agent[row.rating.agent_id].ratings.append(row.rating.rating)
-            if row.rating.comment:
-                comments.append(row.rating)
-    comments.sort(key=lambda r: (r.created_at, r.session_id), reverse=True)
+    per_day = [_Tally() for _ in days]
+    per_agent: dict[int, _Tally] = defaultdict(_Tally)
+    for agent_id in held:
+        per_agent[agent_id]  # noqa: B018 - an agent who held one is listed, even with no figure
+    comments: list[Fact] = []
+    last = None
+    day = total
+    for fact in facts:
+        if fact.session_id != last:  # the conversation's first row
+            last = fact.session_id
+            day = per_day[bisect_right(bounds, fact.created_at) - 1]
+            total.conversations += 1
+            day.conversations += 1
+            if fact.cycle is None:
+                if fact.status == "closed":
+                    total.ai_resolved += 1
+                    day.ai_resolved += 1
+            else:
+                total.handed_off += 1
+                day.handed_off += 1
+            if fact.rating is not None:
+                total.ratings.append(fact.rating)
+                day.ratings.append(fact.rating)
+                if fact.rating_agent is not None:
+                    per_agent[fact.rating_agent].ratings.append(fact.rating)
+                if fact.comment:
+                    comments.append(fact)
+        if fact.wait_ms is not None:
+            total.wait.append(fact.wait_ms)
+            day.wait.append(fact.wait_ms)
+        if fact.first_ms is not None:
+            total.first_response.append(fact.first_ms)
+            day.first_response.append(fact.first_ms)
+            if fact.first_agent is not None:
+                per_agent[fact.first_agent].first_response.append(fact.first_ms)
+        if fact.closed_ms is not None:
+            total.resolution.append(fact.closed_ms)
+            day.resolution.append(fact.closed_ms)
+            if fact.closed_agent is not None:
+                agent = per_agent[fact.closed_agent]
+                agent.closed += 1
+                agent.resolution.append(fact.closed_ms)
+    comments.sort(key=lambda f: (f.rated_at or "", f.session_id), reverse=True)
     count = total.conversations
     return ReportSummary(
         since=span.since.isoformat(),
@@ -271,41 +289,41 @@ def summarise(span: Range, rows: list[Conversation], names: dict[int, str]) -> R
         ai_resolved=total.ai_resolved,
         handoff_rate=round(total.handed_off / count, 4) if count else None,
         ai_resolved_share=round(total.ai_resolved / count, 4) if count else None,
-        first_response=stat(total.first_response),
-        resolution=stat(total.resolution),
-        wait=stat(total.wait),
+        first_response=stat_ms(total.first_response),
+        resolution=stat_ms(total.resolution),
+        wait=stat_ms(total.wait),
         csat=csat_figures(total.ratings),
         comments=[
             CommentView(
-                r.session_id,
-                r.rating,
-                r.comment or "",
-                None if r.agent_id is None else _ref(names, r.agent_id),
-                r.created_at,
+                f.session_id,
+                f.rating or 0,
+                f.comment or "",
+                None if f.rating_agent is None else _ref(names, f.rating_agent),
+                f.rated_at or "",
             )
-            for r in comments[:COMMENTS]
+            for f in comments[:COMMENTS]
         ],
         by_day=[
             DayFigures(
-                day.isoformat(),
+                when.isoformat(),
                 t.conversations,
                 t.handed_off,
                 t.ai_resolved,
-                stat(t.first_response),
-                stat(t.resolution),
-                stat(t.wait),
+                stat_ms(t.first_response),
+                stat_ms(t.resolution),
+                stat_ms(t.wait),
                 csat_figures(t.ratings),
             )
-            for day, t in per_day.items()
+            for when, t in zip(days, per_day, strict=True)
         ],
         by_agent=sorted(
             (
                 AgentFigures(
                     _ref(names, agent_id),
-                    t.conversations,
+                    held.get(agent_id, 0),
                     t.closed,
-                    stat(t.first_response),
-                    stat(t.resolution),
+                    stat_ms(t.first_response),
+                    stat_ms(t.resolution),
                     csat_figures(t.ratings),
                 )
                 for agent_id, t in per_agent.items()
@@ -336,8 +354,9 @@ CSV_COLUMNS = (
 SEPARATOR = ";"  # between a conversation's figures of several cycles (a reopened conversation)
 
 
-def _number(value: float) -> str:
-    return f"{value:.3f}".rstrip("0").rstrip(".")
+def _seconds(ms: int) -> str:
+    whole, part = divmod(ms, 1000)
+    return f"{whole}.{part:03d}".rstrip("0").rstrip(".") if part else str(whole)
 
 
 def _cell(text: str) -> str:
@@ -356,9 +375,6 @@ def to_csv(span: Range, rows: list[Conversation], names: dict[int, str], link: s
         return "" if agent_id is None else _cell(names.get(agent_id, f"Agent {agent_id}"))
 
     for row in rows:
-        firsts = row.first_responses()
-        closes = row.resolutions()
-        rating = row.rating
         local = parse_time(row.created_at).astimezone(zone)
         writer.writerow(
             (
@@ -368,15 +384,15 @@ def to_csv(span: Range, rows: list[Conversation], names: dict[int, str], link: s
                 row.status,
                 int(row.handed_off),
                 int(row.ai_resolved),
-                SEPARATOR.join(who(a) for a in sorted(set(row.holders))),
-                SEPARATOR.join(_number(s) for s in row.waits()),
-                SEPARATOR.join(_number(s) for s, _ in firsts),
-                SEPARATOR.join(who(a) for _, a in firsts),
-                SEPARATOR.join(_number(s) for s, _ in closes),
-                SEPARATOR.join(who(a) for _, a in closes),
-                "" if rating is None else rating.rating,
-                "" if rating is None or not rating.comment else _cell(rating.comment),
-                "" if rating is None else who(rating.agent_id),
+                SEPARATOR.join(who(a) for a in row.holders),
+                SEPARATOR.join(_seconds(ms) for ms in row.waits),
+                SEPARATOR.join(_seconds(ms) for ms, _ in row.firsts),
+                SEPARATOR.join(who(a) for _, a in row.firsts),
+                SEPARATOR.join(_seconds(ms) for ms, _ in row.closes),
+                SEPARATOR.join(who(a) for _, a in row.closes),
+                "" if row.rating is None else row.rating,
+                _cell(row.comment) if row.comment else "",
+                "" if row.rating is None else who(row.rating_agent),
                 f"{link}{row.id}",
             )
         )

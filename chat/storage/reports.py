@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from typing import NamedTuple
+
+from chat.storage.dialect import dialect
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,15 +53,6 @@ class Rating:
         return cls(
             row["session_id"], row["rating"], row["comment"], row["agent_id"], row["created_at"]
         )
-
-
-@dataclass(frozen=True, slots=True)
-class Started:
-    """A conversation as a report counts it."""
-
-    id: int
-    created_at: str
-    status: str
 
 
 CYCLE_COLUMNS = (
@@ -166,42 +160,74 @@ def ask_by_email(db: sqlite3.Connection, session_id: int, now: str) -> None:
 # -- a report's rows: the conversations started in [start, end) and their facts -------------
 
 
-def started_between(db: sqlite3.Connection, start: str, end: str) -> list[Started]:
-    rows = db.execute(
-        f"SELECT s.id, s.created_at, s.status FROM chat_sessions AS s WHERE {IN_RANGE}"
-        " ORDER BY s.created_at, s.id",
-        (start, end),
-    ).fetchall()
-    return [Started(int(r[0]), r[1], r[2]) for r in rows]
+def _ms(conn: sqlite3.Connection, end: str, start: str) -> str:
+    """SQL for the whole milliseconds from one stored time to another (NULL if either is)."""
+    if dialect(conn) == "postgresql":
+        return (
+            f"CAST(round(EXTRACT(EPOCH FROM (CAST({end} AS timestamptz)"
+            f" - CAST({start} AS timestamptz))) * 1000) AS BIGINT)"
+        )
+    # julianday() is a double of days: about 0.05 ms of error at today's dates, so rounding
+    # to whole milliseconds gives the exact difference of two millisecond times.
+    return f"CAST(round((julianday({end}) - julianday({start})) * 86400000.0) AS INTEGER)"
 
 
-def cycles_between(db: sqlite3.Connection, start: str, end: str) -> list[Cycle]:
+class Fact(NamedTuple):
+    """A conversation started in the range, with one of its cycles (None: it had none) and
+    its rating; durations in milliseconds (None where the cycle has not got that far)."""
+
+    session_id: int
+    created_at: str
+    status: str
+    cycle: int | None  # the cycle's id; None for a conversation no person ever had
+    wait_ms: int | None  # only for a cycle that began in the queue
+    first_ms: int | None
+    first_agent: int | None
+    closed_ms: int | None
+    closed_agent: int | None
+    rating: int | None
+    rating_agent: int | None
+    comment: str | None
+    rated_at: str | None
+
+
+def facts_between(db: sqlite3.Connection, start: str, end: str) -> list[Fact]:
+    """One row per cycle (one for a conversation without any), in order of start, then cycle:
+    the durations are computed by the database, so the rows stay small for a year of them."""
+    wait = _ms(db, "c.assigned_at", "c.started_at")
+    first = _ms(db, "c.first_reply_at", "c.started_at")
+    closed = _ms(db, "c.closed_at", "c.started_at")
     rows = db.execute(
-        f"SELECT {CYCLE_COLUMNS} FROM report_cycles AS c"
-        f" JOIN chat_sessions AS s ON s.id = c.session_id WHERE {IN_RANGE}"
-        " ORDER BY c.session_id, c.id",
+        f"SELECT s.id, s.created_at, s.status, c.id, CASE WHEN c.queued = 1 THEN {wait} END,"
+        f" {first}, c.first_reply_agent_id, {closed}, c.closed_agent_id,"
+        " r.rating, r.agent_id, r.comment, r.created_at"
+        " FROM chat_sessions AS s"
+        " LEFT JOIN report_cycles AS c ON c.session_id = s.id"
+        " LEFT JOIN csat_ratings AS r ON r.session_id = s.id"
+        f" WHERE {IN_RANGE} ORDER BY s.created_at, s.id, c.id",
         (start, end),
     ).fetchall()
-    return [Cycle.from_row(r) for r in rows]
+    return [Fact._make(row) for row in rows]
+
+
+def holder_counts_between(db: sqlite3.Connection, start: str, end: str) -> dict[int, int]:
+    """How many of the conversations each agent held at some time."""
+    rows = db.execute(
+        "SELECT h.agent_id, count(*) FROM report_holders AS h"
+        f" JOIN chat_sessions AS s ON s.id = h.session_id WHERE {IN_RANGE} GROUP BY h.agent_id",
+        (start, end),
+    ).fetchall()
+    return {int(r[0]): int(r[1]) for r in rows}
 
 
 def holders_between(db: sqlite3.Connection, start: str, end: str) -> list[tuple[int, int]]:
     rows = db.execute(
         "SELECT h.session_id, h.agent_id FROM report_holders AS h"
-        f" JOIN chat_sessions AS s ON s.id = h.session_id WHERE {IN_RANGE}",
+        f" JOIN chat_sessions AS s ON s.id = h.session_id WHERE {IN_RANGE}"
+        " ORDER BY h.session_id, h.agent_id",
         (start, end),
     ).fetchall()
     return [(int(r[0]), int(r[1])) for r in rows]
-
-
-def ratings_between(db: sqlite3.Connection, start: str, end: str) -> list[Rating]:
-    rows = db.execute(
-        "SELECT r.session_id, r.rating, r.comment, r.agent_id, r.created_at"
-        f" FROM csat_ratings AS r JOIN chat_sessions AS s ON s.id = r.session_id"
-        f" WHERE {IN_RANGE}",
-        (start, end),
-    ).fetchall()
-    return [Rating.from_row(r) for r in rows]
 
 
 def agent_names(db: sqlite3.Connection) -> dict[int, str]:

@@ -105,6 +105,7 @@ class App {
     document.addEventListener("visibilitychange", () => this.onVisibility());
     window.addEventListener("hashchange", () => this.openFromHash());
     setInterval(() => this.thread.tick(), 30000);
+    this.sessionFromQuery();
     this.openFromHash();
     this.queue.refresh();
     this.socket.connect();
@@ -400,6 +401,16 @@ class App {
     this.search.markOpen();
     this.updateTitle();
     if (focus) this.thread.focusComposer();
+  }
+
+  /** `?session=ID` (the links of the Reports page and its CSV) becomes #conversation-ID. */
+  sessionFromQuery() {
+    const params = new URLSearchParams(location.search);
+    const id = params.get("session");
+    if (!/^\d{1,15}$/.test(id || "")) return;
+    params.delete("session");
+    const query = params.toString();
+    history.replaceState(null, "", `${location.pathname}${query ? `?${query}` : ""}#conversation-${id}`);
   }
 
   openFromHash() {

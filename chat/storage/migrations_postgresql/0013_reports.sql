@@ -34,6 +34,35 @@ CREATE TABLE csat_ratings (
 ALTER TABLE chat_sessions ALTER COLUMN created_at TYPE TEXT COLLATE "C";
 CREATE INDEX chat_sessions_created ON chat_sessions (created_at, id);
 
+-- Conversations from before this migration get one cycle each, as near as older facts allow:
+-- it began when the conversation was first queued (else at its first agent message), its
+-- first assignment is the first wait that ended with an agent, its first response the first
+-- agent message, and a closed conversation's close is its last update. Who held it: the
+-- agents who wrote in it and the one it is assigned to.
+INSERT INTO report_cycles (session_id, started_at, queued, reopened, assigned_at,
+                           first_reply_at, first_reply_agent_id, closed_at, closed_agent_id)
+SELECT s.id,
+       COALESCE(s.queued_at, f.first_at, s.created_at),
+       CASE WHEN s.queued_at IS NOT NULL THEN 1 ELSE 0 END,
+       0,
+       CASE WHEN s.queued_at IS NULL THEN COALESCE(f.first_at, s.created_at)
+            ELSE (SELECT min(w.ended_at) FROM queue_waits AS w
+                  WHERE w.session_id = s.id AND w.outcome = 'assigned') END,
+       f.first_at,
+       (SELECT m.agent_id FROM messages AS m
+        WHERE m.session_id = s.id AND m.sender_type = 'agent' ORDER BY m.seq LIMIT 1),
+       CASE WHEN s.status = 'closed' THEN s.updated_at END,
+       CASE WHEN s.status = 'closed' THEN s.assigned_agent_id END
+FROM chat_sessions AS s
+LEFT JOIN (SELECT session_id, min(created_at) AS first_at FROM messages
+           WHERE sender_type = 'agent' GROUP BY session_id) AS f ON f.session_id = s.id
+WHERE s.queued_at IS NOT NULL OR f.first_at IS NOT NULL OR s.assigned_agent_id IS NOT NULL;
+
+INSERT INTO report_holders (session_id, agent_id)
+SELECT session_id, agent_id FROM messages WHERE sender_type = 'agent' AND agent_id IS NOT NULL
+UNION
+SELECT id, assigned_agent_id FROM chat_sessions WHERE assigned_agent_id IS NOT NULL;
+
 CREATE TABLE csat_emails (
     session_id      BIGINT  PRIMARY KEY REFERENCES chat_sessions (id),
     asked_at        TEXT    COLLATE "C" NOT NULL,
