@@ -46,10 +46,12 @@ PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>
 
 
 def office(part: str) -> bytes:
+    """A minimal Office file. Its members carry a fixed date: the bytes are in the test's id,
+    and each xdist worker collects it; the current time made the ids differ across a second."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr(part, "<x/>")
+        for name, text in (("[Content_Types].xml", "<Types/>"), (part, "<x/>")):
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), text)
     return buffer.getvalue()
 
 
