@@ -154,7 +154,9 @@ class EmailContinuity:
         lease_until = iso_time(now + timedelta(seconds=LEASE))
 
         def lease(tx: Transaction) -> tuple[EmailThread, Session] | None:
-            threads.ensure_thread(tx.conn, session_id, new_token(), tx.now)
+            # Made as of this pass's `now`: tx.now is later, and a new thread would not be
+            # due to the lease below until the next pass.
+            threads.ensure_thread(tx.conn, session_id, new_token(), iso_time(now))
             if not threads.lease_thread(tx.conn, session_id, iso_time(now), lease_until):
                 return None
             thread = threads.get_thread(tx.conn, session_id)
