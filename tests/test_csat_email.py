@@ -132,7 +132,9 @@ async def test_a_visitor_who_left_rates_by_the_emailed_link_once(settings: Setti
             refused = await server.http.post(page_url, data=form)
             assert refused.status_code == 422, refused.text
             assert 'role="alert"' in refused.text and chosen(refused.text) == kept
-        comment = "<b>Quick</b> & kind"
+        too_big = await server.http.post(page_url, data={"rating": "4", "comment": "x" * 20_000})
+        assert too_big.status_code == 413
+        comment = "<b>Quick</b> & kind " + "🙂" * 980  # percent-encoded: above 8 KiB
         rated = await server.http.post(
             page_url, data={"rating": "4", "comment": comment}, follow_redirects=True
         )

@@ -47,13 +47,16 @@ async def rate_page(request: Request) -> Response:
 
 async def rate_submit(request: Request) -> Response:
     token = request.path_params["token"]
-    raw = await read_body(request, FORM_MAX_BYTES)
+    found = await service(request).rating_page(token)  # 404 for a bad link, before the form
+    if found.csat is not None or found.refusal is not None:
+        refusal = "This conversation has been rated already." if found.csat else found.refusal
+        return _page(request, token, 409, refusal=refusal)
+    raw = await read_body(request, _form_max_bytes(request))
     fields = {k: v[0] for k, v in parse_qs(raw.decode("utf-8", "replace")).items()}
     chosen, comment = _chosen(fields.get("rating")), fields.get("comment", "")
     try:
         form = codec(request).query(CsatForm, fields)
     except Invalid as error:
-        await service(request).rating_page(token)  # a bad link is 404 before a bad form is 422
         message = "Choose a rating from 1 to 5." if chosen is None else error.message
         return _page(request, token, 422, chosen=chosen, comment=comment, error=message)
     try:
@@ -62,6 +65,12 @@ async def rate_submit(request: Request) -> Response:
         return _page(request, token, 409, refusal=error.message)
     # Post/Redirect/Get: the page now thanks them, and a reload posts nothing again.
     return RedirectResponse(request.url.path, status_code=303)
+
+
+def _form_max_bytes(request: Request) -> int:
+    """Room for the longest comment however it is written: a character is at most 4 bytes of
+    UTF-8, each sent as %XX (12 bytes), so this form may be larger than the others."""
+    return max(FORM_MAX_BYTES, request.app.state.settings.limits.csat_comment_max * 12 + 1024)
 
 
 routes: list[BaseRoute] = [
