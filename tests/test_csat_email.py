@@ -238,3 +238,11 @@ async def test_a_refused_rating_email_is_retried_and_delivered_once(
     failures = [r.getMessage() for r in caplog.records if "not delivered" in r.getMessage()]
     assert len(failures) == 1
     assert f"conversation {sid} (attempt 1)" in failures[0] and "451" in failures[0]
+
+
+def test_the_public_url_comes_from_the_flag_or_the_variable() -> None:
+    flag = Settings.from_args(["--public-url", " https://support.example.com/ "], {})
+    assert flag.public_url == "https://support.example.com"
+    variable = Settings.from_args([], {"SWITCHBOARD_PUBLIC_URL": "https://chat.example.org"})
+    assert variable.public_url == "https://chat.example.org"
+    assert Settings.from_args([], {}).public_url == ""

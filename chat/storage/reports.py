@@ -223,15 +223,6 @@ def delete_rating_email(db: sqlite3.Connection, session_id: int) -> None:
     db.execute("DELETE FROM csat_emails WHERE session_id = ?", (session_id,))
 
 
-def get_rating_email(db: sqlite3.Connection, session_id: int) -> RatingEmail | None:
-    rows = db.execute(
-        "SELECT session_id, asked_at, attempts, next_attempt_at FROM csat_emails"
-        " WHERE session_id = ?",
-        (session_id,),
-    ).fetchall()
-    return RatingEmail.from_row(rows[0]) if rows else None
-
-
 # -- a report's rows: the conversations started in [start, end) and their facts -------------
 
 
