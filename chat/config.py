@@ -83,6 +83,9 @@ class Settings:
     mail_from: str = ""
     imap_url: str = field(default="", repr=False)
     email_delay: float = 120.0  # seconds an agent message may stay unread before it is emailed
+    # Where visitors reach this server (https://support.example.com): the rating email's links
+    # point there; without it no rating is asked for by email.
+    public_url: str = ""
     limits: Limits = field(default_factory=Limits)
     # What time it is for business hours (and nothing else): the real time; tests move it.
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC), repr=False)
@@ -162,6 +165,7 @@ class Settings:
             mail_from=args.mail_from,
             imap_url=args.imap_url,
             email_delay=args.email_delay,
+            public_url=args.public_url.strip().rstrip("/"),
             gemini_api_key=env.get("GEMINI_API_KEY", ""),
             gemini_model=env.get("GEMINI_MODEL", "gemini-2.5-flash"),
             gemini_base_url=env.get("GEMINI_BASE_URL", ""),
@@ -284,6 +288,13 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
         default=float(get(ENV_PREFIX + "EMAIL_DELAY", "120")),
         help="seconds an agent's message may stay unread before it is emailed "
         "[SWITCHBOARD_EMAIL_DELAY] (default 120)",
+    )
+    parser.add_argument(
+        "--public-url",
+        default=get(ENV_PREFIX + "PUBLIC_URL", ""),
+        help="where visitors reach this server, e.g. https://support.example.com "
+        "[SWITCHBOARD_PUBLIC_URL]; the rating email links to its /rate page "
+        "(no rating email without it)",
     )
     parser.add_argument(
         "--forwarded-allow-ips",

@@ -993,6 +993,8 @@ class EmailThreadAnswer(Struct, omit_defaults=False):
 # -- satisfaction and reports (TEAMS.md, "Satisfaction and reports") -------------------------
 
 Rating = Annotated[int, Meta(ge=1, le=5, description="1 (very bad) to 5 (very good).")]
+# How the rating email and the /rate page name each rating, best first.
+RATING_LABELS = ((5, "Excellent"), (4, "Good"), (3, "Okay"), (2, "Poor"), (1, "Very poor"))
 Comment = Annotated[str | None, Text("csat_comment_max", multiline=True, required=False)]
 
 
@@ -1006,6 +1008,13 @@ class CsatView(View):
 
 class CsatRequest(Request):
     session_key: SessionKey
+    rating: Rating
+    comment: Comment = None
+
+
+class CsatForm(Query):
+    """The /rate page's form (a rating email's link): form fields, converted from their text."""
+
     rating: Rating
     comment: Comment = None
 

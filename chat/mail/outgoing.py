@@ -1,5 +1,6 @@
-"""The continuity email: an agent's replies that the visitor has not read, sent to the address
-they left, threaded like a conversation and marked so that auto-replies do not answer it."""
+"""The emails to a visitor who left an address: the continuity email (an agent's replies they
+have not read) and the rating request, threaded like a conversation and marked so that
+auto-replies do not answer them."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from collections.abc import Sequence
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from html import escape
 
 from chat.mail.servers import MailServer
 from chat.mailbox import mailbox_problem
+from chat.wire import RATING_LABELS
 
 MAX_NAME = 100
 
@@ -74,6 +77,36 @@ def continuity_email(
     message["X-Auto-Response-Suppress"] = "All"
     message.set_content(text)
     return message
+
+
+def rating_text(name: str, team_name: str, link: str) -> str:
+    """The rating email's text: a link per rating (`link` + ?rating=N), best first."""
+    lines = [
+        f"Hi {name or 'there'},",
+        "",
+        f"How did we do? Rate your conversation with {team_name} by following one of these links:",
+        "",
+    ]
+    for rating, label in RATING_LABELS:
+        lines += [f"{rating} - {label}", f"{link}?rating={rating}", ""]
+    lines += ["You can add a comment on the page before you send your rating.", ""]
+    lines.append(f"— {team_name}")
+    return "\n".join(lines)
+
+
+def rating_html(name: str, team_name: str, link: str) -> str:
+    """The same as HTML, the alternative mail clients that show HTML pick."""
+    items = "".join(
+        f'<li><a href="{escape(link)}?rating={rating}">{rating} - {label}</a></li>'
+        for rating, label in RATING_LABELS
+    )
+    return (
+        f"<p>Hi {escape(name or 'there')},</p>"
+        f"<p>How did we do? Rate your conversation with {escape(team_name)}:</p>"
+        f"<ul>{items}</ul>"
+        "<p>You can add a comment on the page before you send your rating.</p>"
+        f"<p>— {escape(team_name)}</p>"
+    )
 
 
 def send(

@@ -49,7 +49,7 @@ from chat.service.notes import Noted, Notes
 from chat.service.receipts import ReadReceipts
 from chat.service.reports import Reports
 from chat.service.routing import Routing, route
-from chat.service.satisfaction import Satisfaction
+from chat.service.satisfaction import RatingLinks, RatingPage, Satisfaction
 from chat.service.sockets import Connection, Sockets, Viewer
 from chat.service.team import Team
 from chat.service.transaction import Posted, Transaction
@@ -96,7 +96,7 @@ class ChatService:
         self.notes = Notes(db, self._write)
         self.labels = Labels(db, self._write)
         self.canned = Canned(db, self._write)
-        self.satisfaction = Satisfaction(db, self._write)
+        self.satisfaction = Satisfaction(db, self._write, RatingLinks(settings.secret_key))
         self.reports = Reports(db, lambda: self.hours.config.timezone, settings.clock)
         self.sockets.on_agent_connected = self.routing.kick
         # Set by the app when the AI answers first; the service never imports the assistant.
@@ -312,6 +312,14 @@ class ChatService:
 
     async def rate(self, session_key: str, rating: int, comment: str | None) -> CsatView:
         return await self.satisfaction.rate(session_key, rating, comment)
+
+    async def rate_by_link(self, token: str, rating: int, comment: str | None) -> CsatView:
+        """The rating given on the /rate page of a rating email's link (404 for a bad link)."""
+        session_id = self.satisfaction.links.session_id(token)
+        return await self.satisfaction.rate_session(session_id, rating, comment)
+
+    async def rating_page(self, token: str) -> RatingPage:
+        return await self.satisfaction.by_link(token)
 
     async def csat_for_key(self, session_key: str) -> CsatStateAnswer:
         return await self.satisfaction.state_for_key(session_key)

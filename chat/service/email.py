@@ -8,13 +8,13 @@ in one email. A node leases the thread in the database before sending, so one no
 sends it; what was sent is committed after the SMTP server accepted it (a crash in between
 sends it again: at least once). A failure is retried with backoff and jitter for a day, then
 given up (`failed_at`). Receiving: the mailbox is read over IMAP (IDLE when offered); each
-reply is matched by the token in the address it was sent to."""
+reply is matched by the token in the address it was sent to. The rating request of a closed
+conversation (chat/service/csat_email.py) goes out from the same pass."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import smtplib
 import ssl
 import threading
@@ -28,15 +28,14 @@ from chat.mail.outgoing import continuity_email, display_name, is_address, new_t
 from chat.mail.servers import MailServer, parse_server
 from chat.models import Message, Session, iso_time, parse_time
 from chat.service.conversations import ChatService
+from chat.service.csat_email import RatingEmails
+from chat.service.delivery import LEASE, next_attempt
 from chat.service.transaction import Transaction
 from chat.storage import email as threads
 from chat.storage.email import EmailThread
 from chat.wire import EmailThreadAnswer, EmailThreadView
 
 log = logging.getLogger("chat.email")
-LEASE = 120  # seconds a node holds a thread while it sends
-RETRIES = (10, 30, 60, 300, 900, 1800, 3600)  # seconds before each retry, then hourly
-GIVE_UP = timedelta(hours=24)  # after a day of failures: "email not delivered" for good
 # Only conversations active this recently are looked at: an old conversation whose visitor
 # leaves an address today is not sent last year's replies.
 RECENT = timedelta(days=2)
@@ -76,6 +75,7 @@ class EmailContinuity:
             self.smtp = parse_server(settings.smtp_url, "smtp")
             if settings.imap_url:
                 self.imap = parse_server(settings.imap_url, "imap")
+        self.ratings = RatingEmails(chat, settings, self.smtp, team_name=team_name, context=context)
         self._stop = threading.Event()
 
     @property
@@ -133,7 +133,8 @@ class EmailContinuity:
             receiving.cancel()
 
     async def send_due(self) -> int:
-        """One pass: send every email that is due; how many went out."""
+        """One pass: send every email that is due (replies, then rating requests); how many
+        went out."""
         now = datetime.now(UTC)
         since = iso_time(now - RECENT)
         due = await self.db.read(
@@ -142,7 +143,8 @@ class EmailContinuity:
         sent = 0
         for session_id in due:
             sent += await self._send_thread(session_id, now)
-        return sent
+        # After the replies: a rating request threads after the last of them.
+        return sent + await self.ratings.send_due(now)
 
     async def _send_thread(self, session_id: int, now: datetime) -> int:
         assert self.smtp is not None
@@ -152,7 +154,9 @@ class EmailContinuity:
         lease_until = iso_time(now + timedelta(seconds=LEASE))
 
         def lease(tx: Transaction) -> tuple[EmailThread, Session] | None:
-            threads.ensure_thread(tx.conn, session_id, new_token(), tx.now)
+            # Made as of this pass's `now`: tx.now is later, and a new thread would not be
+            # due to the lease below until the next pass.
+            threads.ensure_thread(tx.conn, session_id, new_token(), iso_time(now))
             if not threads.lease_thread(tx.conn, session_id, iso_time(now), lease_until):
                 return None
             thread = threads.get_thread(tx.conn, session_id)
@@ -181,9 +185,7 @@ class EmailContinuity:
         return 1
 
     async def _failed(self, thread: EmailThread, now: datetime, error: str) -> None:
-        wait = RETRIES[min(thread.attempts, len(RETRIES) - 1)] * random.uniform(0.8, 1.2)
-        first_failure = now - timedelta(seconds=sum(RETRIES[: thread.attempts]))
-        give_up = now - first_failure >= GIVE_UP
+        retry_at, give_up = next_attempt(thread.attempts, now)
         log.warning(
             "email: not delivered for conversation %d (attempt %d%s): %s",
             thread.session_id,
@@ -197,7 +199,7 @@ class EmailContinuity:
                 tx.conn,
                 thread.session_id,
                 error,
-                iso_time(now + timedelta(seconds=wait)),
+                iso_time(retry_at),
                 tx.now if give_up else None,
             )
 

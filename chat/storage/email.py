@@ -107,6 +107,15 @@ def mark_sent(
     )
 
 
+def add_message_id(db: sqlite3.Connection, session_id: int, message_id: str) -> None:
+    """Another email of the conversation went out (the rating request): later ones thread
+    after it too."""
+    db.execute(
+        "UPDATE email_threads SET message_ids = trim(message_ids || ' ' || ?) WHERE session_id = ?",
+        (message_id, session_id),
+    )
+
+
 def emailed_seqs(db: sqlite3.Connection, session_id: int, limit: int = 500) -> list[int]:
     """The newest `limit` messages of the conversation that went out by email, oldest first."""
     rows = db.execute(

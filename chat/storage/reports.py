@@ -157,6 +157,72 @@ def ask_by_email(db: sqlite3.Connection, session_id: int, now: str) -> None:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class RatingEmail:
+    """A rating to ask for by email (csat_emails): due once asked_at is email_delay old."""
+
+    session_id: int
+    asked_at: str
+    attempts: int
+    next_attempt_at: str
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> RatingEmail:
+        return cls(row["session_id"], row["asked_at"], row["attempts"], row["next_attempt_at"])
+
+
+def due_rating_emails(
+    db: sqlite3.Connection, now: str, asked_before: str, limit: int
+) -> list[RatingEmail]:
+    """Rating emails neither sent nor given up, asked for by `asked_before` and not leased
+    nor backing off at `now`."""
+    rows = db.execute(
+        "SELECT session_id, asked_at, attempts, next_attempt_at FROM csat_emails"
+        " WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?"
+        " AND asked_at <= ? ORDER BY next_attempt_at LIMIT ?",
+        (now, asked_before, limit),
+    ).fetchall()
+    return [RatingEmail.from_row(row) for row in rows]
+
+
+def lease_rating_email(db: sqlite3.Connection, session_id: int, seen: str, until: str) -> bool:
+    """Take the rating email until `until`, if its next_attempt_at is still the one this node
+    read (`seen`): of several nodes, only the one whose update hit the row sends it."""
+    cursor = db.execute(
+        "UPDATE csat_emails SET next_attempt_at = ?"
+        " WHERE session_id = ? AND next_attempt_at = ? AND sent_at IS NULL AND failed_at IS NULL",
+        (until, session_id, seen),
+    )
+    return cursor.rowcount == 1
+
+
+def mark_rating_emailed(db: sqlite3.Connection, session_id: int, now: str) -> None:
+    db.execute(
+        "UPDATE csat_emails SET sent_at = ?, last_error = NULL WHERE session_id = ?",
+        (now, session_id),
+    )
+
+
+def mark_rating_email_failed(
+    db: sqlite3.Connection,
+    session_id: int,
+    error: str,
+    next_attempt_at: str,
+    failed_at: str | None,
+) -> None:
+    """Count a failed attempt: retried at `next_attempt_at`, or given up (`failed_at`)."""
+    db.execute(
+        "UPDATE csat_emails SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?,"
+        " failed_at = ? WHERE session_id = ?",
+        (error[:500], next_attempt_at, failed_at, session_id),
+    )
+
+
+def delete_rating_email(db: sqlite3.Connection, session_id: int) -> None:
+    """Nothing to ask any more (rated meanwhile, or reopened): a later close asks anew."""
+    db.execute("DELETE FROM csat_emails WHERE session_id = ?", (session_id,))
+
+
 # -- a report's rows: the conversations started in [start, end) and their facts -------------
 
 
