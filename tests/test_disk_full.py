@@ -81,7 +81,8 @@ async def test_a_full_disk_fails_the_send_cleanly_and_the_server_recovers(
         if closed:
             answer = await server.http.post(f"{session_url}/close", headers=agent_headers)
             assert answer.status_code == 200, answer.text
-        last = "chat.session.closed" if closed else "chat.message.new"
+        # A close by an agent ends with its request for a rating (TEAMS.md, satisfaction).
+        last = "chat.csat.requested" if closed else "chat.message.new"
         head = (await agent.next(last))["event_id"]
         await customer.next(last)
         before = stored(settings.database)
