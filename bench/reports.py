@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from chat.models import iso_time
+from chat.models import iso_time, parse_time
 from chat.service.reports import Reports
 
 ZONE = ZoneInfo("Europe/Berlin")
@@ -52,6 +52,11 @@ QUICK = Size(6_000, 2)
 
 def _t(moment: datetime) -> str:
     return iso_time(moment)
+
+
+def _ms(start: datetime, end: datetime) -> int:
+    """Whole milliseconds between two stored (millisecond) times, as the app writes them."""
+    return round((parse_time(_t(end)) - parse_time(_t(start))).total_seconds() * 1000)
 
 
 def seed_rows(conversations: int, seed: int = 21) -> dict[str, list[tuple[Any, ...]]]:
@@ -98,6 +103,10 @@ def seed_rows(conversations: int, seed: int = 21) -> dict[str, list[tuple[Any, .
                         _t(closed),
                         holder,
                         survey,
+                        _t(start),
+                        _ms(begun, assigned),
+                        _ms(begun, replied),
+                        _ms(begun, closed),
                     )
                 )
                 rows["holders"].append((sid, holder))
@@ -141,7 +150,8 @@ INSERTS = {
     " content, client_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     "cycles": "INSERT INTO report_cycles (session_id, started_at, queued, reopened, assigned_at,"
     " assigned_agent_id, first_reply_at, first_reply_agent_id, closed_at, closed_agent_id,"
-    " survey) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    " survey, session_created_at, wait_ms, first_ms, closed_ms)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     "holders": "INSERT INTO report_holders (session_id, agent_id) VALUES (?, ?)"
     " ON CONFLICT DO NOTHING",
     "ratings": "INSERT INTO csat_ratings (session_id, rating, comment, agent_id, created_at)"

@@ -62,25 +62,40 @@ CYCLE_COLUMNS = (
 IN_RANGE = "s.created_at >= ? AND s.created_at < ?"
 
 
+def _ms(conn: sqlite3.Connection, end: str, start: str) -> str:
+    """SQL for the whole milliseconds from one stored time to another (NULL if either is)."""
+    if dialect(conn) == "postgresql":
+        return (
+            f"CAST(round(EXTRACT(EPOCH FROM (CAST({end} AS timestamptz)"
+            f" - CAST({start} AS timestamptz))) * 1000) AS BIGINT)"
+        )
+    # julianday() is a double of days: about 0.05 ms of error at today's dates, so rounding
+    # to whole milliseconds gives the exact difference of two millisecond times.
+    return f"CAST(round((julianday({end}) - julianday({start})) * 86400000.0) AS INTEGER)"
+
+
 def open_cycle(
     db: sqlite3.Connection, session_id: int, now: str, *, queued: bool, reopened: bool
 ) -> None:
     """Begin a cycle unless one is open (a conversation given back to the queue goes on in the
     cycle it was in)."""
     db.execute(
-        "INSERT INTO report_cycles (session_id, started_at, queued, reopened)"
-        " SELECT ?, ?, ?, ? WHERE NOT EXISTS"
-        " (SELECT 1 FROM report_cycles WHERE session_id = ? AND closed_at IS NULL)",
-        (session_id, now, int(queued), int(reopened), session_id),
+        "INSERT INTO report_cycles (session_id, started_at, queued, reopened, session_created_at)"
+        " SELECT s.id, ?, ?, ?, s.created_at FROM chat_sessions AS s WHERE s.id = ?"
+        " AND NOT EXISTS"
+        " (SELECT 1 FROM report_cycles WHERE session_id = s.id AND closed_at IS NULL)",
+        (now, int(queued), int(reopened), session_id),
     )
 
 
 def mark_assigned(db: sqlite3.Connection, session_id: int, now: str, agent_id: int) -> None:
-    """The open cycle's first assignment (later ones, transfers included, change nothing)."""
+    """The open cycle's first assignment (later ones, transfers included, change nothing); a
+    cycle that began in the queue has waited until now."""
     db.execute(
-        "UPDATE report_cycles SET assigned_at = ?, assigned_agent_id = ?"
+        "UPDATE report_cycles SET assigned_at = ?, assigned_agent_id = ?,"
+        f" wait_ms = CASE WHEN queued = 1 THEN {_ms(db, '?', 'started_at')} END"
         " WHERE session_id = ? AND closed_at IS NULL AND assigned_at IS NULL",
-        (now, agent_id, session_id),
+        (now, agent_id, now, session_id),
     )
 
 
@@ -94,9 +109,10 @@ def add_holder(db: sqlite3.Connection, session_id: int, agent_id: int) -> None:
 def mark_replied(db: sqlite3.Connection, session_id: int, now: str, agent_id: int) -> None:
     """An agent wrote: the open cycle's first response, unless it has one."""
     db.execute(
-        "UPDATE report_cycles SET first_reply_at = ?, first_reply_agent_id = ?"
+        "UPDATE report_cycles SET first_reply_at = ?, first_reply_agent_id = ?,"
+        f" first_ms = {_ms(db, '?', 'started_at')}"
         " WHERE session_id = ? AND closed_at IS NULL AND first_reply_at IS NULL",
-        (now, agent_id, session_id),
+        (now, agent_id, now, session_id),
     )
 
 
@@ -106,9 +122,10 @@ def close_cycle(
     """End the open cycle (the holder, whether a rating is asked for); False when none was open
     (the AI alone had the conversation)."""
     rows = db.execute(
-        "UPDATE report_cycles SET closed_at = ?, closed_agent_id = ?, survey = ?"
+        "UPDATE report_cycles SET closed_at = ?, closed_agent_id = ?, survey = ?,"
+        f" closed_ms = {_ms(db, '?', 'started_at')}"
         " WHERE session_id = ? AND closed_at IS NULL RETURNING id",
-        (now, agent_id, int(survey), session_id),
+        (now, agent_id, int(survey), now, session_id),
     ).fetchall()
     return bool(rows)
 
@@ -226,54 +243,62 @@ def delete_rating_email(db: sqlite3.Connection, session_id: int) -> None:
 # -- a report's rows: the conversations started in [start, end) and their facts -------------
 
 
-def _ms(conn: sqlite3.Connection, end: str, start: str) -> str:
-    """SQL for the whole milliseconds from one stored time to another (NULL if either is)."""
-    if dialect(conn) == "postgresql":
-        return (
-            f"CAST(round(EXTRACT(EPOCH FROM (CAST({end} AS timestamptz)"
-            f" - CAST({start} AS timestamptz))) * 1000) AS BIGINT)"
-        )
-    # julianday() is a double of days: about 0.05 ms of error at today's dates, so rounding
-    # to whole milliseconds gives the exact difference of two millisecond times.
-    return f"CAST(round((julianday({end}) - julianday({start})) * 86400000.0) AS INTEGER)"
-
-
-class Fact(NamedTuple):
-    """A conversation started in the range, with one of its cycles (None: it had none) and
-    its rating; durations in milliseconds (None where the cycle has not got that far)."""
-
-    session_id: int
+class Started(NamedTuple):
+    id: int
     created_at: str
     status: str
-    cycle: int | None  # the cycle's id; None for a conversation no person ever had
+
+
+class Figures(NamedTuple):
+    """A cycle as a report reads it: milliseconds, None where it has not got that far."""
+
+    session_id: int
+    session_created_at: str
     wait_ms: int | None  # only for a cycle that began in the queue
     first_ms: int | None
     first_agent: int | None
     closed_ms: int | None
     closed_agent: int | None
-    rating: int | None
-    rating_agent: int | None
+
+
+class Rated(NamedTuple):
+    session_id: int
+    session_created_at: str
+    rating: int
+    agent_id: int | None
     comment: str | None
-    rated_at: str | None
+    created_at: str
 
 
-def facts_between(db: sqlite3.Connection, start: str, end: str) -> list[Fact]:
-    """One row per cycle (one for a conversation without any), in order of start, then cycle:
-    the durations are computed by the database, so the rows stay small for a year of them."""
-    wait = _ms(db, "c.assigned_at", "c.started_at")
-    first = _ms(db, "c.first_reply_at", "c.started_at")
-    closed = _ms(db, "c.closed_at", "c.started_at")
+def started_between(db: sqlite3.Connection, start: str, end: str) -> list[Started]:
+    """The conversations started in [start, end): from the index chat_sessions_created."""
     rows = db.execute(
-        f"SELECT s.id, s.created_at, s.status, c.id, CASE WHEN c.queued = 1 THEN {wait} END,"
-        f" {first}, c.first_reply_agent_id, {closed}, c.closed_agent_id,"
-        " r.rating, r.agent_id, r.comment, r.created_at"
-        " FROM chat_sessions AS s"
-        " LEFT JOIN report_cycles AS c ON c.session_id = s.id"
-        " LEFT JOIN csat_ratings AS r ON r.session_id = s.id"
-        f" WHERE {IN_RANGE} ORDER BY s.created_at, s.id, c.id",
+        f"SELECT s.id, s.created_at, s.status FROM chat_sessions AS s WHERE {IN_RANGE}"
+        " ORDER BY s.created_at, s.id",
         (start, end),
     ).fetchall()
-    return [Fact._make(row) for row in rows]
+    return [Started._make(row) for row in rows]
+
+
+def figures_between(db: sqlite3.Connection, start: str, end: str) -> list[Figures]:
+    """The cycles of those conversations, with their figures kept ready by each write."""
+    rows = db.execute(
+        "SELECT session_id, session_created_at, wait_ms, first_ms, first_reply_agent_id,"
+        " closed_ms, closed_agent_id FROM report_cycles"
+        " WHERE session_created_at >= ? AND session_created_at < ? ORDER BY session_id, id",
+        (start, end),
+    ).fetchall()
+    return [Figures._make(row) for row in rows]
+
+
+def rated_between(db: sqlite3.Connection, start: str, end: str) -> list[Rated]:
+    rows = db.execute(
+        "SELECT r.session_id, s.created_at, r.rating, r.agent_id, r.comment, r.created_at"
+        f" FROM csat_ratings AS r JOIN chat_sessions AS s ON s.id = r.session_id"
+        f" WHERE {IN_RANGE}",
+        (start, end),
+    ).fetchall()
+    return [Rated._make(row) for row in rows]
 
 
 def holder_counts_between(db: sqlite3.Connection, start: str, end: str) -> dict[int, int]:

@@ -11,10 +11,15 @@ CREATE TABLE report_cycles (
     first_reply_agent_id BIGINT  REFERENCES agents (id),
     closed_at            TEXT    COLLATE "C",
     closed_agent_id      BIGINT  REFERENCES agents (id),
-    survey               BIGINT  NOT NULL DEFAULT 0
+    survey               BIGINT  NOT NULL DEFAULT 0,
+    session_created_at   TEXT    COLLATE "C" NOT NULL,
+    wait_ms              BIGINT,
+    first_ms             BIGINT,
+    closed_ms            BIGINT
 );
 CREATE INDEX report_cycles_session ON report_cycles (session_id, id);
 CREATE INDEX report_cycles_open ON report_cycles (session_id) WHERE closed_at IS NULL;
+CREATE INDEX report_cycles_conversation_start ON report_cycles (session_created_at);
 
 CREATE TABLE report_holders (
     session_id  BIGINT NOT NULL REFERENCES chat_sessions (id),
@@ -32,7 +37,7 @@ CREATE TABLE csat_ratings (
 
 -- Times compare as text in the C collation (the report range is a range of such texts).
 ALTER TABLE chat_sessions ALTER COLUMN created_at TYPE TEXT COLLATE "C";
-CREATE INDEX chat_sessions_created ON chat_sessions (created_at, id);
+CREATE INDEX chat_sessions_created ON chat_sessions (created_at, status, id);
 
 -- Conversations from before this migration get one cycle each, as near as older facts allow:
 -- it began when the conversation was first queued (else at its first agent message), its
@@ -40,7 +45,8 @@ CREATE INDEX chat_sessions_created ON chat_sessions (created_at, id);
 -- agent message, and a closed conversation's close is its last update. Who held it: the
 -- agents who wrote in it and the one it is assigned to.
 INSERT INTO report_cycles (session_id, started_at, queued, reopened, assigned_at,
-                           first_reply_at, first_reply_agent_id, closed_at, closed_agent_id)
+                           first_reply_at, first_reply_agent_id, closed_at, closed_agent_id,
+                           session_created_at)
 SELECT s.id,
        COALESCE(s.queued_at, f.first_at, s.created_at),
        CASE WHEN s.queued_at IS NOT NULL THEN 1 ELSE 0 END,
@@ -52,11 +58,17 @@ SELECT s.id,
        (SELECT m.agent_id FROM messages AS m
         WHERE m.session_id = s.id AND m.sender_type = 'agent' ORDER BY m.seq LIMIT 1),
        CASE WHEN s.status = 'closed' THEN s.updated_at END,
-       CASE WHEN s.status = 'closed' THEN s.assigned_agent_id END
+       CASE WHEN s.status = 'closed' THEN s.assigned_agent_id END,
+       s.created_at
 FROM chat_sessions AS s
 LEFT JOIN (SELECT session_id, min(created_at) AS first_at FROM messages
            WHERE sender_type = 'agent' GROUP BY session_id) AS f ON f.session_id = s.id
 WHERE s.queued_at IS NOT NULL OR f.first_at IS NOT NULL OR s.assigned_agent_id IS NOT NULL;
+
+UPDATE report_cycles SET
+    wait_ms = CASE WHEN queued = 1 THEN CAST(round(EXTRACT(EPOCH FROM (CAST(assigned_at AS timestamptz) - CAST(started_at AS timestamptz))) * 1000) AS BIGINT) END,
+    first_ms = CAST(round(EXTRACT(EPOCH FROM (CAST(first_reply_at AS timestamptz) - CAST(started_at AS timestamptz))) * 1000) AS BIGINT),
+    closed_ms = CAST(round(EXTRACT(EPOCH FROM (CAST(closed_at AS timestamptz) - CAST(started_at AS timestamptz))) * 1000) AS BIGINT);
 
 INSERT INTO report_holders (session_id, agent_id)
 SELECT session_id, agent_id FROM messages WHERE sender_type = 'agent' AND agent_id IS NOT NULL
