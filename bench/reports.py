@@ -71,13 +71,17 @@ def seed_rows(conversations: int, seed: int = 21) -> dict[str, list[tuple[Any, .
         "holders": [],
         "ratings": [],
     }
-    for sid in range(1, conversations + 1):
+    starts = []
+    for _ in range(conversations):
         day = rnd.choices(days, weights)[0]
         minute = int(min(max(rnd.gauss(13 * 60, 180), 0), 24 * 60 - 1))
         local = datetime(day.year, day.month, day.day, tzinfo=ZONE) + timedelta(
             minutes=minute, seconds=rnd.randrange(60)
         )
-        start = local.astimezone(UTC)
+        starts.append(local.astimezone(UTC))
+    # As in a real database, a later conversation has a higher id (and its rows come later).
+    starts.sort()
+    for sid, start in enumerate(starts, 1):
         clock = start
         status = "bot"
         holder: int | None = None
@@ -250,10 +254,11 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--quick", action="store_true", help="6,000 conversations")
     parser.add_argument("--postgres", default="", help="an empty PostgreSQL database's URL")
     parser.add_argument("--json", default="", help="write the results here")
+    parser.add_argument("--keep", default="", help="seed this SQLite file and keep it")
     args = parser.parse_args(argv)
     size = QUICK if args.quick else FULL
     with tempfile.TemporaryDirectory(prefix="bench-reports-") as folder:
-        target = args.postgres or os.path.join(folder, "year.db")
+        target = args.postgres or args.keep or os.path.join(folder, "year.db")
         results = asyncio.run(run(size, target))
     results["backend"] = "postgresql" if args.postgres else "sqlite"
     print(

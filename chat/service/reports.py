@@ -17,10 +17,10 @@ import io
 import math
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from chat.errors import Invalid
@@ -234,6 +234,20 @@ class _Tally:
     closed: int = 0  # an agent's: the closes they held the conversation at
 
 
+T = TypeVar("T", Started, Figures)
+
+
+def _by_day(rows: list[T], bounds: list[str], days: list[_Tally]) -> Iterator[tuple[T, _Tally]]:
+    """Each row with its day's tally; the rows come in order of the conversation's start
+    (column 1), so the day moves forward instead of being searched for."""
+    index, end = 0, bounds[1]
+    for row in rows:
+        if row[1] >= end:
+            index = bisect_right(bounds, row[1]) - 1
+            end = bounds[index + 1]
+        yield row, days[index]
+
+
 def summarise(span: Range, facts: _Facts) -> ReportSummary:
     """The summary in a few passes over flat rows (a year is ~180,000 conversations and
     ~150,000 cycles): nothing is built per conversation."""
@@ -245,8 +259,7 @@ def summarise(span: Range, facts: _Facts) -> ReportSummary:
     for agent_id in held:
         per_agent[agent_id]  # noqa: B018 - an agent who held one is listed, even with no figure
     handled: set[int] = set()
-    for cycle in facts.figures:
-        day = per_day[bisect_right(bounds, cycle.session_created_at) - 1]
+    for cycle, day in _by_day(facts.figures, bounds, per_day):
         if cycle.session_id not in handled:
             handled.add(cycle.session_id)
             total.handed_off += 1
@@ -266,8 +279,7 @@ def summarise(span: Range, facts: _Facts) -> ReportSummary:
                 agent = per_agent[cycle.closed_agent]
                 agent.closed += 1
                 agent.resolution.append(cycle.closed_ms)
-    for row in facts.started:
-        day = per_day[bisect_right(bounds, row.created_at) - 1]
+    for row, day in _by_day(facts.started, bounds, per_day):
         total.conversations += 1
         day.conversations += 1
         if row.status == "closed" and row.id not in handled:

@@ -274,7 +274,7 @@ def started_between(db: sqlite3.Connection, start: str, end: str) -> list[Starte
     """The conversations started in [start, end): from the index chat_sessions_created."""
     rows = db.execute(
         f"SELECT s.id, s.created_at, s.status FROM chat_sessions AS s WHERE {IN_RANGE}"
-        " ORDER BY s.created_at, s.id",
+        " ORDER BY s.created_at",
         (start, end),
     ).fetchall()
     return [Started._make(row) for row in rows]
@@ -285,7 +285,8 @@ def figures_between(db: sqlite3.Connection, start: str, end: str) -> list[Figure
     rows = db.execute(
         "SELECT session_id, session_created_at, wait_ms, first_ms, first_reply_agent_id,"
         " closed_ms, closed_agent_id FROM report_cycles"
-        " WHERE session_created_at >= ? AND session_created_at < ? ORDER BY session_id, id",
+        " WHERE session_created_at >= ? AND session_created_at < ?"
+        " ORDER BY session_created_at, session_id, id",
         (start, end),
     ).fetchall()
     return [Figures._make(row) for row in rows]

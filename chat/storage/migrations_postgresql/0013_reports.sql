@@ -19,7 +19,9 @@ CREATE TABLE report_cycles (
 );
 CREATE INDEX report_cycles_session ON report_cycles (session_id, id);
 CREATE INDEX report_cycles_open ON report_cycles (session_id) WHERE closed_at IS NULL;
-CREATE INDEX report_cycles_conversation_start ON report_cycles (session_created_at);
+-- What a report reads of a cycle, from the index alone.
+CREATE INDEX report_cycles_conversation_start ON report_cycles (session_created_at,
+    session_id, id, wait_ms, first_ms, first_reply_agent_id, closed_ms, closed_agent_id);
 
 CREATE TABLE report_holders (
     session_id  BIGINT NOT NULL REFERENCES chat_sessions (id),
