@@ -302,6 +302,55 @@ def rated_between(db: sqlite3.Connection, start: str, end: str) -> list[Rated]:
     return [Rated._make(row) for row in rows]
 
 
+# -- a summary's rows: counted and grouped by day in the database -------------------------
+
+
+def _days(bounds: list[str]) -> tuple[str, list[object]]:
+    """A `days (i, lo, hi)` table of the range's days: day i runs from lo up to hi (UTC)."""
+    values = ", ".join("(?, ?, ?)" for _ in bounds[1:])
+    params: list[object] = []
+    for i in range(len(bounds) - 1):
+        params += (i, bounds[i], bounds[i + 1])
+    return f"WITH days (i, lo, hi) AS (VALUES {values}) ", params
+
+
+def count_days(db: sqlite3.Connection, bounds: list[str]) -> list[tuple[int, int, int]]:
+    """Per day: (i, conversations started, those closed without a person ever having them)."""
+    days, params = _days(bounds)
+    rows = db.execute(
+        days + "SELECT d.i, count(*), sum(CASE WHEN s.status = 'closed' AND NOT EXISTS"
+        " (SELECT 1 FROM report_cycles AS c WHERE c.session_id = s.id) THEN 1 ELSE 0 END)"
+        " FROM days AS d JOIN chat_sessions AS s ON s.created_at >= d.lo AND s.created_at < d.hi"
+        " GROUP BY d.i",
+        params,
+    ).fetchall()
+    return [(int(r[0]), int(r[1]), int(r[2])) for r in rows]
+
+
+def count_handed_off(db: sqlite3.Connection, bounds: list[str]) -> list[tuple[int, int]]:
+    """Per day: (i, conversations a person had at least once)."""
+    days, params = _days(bounds)
+    rows = db.execute(
+        days + "SELECT d.i, count(DISTINCT c.session_id) FROM days AS d"
+        " JOIN report_cycles AS c"
+        " ON c.session_created_at >= d.lo AND c.session_created_at < d.hi GROUP BY d.i",
+        params,
+    ).fetchall()
+    return [(int(r[0]), int(r[1])) for r in rows]
+
+
+def day_figures(db: sqlite3.Connection, bounds: list[str]) -> list[tuple[int, ...]]:
+    """Every cycle as (day i, wait_ms, first_ms, first agent, closed_ms, closing agent): whole
+    numbers only, from the covering index, so a year of them is read quickly."""
+    days, params = _days(bounds)
+    return db.execute(
+        days + "SELECT d.i, c.wait_ms, c.first_ms, c.first_reply_agent_id, c.closed_ms,"
+        " c.closed_agent_id FROM days AS d JOIN report_cycles AS c"
+        " ON c.session_created_at >= d.lo AND c.session_created_at < d.hi",
+        params,
+    ).fetchall()
+
+
 def holder_counts_between(db: sqlite3.Connection, start: str, end: str) -> dict[int, int]:
     """How many of the conversations each agent held at some time."""
     rows = db.execute(
