@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bench.server import ROOT
 from chat.models import iso_time, parse_time
 from chat.service.reports import Reports
 
@@ -38,6 +39,7 @@ ZONE = ZoneInfo("Europe/Berlin")
 LAST_DAY = date(2026, 11, 30)
 NOW = datetime(2026, 11, 30, 20, 0, tzinfo=UTC)
 AGENTS = 20
+RESULTS = ROOT / "bench" / "results"
 
 
 @dataclass(frozen=True)
@@ -253,7 +255,7 @@ def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench reports")
     parser.add_argument("--quick", action="store_true", help="6,000 conversations")
     parser.add_argument("--postgres", default="", help="an empty PostgreSQL database's URL")
-    parser.add_argument("--json", default="", help="write the results here")
+    parser.add_argument("--json", default="", help="default: bench/results/reports.json")
     parser.add_argument("--keep", default="", help="seed this SQLite file and keep it")
     args = parser.parse_args(argv)
     size = QUICK if args.quick else FULL
@@ -272,8 +274,10 @@ def main(argv: list[str]) -> None:
             f"  {name:<20} median {row['median_ms']:>8.1f} ms  max {row['max_ms']:>8.1f} ms"
             f"  ({row['conversations']:,} conversations, {row['runs']} runs)"
         )
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=2))
+    name = "reports-postgres.json" if args.postgres else "reports.json"
+    target = Path(args.json) if args.json else RESULTS / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(results, indent=2))
 
 
 if __name__ == "__main__":

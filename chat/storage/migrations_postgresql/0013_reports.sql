@@ -67,10 +67,17 @@ LEFT JOIN (SELECT session_id, min(created_at) AS first_at FROM messages
            WHERE sender_type = 'agent' GROUP BY session_id) AS f ON f.session_id = s.id
 WHERE s.queued_at IS NOT NULL OR f.first_at IS NOT NULL OR s.assigned_agent_id IS NOT NULL;
 
+-- Times written by older versions are ISO-8601; anything else gives no figure (never an error).
 UPDATE report_cycles SET
-    wait_ms = CASE WHEN queued = 1 THEN CAST(round(EXTRACT(EPOCH FROM (CAST(assigned_at AS timestamptz) - CAST(started_at AS timestamptz))) * 1000) AS BIGINT) END,
-    first_ms = CAST(round(EXTRACT(EPOCH FROM (CAST(first_reply_at AS timestamptz) - CAST(started_at AS timestamptz))) * 1000) AS BIGINT),
-    closed_ms = CAST(round(EXTRACT(EPOCH FROM (CAST(closed_at AS timestamptz) - CAST(started_at AS timestamptz))) * 1000) AS BIGINT);
+    wait_ms = CASE WHEN queued = 1 THEN CASE WHEN assigned_at ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}T' AND started_at ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}T'
+        THEN CAST(round(EXTRACT(EPOCH FROM (CAST(assigned_at AS timestamptz)
+            - CAST(started_at AS timestamptz))) * 1000) AS BIGINT) END END,
+    first_ms = CASE WHEN first_reply_at ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}T' AND started_at ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}T'
+        THEN CAST(round(EXTRACT(EPOCH FROM (CAST(first_reply_at AS timestamptz)
+            - CAST(started_at AS timestamptz))) * 1000) AS BIGINT) END,
+    closed_ms = CASE WHEN closed_at ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}T' AND started_at ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}T'
+        THEN CAST(round(EXTRACT(EPOCH FROM (CAST(closed_at AS timestamptz)
+            - CAST(started_at AS timestamptz))) * 1000) AS BIGINT) END;
 
 INSERT INTO report_holders (session_id, agent_id)
 SELECT session_id, agent_id FROM messages WHERE sender_type = 'agent' AND agent_id IS NOT NULL
