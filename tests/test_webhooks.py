@@ -15,7 +15,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from chat.config import Settings
-from tests.conftest import ADMIN, ALICE, assert_error, login, serving, start
+from tests.conftest import ADMIN, ALICE, PASSWORD, assert_error, login, serving
 from tests.sockets import Server, running
 from tests.webhook_receiver import Receiver, eventually
 
@@ -90,7 +90,9 @@ def test_admins_add_list_disable_and_delete_endpoints_and_agents_may_not(
     assert off.status_code == 200 and off.json()["webhook"]["enabled"] is False
     assert off.json()["webhook"]["disabled_reason"]
     on = client.patch(hook_path, json={"enabled": True}, headers=admin)
-    assert on.json()["webhook"]["enabled"] is True and on.json()["webhook"]["disabled_reason"] is None
+    assert (
+        on.json()["webhook"]["enabled"] is True and on.json()["webhook"]["disabled_reason"] is None
+    )
 
     assert client.delete(hook_path, headers=admin).status_code == 204
     assert client.get(f"{API}/webhooks", headers=admin).json() == {"webhooks": []}
@@ -128,7 +130,9 @@ def test_a_bad_endpoint_is_refused_with_422(client: TestClient, body: dict, why:
     """Without webhook_allow_private, loopback, private, link-local, multicast and unspecified
     addresses are refused (the host name is resolved: localhost too)."""
     admin = login(client, ADMIN)
-    error = assert_error(client.post(f"{API}/webhooks", json=body, headers=admin), 422, "invalid_request")
+    error = assert_error(
+        client.post(f"{API}/webhooks", json=body, headers=admin), 422, "invalid_request"
+    )
     assert why in error["message"]
     assert client.get(f"{API}/webhooks", headers=admin).json() == {"webhooks": []}
 
@@ -198,3 +202,179 @@ async def test_a_failing_receiver_gets_the_same_webhook_id_until_it_takes_it(
     [delivery] = found
     assert delivery["attempts"] == 3 and delivery["last_status_code"] == 204
     assert delivery["delivered_at"] is not None and delivery["next_attempt_at"] is None
+
+
+@pytest.mark.anyio
+async def test_a_410_disables_the_endpoint_and_nothing_more_is_sent_to_it(
+    settings: Settings,
+) -> None:
+    gone, witness = Receiver(), Receiver()
+    gone.statuses = [410]
+    await gone.start()
+    await witness.start()
+    try:
+        async with running(private(settings, webhook_retries=QUICK)) as server:
+            headers = await admin_of(server)
+            hook = await add_hook(server, headers, gone, ["chat.message.new"])
+            started = await server.start()
+            await server.say(started["session_key"], "first")
+            await settled(server, headers, hook["id"], "failed")
+            listed = (await server.http.get(f"{API}/webhooks", headers=headers)).json()
+            [disabled] = listed["webhooks"]
+            assert disabled["enabled"] is False and "410" in disabled["disabled_reason"]
+            # Later events: the witness (added after) gets one; the disabled endpoint none.
+            await add_hook(server, headers, witness, ["chat.message.new"])
+            await server.say(started["session_key"], "second")
+            await eventually(lambda: witness.received)
+            found = await deliveries(server, headers, hook["id"])
+    finally:
+        await gone.stop()
+        await witness.stop()
+    assert len(gone.received) == 1 and gone.bad == [] and witness.bad == []
+    assert [d["status"] for d in found] == ["failed"]  # disabled: nothing new was queued
+    assert found[0]["last_status_code"] == 410
+
+
+@pytest.mark.anyio
+async def test_a_slow_receiver_never_delays_the_chat(settings: Settings) -> None:
+    """The receiver holds every request until the test releases it; meanwhile twenty messages
+    are sent on the customer's socket and all twenty are acknowledged."""
+    receiver = Receiver()
+    receiver.held = asyncio.Event()
+    await receiver.start()
+    try:
+        async with running(private(settings)) as server:
+            headers = await admin_of(server)
+            hook = await add_hook(server, headers, receiver, ["chat.message.new"])
+            started = await server.start()
+            customer = await server.customer_socket(started["session_key"])
+            await customer.next("connection.ready")
+            for n in range(20):
+                await customer.send("chat.message.send", content=f"line {n}", client_id=f"c{n}")
+            acks = [await customer.next("chat.message.ack") for _ in range(20)]
+            assert receiver.received == []  # still held: not one delivery was taken yet
+            assert receiver.waiting > 0
+            receiver.held.set()
+            await settled(server, headers, hook["id"], "delivered", count=20)
+            await customer.ws.close()
+    finally:
+        await receiver.stop()
+    assert sorted(a["data"]["client_id"] for a in acks) == sorted(f"c{n}" for n in range(20))
+    contents = sorted(r.json["data"]["message"]["content"] for r in receiver.received)
+    assert contents == sorted(f"line {n}" for n in range(20)) and receiver.bad == []
+
+
+@pytest.mark.anyio
+async def test_the_test_event_and_a_manual_retry_reach_the_receiver(settings: Settings) -> None:
+    receiver = Receiver()
+    await receiver.start()
+    try:
+        async with running(private(settings)) as server:
+            headers = await admin_of(server)
+            hook = await add_hook(server, headers, receiver, ["chat.session.closed"])
+            path = f"{API}/webhooks/{hook['id']}"
+            sent = await server.http.post(f"{path}/test", headers=headers)
+            assert sent.status_code == 202, sent.text
+            delivery = sent.json()["delivery"]
+            assert delivery["type"] == "webhook.test" and delivery["status"] == "pending"
+            await settled(server, headers, hook["id"], "delivered")
+            again = await server.http.post(
+                f"{path}/deliveries/{delivery['id']}/retry", headers=headers
+            )
+            assert again.status_code == 202, again.text
+            await eventually(lambda: len(receiver.received) == 2)
+            [after] = await settled(server, headers, hook["id"], "delivered")
+            missing = await server.http.post(f"{path}/deliveries/999999/retry", headers=headers)
+            assert_error(missing, 404, "not_found")
+            agent = {"Authorization": f"Bearer {await server.login(ALICE)}"}
+            refused = await server.http.post(f"{path}/test", headers=agent)
+            assert_error(refused, 403, "forbidden")
+    finally:
+        await receiver.stop()
+    first, second = receiver.received
+    assert first.type == second.type == "webhook.test"
+    assert first.json["data"] == {"webhook_id": hook["id"]}
+    assert first.id == second.id == f"test_{delivery['id']}"  # the same webhook-id again
+    assert after["attempts"] == 2 and receiver.bad == []
+
+
+@pytest.mark.anyio
+async def test_notes_reach_only_an_endpoint_that_asked_for_them(settings: Settings) -> None:
+    notes, plain = Receiver(), Receiver()
+    await notes.start()
+    await plain.start()
+    try:
+        async with running(private(settings)) as server:
+            headers = await admin_of(server)
+            both = ["chat.message.new", "chat.note.new"]
+            await add_hook(server, headers, notes, both, include_notes=True)
+            refused = await server.http.post(
+                f"{API}/webhooks", json={"url": plain.url, "events": both}, headers=headers
+            )
+            assert_error(refused, 422, "invalid_request")
+            await add_hook(server, headers, plain, ["chat.message.new"])
+            started = await server.start()
+            session_id = started["session"]["id"]
+            note = await server.http.post(
+                f"{API}/chat/sessions/{session_id}/notes",
+                json={"content": "VIP customer"},
+                headers=headers,
+            )
+            assert note.status_code == 201, note.text
+            await server.say(started["session_key"], "after the note")
+            await eventually(lambda: len(notes.received) == 2 and plain.received)
+    finally:
+        await notes.stop()
+        await plain.stop()
+    assert sorted(r.type for r in notes.received) == ["chat.message.new", "chat.note.new"]
+    assert [r.type for r in plain.received] == ["chat.message.new"]
+    assert notes.of_type("chat.note.new")[0].json["data"]["note"]["content"] == "VIP customer"
+
+
+@pytest.mark.anyio
+async def test_deliveries_pending_at_a_kill_9_are_all_delivered_after_the_restart(
+    tmp_path: Path, database: Path | str
+) -> None:
+    """The receiver is down: deliveries fail and wait. The server is killed (SIGKILL) and
+    started again, the receiver comes up: every event arrives, with its own webhook-id."""
+    receiver = Receiver()
+    env = {"SWITCHBOARD_WEBHOOK_ALLOW_PRIVATE": "1", "SWITCHBOARD_WEBHOOK_RETRIES": "0.5"}
+    with serving(tmp_path, "crash", database if isinstance(database, str) else None, **env) as app:
+        async with httpx.AsyncClient(base_url=app.url, timeout=10) as http:
+            headers = await _login(http, ADMIN)
+            body = {"url": receiver.url, "events": ["chat.session.started", "chat.message.new"]}
+            added = await http.post(f"{API}/webhooks", json=body, headers=headers)
+            assert added.status_code == 201, added.text
+            receiver.secrets.append(added.json()["secret"])
+            hook_id = added.json()["webhook"]["id"]
+            for n in range(3):
+                key = (await http.post(f"{API}/chat/public/start", json={})).json()["session_key"]
+                for line in range(3):
+                    said = {"session_key": key, "content": f"{n}.{line}"}
+                    assert (await http.post(f"{API}/chat/public/message", json=said)).is_success
+            path = f"{API}/webhooks/{hook_id}/deliveries"
+
+            async def tried() -> list[dict]:
+                while True:
+                    found = (await http.get(path, headers=headers)).json()["deliveries"]
+                    if len(found) == 12 and all(d["attempts"] >= 1 for d in found):
+                        return found
+                    await asyncio.sleep(0.05)
+
+            pending = await asyncio.wait_for(tried(), 20)
+        assert {d["status"] for d in pending} == {"pending"}
+        app.kill()
+        await receiver.start()
+        try:
+            await asyncio.to_thread(app.start)
+            expected = {str(d["event_id"]) for d in pending}
+            await eventually(lambda: expected <= {r.id for r in receiver.received}, 30)
+        finally:
+            await receiver.stop()
+    assert receiver.bad == []
+
+
+async def _login(http: httpx.AsyncClient, email: str) -> dict[str, str]:
+    answer = await http.post(f"{API}/auth/login", json={"email": email, "password": PASSWORD})
+    assert answer.status_code == 200, answer.text
+    return {"Authorization": f"Bearer {answer.json()['token']}"}
