@@ -252,13 +252,15 @@ async def test_a_slow_receiver_never_delays_the_chat(settings: Settings) -> None
             for n in range(20):
                 await customer.send("chat.message.send", content=f"line {n}", client_id=f"c{n}")
             acks = [await customer.next("chat.message.ack") for _ in range(20)]
+            # Eight requests (the sender's bound) reach the receiver and wait there.
+            await eventually(lambda: receiver.waiting == 8)
             assert receiver.received == []  # still held: not one delivery was taken yet
-            assert receiver.waiting > 0
             receiver.held.set()
             await settled(server, headers, hook["id"], "delivered", count=20)
             await customer.ws.close()
     finally:
         await receiver.stop()
+    assert receiver.most_waiting == 8  # never more in flight at once
     assert sorted(a["data"]["client_id"] for a in acks) == sorted(f"c{n}" for n in range(20))
     contents = sorted(r.json["data"]["message"]["content"] for r in receiver.received)
     assert contents == sorted(f"line {n}" for n in range(20)) and receiver.bad == []
@@ -378,3 +380,52 @@ async def _login(http: httpx.AsyncClient, email: str) -> dict[str, str]:
     answer = await http.post(f"{API}/auth/login", json={"email": email, "password": PASSWORD})
     assert answer.status_code == 200, answer.text
     return {"Authorization": f"Bearer {answer.json()['token']}"}
+
+
+@pytest.mark.anyio
+async def test_an_endpoint_no_longer_allowed_is_checked_again_before_each_attempt(
+    settings: Settings,
+) -> None:
+    """Added while private addresses were allowed; the server restarts without the setting:
+    its deliveries are refused at send time (as when DNS changes) and wait, none is sent."""
+    receiver = Receiver()
+    await receiver.start()
+    try:
+        async with running(private(settings)) as server:
+            headers = await admin_of(server)
+            hook = await add_hook(server, headers, receiver, ["chat.message.new"])
+        async with running(replace(settings, webhook_retries=QUICK)) as server:
+            headers = await admin_of(server)
+            started = await server.start()
+            await server.say(started["session_key"], "hello")
+            async with asyncio.timeout(20):
+                while True:
+                    [delivery] = await deliveries(server, headers, hook["id"])
+                    if delivery["attempts"] >= 2:
+                        break
+                    await asyncio.sleep(0.05)
+    finally:
+        await receiver.stop()
+    assert receiver.received == []
+    assert delivery["status"] in ("pending", "failed") and delivery["last_status_code"] is None
+    assert "not public" in delivery["last_error"]
+
+
+@pytest.mark.anyio
+async def test_two_nodes_on_one_database_send_each_delivery_once(settings: Settings) -> None:
+    """Both nodes' senders look for the same due deliveries; the lease lets one of them send
+    each (both are woken: each node takes half of the messages)."""
+    receiver = Receiver()
+    await receiver.start()
+    try:
+        async with running(private(settings)) as one, running(private(settings)) as two:
+            headers = await admin_of(one)
+            hook = await add_hook(one, headers, receiver, ["chat.message.new"])
+            started = await one.start()
+            for n in range(30):
+                await (one if n % 2 else two).say(started["session_key"], f"line {n}")
+            await settled(one, headers, hook["id"], "delivered", count=30)
+    finally:
+        await receiver.stop()
+    ids = [r.id for r in receiver.received]
+    assert len(ids) == len(set(ids)) == 30 and receiver.bad == []

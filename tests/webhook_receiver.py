@@ -58,6 +58,7 @@ class Receiver:
         self.statuses: list[int] = []  # answered in order; then 204
         self.held: asyncio.Event | None = None  # set(): held requests go on
         self.waiting = 0  # requests being held right now
+        self.most_waiting = 0  # the most ever held at once
         self.secrets: list[str] = []  # each request must verify with one of these
         self.bad: list[str] = []  # why a request failed verification
         self._server: uvicorn.Server | None = None
@@ -82,6 +83,7 @@ class Receiver:
         self._verify(got)
         if self.held is not None:
             self.waiting += 1
+            self.most_waiting = max(self.most_waiting, self.waiting)
             await self.held.wait()
             self.waiting -= 1
         status = self.statuses.pop(0) if self.statuses else 204
