@@ -39,6 +39,7 @@ from chat.routes import (
     rate_pages,
     report_pages,
     reports,
+    webhooks,
     widget,
     ws,
 )
@@ -49,6 +50,8 @@ from chat.service.assistant import Assistant
 from chat.service.email import EmailContinuity
 from chat.service.handoff_assist import HandoffAssist
 from chat.service.preferences import AiConfig
+from chat.service.webhook_sender import WebhookSender
+from chat.service.webhooks import Webhooks
 from chat.storage import events
 from chat.storage.postgres import open_database
 
@@ -259,12 +262,16 @@ def create_app(settings: Settings) -> Starlette:
             app.state.assist = HandoffAssist(service, kb)
             email = EmailContinuity(service, settings)
             app.state.email = email
+            sender = WebhookSender(db, settings)
+            service.on_deliveries_queued = sender.wake
+            app.state.webhooks = Webhooks(db, settings, sender.wake)
             assistant = _start_assistant(settings, service, admin, kb)
             app.state.assistant = assistant
             expiry = asyncio.create_task(service.typists.run(), name="typing-expiry")
             watch = asyncio.create_task(admin.watch(), name="admin-settings")
             routing = asyncio.create_task(service.routing.run(), name="routing")
             mailing = asyncio.create_task(email.run(), name="email")
+            sending = asyncio.create_task(sender.run(), name="webhooks")
             service.presence.start()
             try:
                 yield
@@ -273,6 +280,7 @@ def create_app(settings: Settings) -> Starlette:
                 watch.cancel()
                 routing.cancel()
                 mailing.cancel()
+                sending.cancel()
                 service.presence.close()
                 await assistant.close()
                 await assistant.responder.aclose()
@@ -288,6 +296,7 @@ def create_app(settings: Settings) -> Starlette:
             *email_routes.routes,
             *reports.routes,
             *admin_routes.routes,
+            *webhooks.routes,
             *files.routes,
             *pages.routes,
             *admin_pages.routes,

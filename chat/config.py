@@ -13,6 +13,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 SYNCHRONOUS_LEVELS = ("FULL", "NORMAL")
 ENV_PREFIX = "SWITCHBOARD_"
+# Standard Webhooks' retry schedule: seconds before each retry (5 s, 5 min, 30 min, 2 h, 5 h,
+# 10 h, 10 h: about a day in all).
+WEBHOOK_RETRIES: tuple[float, ...] = (5, 300, 1800, 7200, 18000, 36000, 36000)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +89,13 @@ class Settings:
     # Where visitors reach this server (https://support.example.com): the rating email's links
     # point there; without it no rating is asked for by email.
     public_url: str = ""
+    # Webhooks (TEAMS.md, "Webhooks and API keys"): endpoints on loopback, private, link-local
+    # and other non-public addresses are refused unless this is on (a receiver on the same
+    # machine or network).
+    webhook_allow_private: bool = False
+    # Seconds before each retry of a webhook delivery (Standard Webhooks' schedule: about a
+    # day); after the last one it has failed. Tests shorten it.
+    webhook_retries: tuple[float, ...] = WEBHOOK_RETRIES
     limits: Limits = field(default_factory=Limits)
     # What time it is for business hours (and nothing else): the real time; tests move it.
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC), repr=False)
@@ -166,6 +176,9 @@ class Settings:
             imap_url=args.imap_url,
             email_delay=args.email_delay,
             public_url=args.public_url.strip().rstrip("/"),
+            webhook_allow_private=args.webhook_allow_private,
+            webhook_retries=_seconds_list(env.get(ENV_PREFIX + "WEBHOOK_RETRIES", ""))
+            or WEBHOOK_RETRIES,
             gemini_api_key=env.get("GEMINI_API_KEY", ""),
             gemini_model=env.get("GEMINI_MODEL", "gemini-2.5-flash"),
             gemini_base_url=env.get("GEMINI_BASE_URL", ""),
@@ -191,6 +204,11 @@ def hide_password(url: str) -> str:
         return url
     host = parts.netloc.rpartition("@")[2]
     return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
+
+
+def _seconds_list(value: str) -> tuple[float, ...]:
+    """`5,300,1800`: seconds, comma-separated (empty: none)."""
+    return tuple(float(part) for part in value.split(",") if part.strip())
 
 
 def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
@@ -295,6 +313,13 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
         help="where visitors reach this server, e.g. https://support.example.com "
         "[SWITCHBOARD_PUBLIC_URL]; the rating email links to its /rate page "
         "(no rating email without it)",
+    )
+    parser.add_argument(
+        "--webhook-allow-private",
+        action=argparse.BooleanOptionalAction,
+        default=_flag(env, "WEBHOOK_ALLOW_PRIVATE", False),
+        help="let webhooks go to loopback and private addresses "
+        "[SWITCHBOARD_WEBHOOK_ALLOW_PRIVATE=1] (default off)",
     )
     parser.add_argument(
         "--forwarded-allow-ips",

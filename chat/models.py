@@ -341,3 +341,47 @@ class Hit:
 class Found:
     session: Session
     hits: list[Hit]
+
+
+@dataclass(frozen=True, slots=True)
+class Webhook:
+    """An endpoint that receives events (Standard Webhooks 1.0); `secret` is whsec_…"""
+
+    id: int
+    url: str
+    secret: str
+    events: str  # JSON list of event types, as asked
+    include_notes: bool
+    enabled: bool
+    disabled_reason: str | None
+    created_at: str
+
+    @classmethod
+    def from_row(cls, row: Row) -> Webhook:
+        values = {name: row[name] for name in cls.__slots__}  # type: ignore[attr-defined]
+        values["include_notes"] = bool(values["include_notes"])
+        values["enabled"] = bool(values["enabled"])
+        return cls(**values)
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookDelivery:
+    """One event for one endpoint: pending until a 2xx, failed once the retries are spent."""
+
+    id: int
+    webhook_id: int
+    event_id: int | None
+    type: str
+    payload: str | None
+    status: str  # pending | delivered | failed
+    attempts: int
+    next_attempt_at: str
+    last_status_code: int | None
+    last_error: str | None
+    last_duration_ms: int | None
+    created_at: str
+    delivered_at: str | None
+
+    @classmethod
+    def from_row(cls, row: Row) -> WebhookDelivery:
+        return cls(**{name: row[name] for name in cls.__slots__})  # type: ignore[attr-defined]

@@ -25,6 +25,8 @@ from chat.models import (
     SenderType,
     Session,
     SessionStatus,
+    Webhook,
+    WebhookDelivery,
 )
 
 MAX_ID = 2**63 - 1
@@ -1111,3 +1113,99 @@ class ReportSummary(View):
     comments: list[CommentView]
     by_day: list[DayFigures]
     by_agent: list[AgentFigures]
+
+
+# -- webhooks (TEAMS.md, "Webhooks and API keys") --------------------------------------------
+
+WEBHOOK_URL_MAX = 2000
+
+
+class WebhookRequest(Request):
+    """A new endpoint: an http(s) URL and the stored event types it takes; the agents-only note
+    events (chat.note.new, chat.mention) only with `include_notes`."""
+
+    url: Annotated[str, Meta(min_length=1, max_length=WEBHOOK_URL_MAX)]
+    events: Annotated[list[Annotated[str, Meta(max_length=64)]], Meta(min_length=1, max_length=64)]
+    include_notes: bool = False
+
+
+class WebhookPatch(Request):
+    enabled: bool
+
+
+class WebhookView(View):
+    id: int
+    url: str
+    events: list[str]
+    include_notes: bool
+    enabled: bool
+    disabled_reason: str | None
+    created_at: Time
+
+    @classmethod
+    def of(cls, webhook: Webhook) -> "WebhookView":
+        return cls(
+            webhook.id,
+            webhook.url,
+            msgspec.json.decode(webhook.events, type=list[str]),
+            webhook.include_notes,
+            webhook.enabled,
+            webhook.disabled_reason,
+            webhook.created_at,
+        )
+
+
+class NewWebhookAnswer(View):
+    """`secret` (whsec_ + base64) is shown here once and never again."""
+
+    webhook: WebhookView
+    secret: str
+
+
+class WebhookAnswer(View):
+    webhook: WebhookView
+
+
+class WebhooksAnswer(View):
+    webhooks: list[WebhookView]
+
+
+class DeliveryView(View):
+    """`next_attempt_at`: when a pending delivery is tried next (null once settled)."""
+
+    id: int
+    event_id: int | None
+    type: str
+    status: Literal["pending", "delivered", "failed"]
+    attempts: int
+    last_status_code: int | None
+    last_error: str | None
+    last_duration_ms: int | None
+    created_at: Time
+    next_attempt_at: Time | None
+    delivered_at: Time | None
+
+    @classmethod
+    def of(cls, delivery: WebhookDelivery) -> "DeliveryView":
+        pending = delivery.status == "pending"
+        return cls(
+            delivery.id,
+            delivery.event_id,
+            delivery.type,
+            delivery.status,  # type: ignore[arg-type]
+            delivery.attempts,
+            delivery.last_status_code,
+            delivery.last_error,
+            delivery.last_duration_ms,
+            delivery.created_at,
+            delivery.next_attempt_at if pending else None,
+            delivery.delivered_at,
+        )
+
+
+class DeliveryAnswer(View):
+    delivery: DeliveryView
+
+
+class DeliveriesAnswer(View):
+    deliveries: list[DeliveryView]

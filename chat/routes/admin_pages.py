@@ -19,6 +19,7 @@ from chat.routes.pages import (
     render,
     set_login_cookie,
 )
+from chat.service.webhooks import NOTE_EVENTS, SUBSCRIBABLE
 from chat.wire import AdminAgentView, ArticleSummary
 
 
@@ -40,6 +41,8 @@ async def admin_page(request: Request) -> Response:
         "hours": admin.hours(),
         "articles": [ArticleSummary(a.slug, a.title, a.version, a.updated_at) for a in articles],
         "audit": [audit_view(e) for e in await admin.audit_log()],
+        # The event types a webhook may take (the page groups them), notes apart.
+        "webhook_events": sorted(SUBSCRIBABLE - NOTE_EVENTS),
     }
     context = {
         "agent": agent,

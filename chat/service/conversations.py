@@ -102,6 +102,8 @@ class ChatService:
         # Set by the app when the AI answers first; the service never imports the assistant.
         self.on_customer_message: Callable[[int], None] | None = None
         self.on_customer_typing: Callable[[int, bool], None] | None = None
+        # Set by the app: webhook deliveries were committed (the sender wakes up).
+        self.on_deliveries_queued: Callable[[], None] | None = None
 
     async def _write(self, work: Callable[[Transaction], Any]) -> Any:
         """Run `work` in one transaction; publish its events once it has committed.
@@ -121,6 +123,8 @@ class ChatService:
             self.hub.publish(getattr(out, "events", ()))
             if ran and ran[-1].queue_changed:
                 self.routing.queue_changed()
+            if ran and ran[-1].deliveries_queued and self.on_deliveries_queued is not None:
+                self.on_deliveries_queued()
 
         return await self.db.write(run, after_commit=after)
 

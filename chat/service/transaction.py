@@ -26,7 +26,7 @@ from chat.models import (
     SessionStatus,
     iso_time,
 )
-from chat.storage import events, messages, queue, reports, sessions
+from chat.storage import events, messages, queue, reports, sessions, webhooks
 from chat.wire import AgentRef, AttachmentView, MessageView, PublicSessionView, SessionView
 
 
@@ -65,6 +65,8 @@ class Transaction:
         self.queue_changed = False
         # Whether the latest close ended a person's cycle (False: the AI alone had it).
         self.cycle_closed = False
+        # Whether an event queued webhook deliveries (the sender is woken after the commit).
+        self.deliveries_queued = False
 
     def session(self, session_id: int) -> Session:
         found = sessions.get_session(self.conn, session_id)
@@ -82,6 +84,9 @@ class Transaction:
             self.conn, kind.name, session_id, encode_data(data), public_data, self.now
         )
         self.events.append(event)
+        # The webhooks' outbox: written with the event, so a delivery exists iff it committed.
+        if webhooks.queue_deliveries(self.conn, kind.name, event.id, self.now):
+            self.deliveries_queued = True
 
     def emit_session(self, kind: EventType, session: Session, *, public: bool = True) -> None:
         """An event whose data is the session alone (started, updated, closed)."""

@@ -1,4 +1,4 @@
-/* The admin page: agents, widget, AI and routing settings, the knowledge base and the audit log, over
+/* The admin page: agents, widget, AI and routing settings, the knowledge base, labels, webhooks and the audit log, over
  * the admin API (api.js). The server embeds the first data in the page as JSON. */
 
 import { Agents } from "./agents.js";
@@ -6,6 +6,7 @@ import { AuditLog } from "./audit.js";
 import { Knowledge } from "./knowledge.js";
 import { BusinessHours } from "./hours.js";
 import { Labels } from "./labels.js";
+import { Webhooks } from "./webhooks.js";
 import { AiSettings, RoutingSettings, WidgetSettings } from "./settings.js";
 
 const initial = JSON.parse(document.getElementById("initial-data").textContent);
@@ -19,4 +20,5 @@ new RoutingSettings(initial.routing, wrote);
 new BusinessHours(initial.hours, wrote);
 new Knowledge(initial.articles, wrote);
 new Labels(wrote);
+new Webhooks(initial.webhook_events, wrote);
 document.body.dataset.ready = "true"; // the forms are filled and listening
