@@ -31,6 +31,7 @@ from chat.routes import admin as admin_routes
 from chat.routes import (
     admin_pages,
     api,
+    api_keys,
     desk,
     docs,
     files,
@@ -288,6 +289,7 @@ def create_app(settings: Settings) -> Starlette:
             *email_routes.routes,
             *reports.routes,
             *admin_routes.routes,
+            *api_keys.routes,
             *files.routes,
             *pages.routes,
             *admin_pages.routes,
