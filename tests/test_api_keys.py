@@ -1,7 +1,7 @@
 """API keys (issue #22, TEAMS.md "Webhooks and API keys") on a real server, on both backends: an
 admin makes read and write keys whose token is shown once; a key acts as its creator with the
 rights of an agent, within its scope and its own rate limit; revoking it, or deactivating its
-creator, ends it at once; it never opens a socket."""
+creator, ends it at once, on every node of a cluster; it never opens a socket."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from chat.config import Settings
+from tests.cluster import cluster
 from tests.conftest import ADMIN, ALICE, ROOMY
 from tests.sockets import Server, running
 
@@ -214,3 +215,23 @@ async def test_a_key_opens_no_socket(settings: Settings) -> None:
         token = (await make_key(server, admin, "Ops", "write"))["token"]
         socket = await server.agent_socket(token)
         assert await socket.closed_with() == 4401
+
+
+@pytest.mark.anyio
+async def test_a_keys_limit_and_its_revocation_hold_across_nodes(settings: Settings) -> None:
+    limits = replace(ROOMY, api_key_requests_per_minute=4)
+    async with cluster(replace(settings, limits=limits)) as (a, b):
+        admin = bearer(await a.login(ADMIN))
+        made = await make_key(a, admin, "Ops", "read")
+        key = bearer(made["token"])
+        for node in (a, b, a, b):
+            assert (await node.http.get(f"{API}/chat/sessions", headers=key)).status_code == 200
+        over = await b.http.get(f"{API}/chat/sessions", headers=key)
+        assert over.status_code == 429 and "Retry-After" in over.headers
+
+        second = await make_key(a, admin, "Ops 2", "read")
+        fresh = bearer(second["token"])
+        assert (await b.http.get(f"{API}/chat/sessions", headers=fresh)).status_code == 200
+        gone = await a.http.delete(f"{API}/api-keys/{second['api_key']['id']}", headers=admin)
+        assert gone.status_code == 200
+        assert (await b.http.get(f"{API}/chat/sessions", headers=fresh)).status_code == 401
