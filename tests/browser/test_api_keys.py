@@ -38,6 +38,7 @@ def test_an_admin_makes_a_key_a_script_uses_it_and_the_admin_revokes_it(
     expect(row).to_contain_text(token[:12])
     expect(row).to_contain_text("Never")
     expect(page.get_by_role("table", name="Audit log")).to_contain_text("api_key.create")
+    page.locator("#api-keys").screenshot(path="/tmp/admin-api-keys.png")
     # Done: the token leaves the page, and the list never had it.
     page.get_by_role("button", name="Done").click()
     expect(shown).to_be_hidden()
