@@ -31,6 +31,7 @@ from chat.routes import admin as admin_routes
 from chat.routes import (
     admin_pages,
     api,
+    api_keys,
     desk,
     docs,
     files,
@@ -297,6 +298,7 @@ def create_app(settings: Settings) -> Starlette:
             *reports.routes,
             *admin_routes.routes,
             *webhooks.routes,
+            *api_keys.routes,
             *files.routes,
             *pages.routes,
             *admin_pages.routes,

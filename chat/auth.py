@@ -1,8 +1,10 @@
-"""Agents' credentials: argon2id passwords, login cookies and API tokens, require_agent()."""
+"""Agents' credentials: argon2id passwords, login cookies, API tokens and admins' API keys,
+require_agent()."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import hmac
 import secrets
@@ -18,9 +20,9 @@ from chat.codec import Codec
 from chat.config import Settings
 from chat.errors import Conflict, Forbidden, Invalid, Unauthorized
 from chat.hub import Hub
-from chat.models import Agent, Role, iso_time, now_iso
-from chat.ratelimit import MemoryLimiter
-from chat.storage import agents, tokens
+from chat.models import Agent, KeyHolder, Role, iso_time, now_iso
+from chat.ratelimit import Limiter, MemoryLimiter
+from chat.storage import agents, api_keys, tokens
 from chat.storage.database import Database
 from chat.wire import Text
 
@@ -37,6 +39,9 @@ DEMO_AGENTS = (
 )
 WRONG_LOGIN = "Invalid email or password."
 REVOKED = 4401  # the close code of a socket whose credential was revoked
+API_KEY_PREFIX = "sbk_"  # an admin's API key (chat/service/api_keys.py), not a login token
+SAFE_METHODS = ("GET", "HEAD")  # all that a read key may use
+KEY_TOUCH_EVERY = timedelta(minutes=1)  # last_used_at is written at most this often per key
 
 
 def hash_token(raw: str) -> bytes:
@@ -66,6 +71,13 @@ class Accounts:
             hub.backplane.limiter("logins", *window) if hub is not None else MemoryLimiter(*window)
         )
         self._cookies = URLSafeTimedSerializer(settings.secret_key, salt="switchboard.login")
+        per_key = (limits.api_key_requests_per_minute, 60)
+        self._key_requests = (
+            hub.backplane.limiter("api-keys", *per_key)
+            if hub is not None
+            else MemoryLimiter(*per_key)
+        )
+        self._touched: dict[int, str] = {}  # key id → when this node last wrote last_used_at
         # Verified against when the email is unknown, so both failures take the same time.
         self._decoy_hash = PASSWORDS.hash(new_secret())
 
@@ -111,6 +123,32 @@ class Accounts:
             return None
         digest = hash_token(raw)
         return await self.db.read(lambda c: tokens.get_token_agent(c, kind, digest, now_iso()))
+
+    async def key_holder(self, token: str, method: str) -> Agent | None:
+        """Who an API key acts for: its creator, as an agent (an admin-only call is 403), or
+        None for an unknown or revoked key or a deactivated creator. Over the key's rate limit
+        it is 429; a read key on anything but GET or HEAD is 403."""
+        digest = hash_token(token)
+        holder = await self.db.read(lambda c: api_keys.get_key_holder(c, digest))
+        if holder is None:
+            return None
+        await self._key_requests.take(
+            f"key:{holder.key_id}", "Too many requests with this API key; please wait."
+        )
+        if holder.scope != "write" and method not in SAFE_METHODS:
+            raise Forbidden("This API key is read-only: it may only GET (and HEAD).")
+        await self._touch(holder)
+        return dataclasses.replace(holder.agent, role=Role.AGENT)
+
+    async def _touch(self, holder: KeyHolder) -> None:
+        """Note the key's use, at most once a minute (as stored, and as this node wrote it)."""
+        stale = iso_time(datetime.now(UTC) - KEY_TOUCH_EVERY)
+        seen = max(holder.last_used_at or "", self._touched.get(holder.key_id, ""))
+        if seen > stale:
+            return
+        now = now_iso()
+        self._touched[holder.key_id] = now
+        await self.db.write(lambda c: api_keys.touch_api_key(c, holder.key_id, now))
 
     def digest(self, kind: str, credential: str) -> bytes | None:
         """The stored hash a credential is known by (None for a forged cookie)."""
@@ -163,6 +201,15 @@ class Accounts:
         return raw if isinstance(raw, str) else None
 
 
+def _limiter(hub: Hub | None, name: str, limit: int, window: float) -> Limiter:
+    """The backplane's limiter (shared by every node with Redis), or this process's own."""
+    return (
+        hub.backplane.limiter(name, limit, window)
+        if hub is not None
+        else MemoryLimiter(limit, window)
+    )
+
+
 def _is_text(value: object) -> bool:
     """Whether `value` is a string that UTF-8 can hold: no lone surrogate from a JSON escape."""
     if not isinstance(value, str):
@@ -209,11 +256,14 @@ async def require_agent(conn: HTTPConnection, *, unsafe: bool = False) -> Agent:
     """The agent behind this request's bearer token or login cookie, or Unauthorized.
 
     A cookie on an unsafe request must come with an allowed Origin (CSRF defence in depth:
-    SameSite=Lax already keeps it off cross-site posts).
+    SameSite=Lax already keeps it off cross-site posts). An admin's API key (`sbk_…`) acts as
+    that admin with the role of an agent, within its scope (see Accounts.key_holder).
     """
     accounts: Accounts = conn.app.state.accounts
     token = bearer_token(conn)
-    if token is not None:
+    if token is not None and token.startswith(API_KEY_PREFIX):
+        agent = await accounts.key_holder(token, conn.scope.get("method", "GET"))
+    elif token is not None:
         agent = await accounts.agent_for(API, token)
     else:
         cookie = conn.cookies.get(COOKIE_NAME)

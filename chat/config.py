@@ -49,6 +49,7 @@ class Limits:
     setting_text_max: int = 200  # the widget's title and greeting
     article_max: int = 50_000  # characters of one knowledge-base article
     csat_comment_max: int = 1000  # characters of a rating's comment
+    api_key_requests_per_minute: int = 600  # requests with one API key, across every node
 
 
 @dataclass(frozen=True, slots=True)

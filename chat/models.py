@@ -101,6 +101,35 @@ class AuditEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class ApiKey:
+    """An API key as its admin sees it (never the token: only its hash is stored)."""
+
+    id: int
+    name: str
+    scope: str  # "read" (GET and HEAD only) or "write"
+    prefix: str
+    created_by: int
+    created_by_name: str
+    created_at: str
+    last_used_at: str | None
+    revoked_at: str | None
+
+    @classmethod
+    def from_row(cls, row: Row) -> ApiKey:
+        return cls(**{name: row[name] for name in cls.__slots__})  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class KeyHolder:
+    """Who a live API key acts for: its creator (still active), with the key's scope."""
+
+    key_id: int
+    scope: str
+    last_used_at: str | None
+    agent: Agent
+
+
+@dataclass(frozen=True, slots=True)
 class Article:
     """A knowledge-base article: Markdown the AI answers from."""
 

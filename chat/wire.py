@@ -15,6 +15,7 @@ from chat.attachments import EXTENSIONS
 from chat.config import Limits
 from chat.models import (
     Agent,
+    ApiKey,
     Attachment,
     CannedResponse,
     Label,
@@ -1209,3 +1210,59 @@ class DeliveryAnswer(View):
 
 class DeliveriesAnswer(View):
     deliveries: list[DeliveryView]
+
+
+# -- API keys (issue #22) ----------------------------------------------------------------------
+
+
+class ApiKeyRequest(Request):
+    name: Annotated[str, Text("name_max")]
+    scope: Annotated[
+        Literal["read", "write"],
+        Meta(description="read: GET and HEAD only; write: whatever an agent may do."),
+    ]
+
+
+class ApiKeyView(View):
+    """A key as its admin sees it; the token itself is shown once, when it is made."""
+
+    id: int
+    name: str
+    scope: Literal["read", "write"]
+    prefix: Annotated[str, Meta(description="The token's first characters, to recognise it.")]
+    created_by: AgentRef
+    created_at: Time
+    last_used_at: Annotated[
+        Time | None, Meta(description="Its latest use, written at most once a minute.")
+    ]
+    revoked: bool
+    revoked_at: Time | None
+
+    @classmethod
+    def of(cls, key: ApiKey) -> "ApiKeyView":
+        return cls(
+            key.id,
+            key.name,
+            "write" if key.scope == "write" else "read",
+            key.prefix,
+            AgentRef(key.created_by, key.created_by_name),
+            key.created_at,
+            key.last_used_at,
+            key.revoked_at is not None,
+            key.revoked_at,
+        )
+
+
+class NewApiKeyAnswer(View):
+    api_key: ApiKeyView
+    token: Annotated[
+        str, Meta(description="The bearer token: sbk_ and 43 characters. Shown only here.")
+    ]
+
+
+class ApiKeyAnswer(View):
+    api_key: ApiKeyView
+
+
+class ApiKeysAnswer(View):
+    api_keys: list[ApiKeyView]

@@ -35,7 +35,11 @@ MULTILINE = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
 ERRORS = {
     400: ("invalid_request", "The body is not JSON."),
     401: ("unauthorized", "No valid bearer token or login cookie."),
-    403: ("forbidden", "Not allowed for this agent, or a login cookie from a foreign Origin."),
+    403: (
+        "forbidden",
+        "Not allowed for this agent, a read-only API key on a write, or a login cookie from a"
+        " foreign Origin.",
+    ),
     404: ("not_found", "No such conversation, session key, agent or file."),
     409: ("conflict", "The current state forbids it (see the operation)."),
     413: ("payload_too_large", "The request body is over the size limit."),
@@ -139,7 +143,8 @@ def _operation(path: str, op: Operation, components: dict[str, Schema], limits: 
             schema = {"$ref": REF.format(name=kind.__name__)}
             answer = {"description": description, "content": {JSON: {"schema": schema}}}
         responses[str(status)] = answer
-    errors = {*op.errors, 500} | ({401} if op.agent else set())
+    # Any agent call may meet a read-only API key (403) or a key over its rate limit (429).
+    errors = {*op.errors, 500} | ({401, 403, 429} if op.agent else set())
     for status in sorted(errors):
         responses[str(status)] = {"$ref": f"#/components/responses/{status}"}
     operation: Schema = {
@@ -209,7 +214,11 @@ def _responses() -> dict[str, Schema]:
 
 def _security() -> dict[str, Schema]:
     return {
-        "bearer": {"type": "http", "scheme": "bearer", "description": "From login."},
+        "bearer": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "From login, or an admin's API key (sbk_…).",
+        },
         "cookie": {
             "type": "apiKey",
             "in": "cookie",

@@ -1,6 +1,7 @@
 """The admin area's use cases as one object, `AdminService`, beside ChatService: the team
-(staff.py), the widget and AI settings (preferences.py), the knowledge base (knowledge.py) and
-the audit log (audit.py). Routes check that the caller is an admin, then call it once."""
+(staff.py), the widget and AI settings (preferences.py), the knowledge base (knowledge.py), API
+keys (api_keys.py) and the audit log (audit.py). Routes check that the caller is an admin, then
+call it once."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from collections.abc import Callable
 
 from chat.ai.knowledge import KnowledgeBase
 from chat.config import Settings
-from chat.models import Agent, Article, AuditEntry, Presence, Role, iso_time
+from chat.models import Agent, ApiKey, Article, AuditEntry, Presence, Role, iso_time
 from chat.service import audit
+from chat.service.api_keys import ApiKeys, NewKey
 from chat.service.conversations import ChatService
 from chat.service.knowledge import Knowledge
 from chat.service.preferences import AiConfig, Preferences
@@ -42,6 +44,7 @@ class AdminService:
         self.staff = Staff(chat.db, chat._write, chat.hub, chat.presence)
         self.preferences = Preferences(chat.db, settings)
         self.knowledge = Knowledge(chat.db, kb)
+        self.api_keys = ApiKeys(chat.db)
 
     async def start(self) -> None:
         """Seed the knowledge base on a new database and take the stored settings."""
@@ -163,6 +166,17 @@ class AdminService:
 
     async def delete_article(self, admin: Agent, slug: str) -> None:
         await self.knowledge.delete(admin, slug)
+
+    # -- API keys -------------------------------------------------------------------------
+
+    async def create_api_key(self, admin: Agent, name: str, scope: str) -> NewKey:
+        return await self.api_keys.create(admin, name, scope)
+
+    async def list_api_keys(self) -> list[ApiKey]:
+        return await self.api_keys.list()
+
+    async def revoke_api_key(self, admin: Agent, key_id: int) -> ApiKey:
+        return await self.api_keys.revoke(admin, key_id)
 
     async def audit_log(self, limit: int = 200) -> list[AuditEntry]:
         return await audit.recent(self.db, limit)

@@ -1,7 +1,9 @@
-/* The admin page: agents, widget, AI and routing settings, the knowledge base, labels, webhooks and the audit log, over
- * the admin API (api.js). The server embeds the first data in the page as JSON. */
+/* The admin page: agents, widget, AI and routing settings, the knowledge base, labels, webhooks,
+ * API keys and the audit log, over the admin API (api.js). The server embeds the first data in
+ * the page as JSON. */
 
 import { Agents } from "./agents.js";
+import { ApiKeys } from "./api_keys.js";
 import { AuditLog } from "./audit.js";
 import { Knowledge } from "./knowledge.js";
 import { BusinessHours } from "./hours.js";
@@ -21,4 +23,5 @@ new BusinessHours(initial.hours, wrote);
 new Knowledge(initial.articles, wrote);
 new Labels(wrote);
 new Webhooks(initial.webhook_events, wrote);
+new ApiKeys(wrote);
 document.body.dataset.ready = "true"; // the forms are filled and listening
