@@ -17,7 +17,7 @@ import io
 import math
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -44,7 +44,7 @@ COMMENTS = 50  # the newest comments a summary lists (the CSV has them all)
 SATISFIED = 4  # a rating this high or higher is "satisfied"
 
 
-def quantile(ordered: list[float], q: float) -> float:
+def quantile(ordered: Sequence[float], q: float) -> float:
     """The q-quantile of sorted values, interpolated between the nearest ranks."""
     place = (len(ordered) - 1) * q
     low = math.floor(place)
@@ -130,7 +130,8 @@ class Reports:
             raise Invalid(f"A report covers at most {MOST_DAYS} days.")
         return Range(first, last, zone)
 
-    async def _facts(self, span: Range, *, holders: bool) -> _Facts:
+    async def _facts(self, span: Range) -> _Facts:
+        """What the CSV reads (the summary reads counts instead: summary())."""
         bounds = span.bounds()
         start, end = bounds[0], bounds[-1]
 
@@ -139,8 +140,7 @@ class Reports:
                 reports.started_between(conn, start, end),
                 reports.figures_between(conn, start, end),
                 reports.rated_between(conn, start, end),
-                reports.holder_counts_between(conn, start, end),
-                reports.holders_between(conn, start, end) if holders else [],
+                reports.holders_between(conn, start, end),
                 reports.agent_names(conn),
             )
 
@@ -167,7 +167,7 @@ class Reports:
         """The CSV (its file name, its text): one row per conversation; `link` + id opens it
         on the agent page."""
         span = self.range(since, until)
-        facts = await self._facts(span, holders=True)
+        facts = await self._facts(span)
         name = f"report-{span.since.isoformat()}-{span.until.isoformat()}.csv"
         return name, to_csv(span, conversations(span, facts), facts.names, link)
 
@@ -186,13 +186,12 @@ class _Counted:
 
 @dataclass(frozen=True, slots=True)
 class _Facts:
-    """What a report reads, in one snapshot."""
+    """What the CSV reads, in one snapshot."""
 
     started: list[Started]
     figures: list[Figures]
     rated: list[Rated]
-    held: dict[int, int]  # agent id: how many of the conversations they held
-    holders: list[tuple[int, int]]  # (conversation, agent): only for the CSV
+    holders: list[tuple[int, int]]  # (conversation, agent)
     names: dict[int, str]
 
 
@@ -235,14 +234,14 @@ def _ref(names: dict[int, str], agent_id: int) -> AgentRef:
 
 
 def stat_ms(values: list[int]) -> Stat:
-    """stat() of durations in milliseconds, answered in seconds."""
+    """Count, median, p90 and average of durations in milliseconds, answered in seconds."""
     if not values:
         return Stat(0, None, None, None)
     values.sort()
     return Stat(
         len(values),
-        round(quantile(values, 0.5) / 1000, 3),  # type: ignore[arg-type]
-        round(quantile(values, 0.9) / 1000, 3),  # type: ignore[arg-type]
+        round(quantile(values, 0.5) / 1000, 3),
+        round(quantile(values, 0.9) / 1000, 3),
         round(sum(values) / len(values) / 1000, 3),
     )
 

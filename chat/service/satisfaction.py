@@ -93,7 +93,7 @@ class Satisfaction:
             cycle = reports.latest_cycle(tx.conn, session_id)
             agent_id = None if cycle is None else cycle.closed_agent_id
             reports.insert_rating(tx.conn, session_id, rating, comment, agent_id, tx.now)
-            view = _view(tx, session_id)
+            view = _view(tx.conn, session_id)
             assert view is not None
             received = catalogue.CsatReceived(session_id, view)
             tx.emit(catalogue.CSAT_RECEIVED, session_id, received, received)
@@ -133,8 +133,7 @@ class Satisfaction:
         return await self.db.read(read, snapshot=True)
 
 
-def _view(source: object, session_id: int) -> CsatView | None:
-    conn = source.conn if isinstance(source, Transaction) else source
+def _view(conn: sqlite3.Connection, session_id: int) -> CsatView | None:
     rating = reports.get_rating(conn, session_id)  # type: ignore[arg-type]
     if rating is None:
         return None
