@@ -152,7 +152,6 @@ export class ThreadView {
       "aria-label": "Message",
       rows: "1",
       "aria-autocomplete": "list",
-      "aria-expanded": "false",
     });
     this.hold = el("p", { class: "composer-hold" });
     this.hold.hidden = true;
