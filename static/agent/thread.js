@@ -72,10 +72,14 @@ export class ThreadView {
     this.head = el("header", { class: "thread-head" });
     this.notice = el("div", { class: "thread-notice", role: "alert" });
     this.notice.hidden = true;
+    // Silent while the history fills it (a mount after a reconnect's resync too): a screen
+    // reader announces what is added to a live region, and the history is not news. goLive()
+    // turns it polite once the history is in, so each later message is announced once.
     this.log = el("div", {
       class: "log",
       role: "log",
-      "aria-live": "polite",
+      "aria-live": "off",
+      "aria-busy": "true",
       "aria-label": `Messages with ${displayName(session)}`,
       tabindex: "0",
     });
@@ -477,6 +481,13 @@ export class ThreadView {
 
   loadFailed(message) {
     if (this.loading) this.loading.textContent = message;
+    this.goLive();
+  }
+
+  /** The history is in: from now on each message added is announced (see mount()). */
+  goLive() {
+    this.log.setAttribute("aria-live", "polite");
+    this.log.removeAttribute("aria-busy");
   }
 
   /** Show a stored message once, in seq order. */

@@ -165,7 +165,7 @@ button:focus-visible, textarea:focus-visible, input:focus-visible, .log:focus-vi
   font: inherit; color: var(--sb-text); line-height: 1.4; overflow-y: auto;
 }
 .input::placeholder { color: #9ca3af; }
-.input:focus { border-color: var(--sb-accent, #2563eb); outline: none;
+.input:focus { border-color: var(--sb-accent, #2563eb);
   box-shadow: 0 0 0 3px color-mix(in srgb, var(--sb-accent, #2563eb) 18%, transparent); }
 .send {
   flex: none; width: 42px; height: 42px; border-radius: 50%; border: 0; padding: 0;
@@ -195,7 +195,7 @@ button:focus-visible, textarea:focus-visible, input:focus-visible, .log:focus-vi
 .details label { font-size: 12px; font-weight: 600; color: var(--sb-muted); margin-top: 4px; }
 .details input { font: inherit; color: var(--sb-text); padding: 9px 12px; border-radius: 10px;
   border: 1px solid var(--sb-line); background: #fff; }
-.details input:focus { border-color: var(--sb-accent, #2563eb); outline: none; }
+.details input:focus { border-color: var(--sb-accent, #2563eb); }
 .primary { margin-top: 10px; border: 0; border-radius: 10px; padding: 10px 14px; font-weight: 600;
   background: var(--sb-accent, #2563eb); color: var(--sb-accent-text, #fff); }
 .primary:disabled { opacity: .6; cursor: progress; }
@@ -207,7 +207,7 @@ button:focus-visible, textarea:focus-visible, input:focus-visible, .log:focus-vi
 .contact-row { display: flex; gap: 8px; align-items: stretch; }
 .contact-row input { flex: 1; min-width: 0; font: inherit; color: var(--sb-text); padding: 8px 10px;
   border-radius: 10px; border: 1px solid var(--sb-line); background: #fff; }
-.contact-row input:focus { border-color: var(--sb-accent, #2563eb); outline: none; }
+.contact-row input:focus { border-color: var(--sb-accent, #2563eb); }
 .contact-row .primary { margin-top: 0; }
 .contact-skip { align-self: flex-start; border: 0; background: none; padding: 2px 0; font: inherit;
   font-size: 12px; color: var(--sb-muted); text-decoration: underline; cursor: pointer; }
@@ -231,7 +231,7 @@ button:focus-visible, textarea:focus-visible, input:focus-visible, .log:focus-vi
 .csat label { font-size: 12px; font-weight: 600; color: var(--sb-muted); }
 .csat-comment { font: inherit; color: var(--sb-text); padding: 8px 10px; border-radius: 10px;
   border: 1px solid var(--sb-line); background: #fff; resize: vertical; min-height: 44px; max-height: 140px; }
-.csat-comment:focus { border-color: var(--sb-accent, #2563eb); outline: none; }
+.csat-comment:focus { border-color: var(--sb-accent, #2563eb); }
 .csat .primary { margin-top: 4px; }
 .csat .primary[aria-disabled="true"] { opacity: .6; cursor: progress; }
 .csat-error { margin: 0; color: #991b1b; font-size: 12.5px; }

@@ -4,13 +4,14 @@ keyboard alone with a visible focus; the live regions announce a new message onc
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, WebSocketRoute, expect
 
 from chat.service.satisfaction import RatingLinks
 from tests.browser.conftest import Person
@@ -192,3 +193,199 @@ def test_the_widget_demo_the_socket_test_and_the_rating_page_pass_axe(
     violations += audit(page, "/rate/{token}")
     assert_none(violations)
     assert visitor.errors == []
+
+
+# -- the keyboard -------------------------------------------------------------------------------
+
+FOCUSED = """() => {
+  const e = document.activeElement;
+  const style = getComputedStyle(e);
+  const shown = e.cloneNode(true);  // its text as heard: without what is aria-hidden
+  for (const hidden of shown.querySelectorAll("[aria-hidden=true]")) hidden.remove();
+  const text = (e.getAttribute("aria-label") || shown.textContent || "").trim();
+  return {
+    tag: e.tagName.toLowerCase(),
+    text: text.replace(/\\s+/g, " ").slice(0, 60),
+    outline: style.outlineStyle,
+    width: parseFloat(style.outlineWidth) || 0,
+  };
+}"""
+
+
+def shows_focus(focused: dict) -> bool:
+    """A 2px outline or wider; or the document itself (Tab past the last element)."""
+    return focused["tag"] == "body" or (focused["outline"] != "none" and focused["width"] >= 2)
+
+
+def press(page: Page, key: str) -> dict:
+    """Press a key; what then has the focus, which must show it (a 2px outline or wider)."""
+    page.keyboard.press(key)
+    focused = page.evaluate(FOCUSED)
+    assert focused["tag"] != "body" and shows_focus(focused), f"no visible focus: {focused}"
+    return focused
+
+
+def tab_to(page: Page, text: str, key: str = "Tab") -> None:
+    """Tab (or Shift+Tab) until the focused element's text starts with `text`, each stop showing
+    its focus."""
+    stops: list[dict] = []
+    for _ in range(60):
+        page.keyboard.press(key)
+        stops.append(page.evaluate(FOCUSED))
+        assert shows_focus(stops[-1]), f"no visible focus at the end of {stops}"
+        if stops[-1]["text"].startswith(text):
+            return
+    pytest.fail(f"{text!r} is not reachable by {key}: {[stop['text'] for stop in stops]}")
+
+
+def test_the_agent_page_works_by_keyboard_alone_with_the_focus_always_visible(
+    server: LiveServer, person: Callable[..., Person]
+) -> None:
+    alice = person()
+    page = log_in(alice, server, ALICE)
+
+    tab_to(page, "Pat Customer,")
+    page.keyboard.press("Enter")
+    expect(messages(page).get_by_text("Let me check that for you.")).to_be_visible()
+    box = thread(page).get_by_role("textbox", name="Message")
+    expect(box).to_be_focused()  # opening a conversation puts the focus in its composer
+    page.keyboard.type("It ships today, by keyboard")
+    press(page, "Enter")
+    expect(messages(page).get_by_text("It ships today, by keyboard")).to_be_visible()
+
+    tab_to(page, "More ways to close")
+    page.keyboard.press("Enter")
+    quiet_close = thread(page).get_by_role("button", name="Close without survey")
+    expect(quiet_close).to_be_visible()
+    tab_to(page, "Close without survey")
+    page.keyboard.press("Escape")
+    expect(quiet_close).to_be_hidden()
+    assert page.evaluate(FOCUSED)["text"] == "More ways to close", "Escape gives the focus back"
+    assert alice.errors == []
+
+
+# -- live regions -------------------------------------------------------------------------------
+
+# Records what a screen reader would announce from the message logs under `root` (the document,
+# or the widget's shadow root): the text of every node added inside a [role=log] while it is
+# live (its aria-live not "off" at that moment; role=log alone is polite). A log inserted whole
+# with its rows is a new region, not an announcement. MutationObserver batches its records, so
+# a log's aria-live at each record is read back from the batch's later attribute changes.
+RECORD = """root => {
+  window.announced = [];
+  new MutationObserver(records => {
+    const live = new Map();
+    const heard = [];
+    for (let i = records.length - 1; i >= 0; i--) {
+      const record = records[i];
+      const node = record.target.nodeType === 1 ? record.target : record.target.parentElement;
+      const log = node && node.closest("[role=log]");
+      if (!log) continue;
+      if (!live.has(log)) live.set(log, log.getAttribute("aria-live"));
+      if (record.type === "attributes" && record.target === log) {
+        live.set(log, record.oldValue);
+      } else if (live.get(log) !== "off" && record.type === "childList") {
+        for (const added of record.addedNodes) heard.unshift(added.textContent);
+      }
+    }
+    window.announced.push(...heard);
+  }).observe(root, {childList: true, subtree: true, attributes: true,
+                    attributeFilter: ["aria-live"], attributeOldValue: true});
+}"""
+
+
+class Relay:
+    """The page's socket relayed by Playwright: drop() cuts it as a network would, and every
+    later connection's connection.ready says the server could not resume (as after a restored
+    database), so that the page must load everything again over REST."""
+
+    def __init__(self, page: Page, path: str) -> None:
+        self.sockets: list[WebSocketRoute] = []
+        page.route_web_socket(re.compile(path), self.connect)
+
+    def connect(self, ws: WebSocketRoute) -> None:
+        server = ws.connect_to_server()
+        first = not self.sockets
+        self.sockets.append(ws)
+        if first:
+            return
+
+        def to_page(message: str | bytes) -> None:
+            if isinstance(message, str) and '"connection.ready"' in message:
+                frame = json.loads(message)
+                frame["data"]["resumed"] = False
+                message = json.dumps(frame)
+            ws.send(message)
+
+        server.on_message(to_page)
+
+    def drop(self) -> None:
+        self.sockets[-1].close()
+
+
+def announced(page: Page, text: str) -> int:
+    return page.evaluate("text => window.announced.filter(t => t.includes(text)).length", text)
+
+
+def test_the_agent_pages_log_announces_each_new_message_once_across_a_resync(
+    server: LiveServer, person: Callable[..., Person]
+) -> None:
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        kim = start(client, name="Kim Listener")
+    say(server, kim["session_key"], "The first thing I said")
+    alice = person()
+    relay = Relay(alice.page, r"/ws(\?.*)?$")
+    page = log_in(alice, server, ALICE)
+    conversation(page, "Kim Listener").click()
+    log = messages(page)
+    expect(log.get_by_text("The first thing I said")).to_be_visible()
+    expect(log).to_have_attribute("aria-live", "polite")
+    page.evaluate(RECORD, page.evaluate_handle("document"))
+
+    say(server, kim["session_key"], "Something new")
+    expect(log.get_by_text("Something new")).to_be_visible()
+    relay.drop()
+    expect(page.get_by_role("status", name="Connection")).to_have_text("Reconnecting…")
+    expect(page.get_by_role("status", name="Connection")).to_have_text("Live", timeout=10_000)
+    expect(log).to_have_attribute("aria-live", "polite")  # the history is in again
+    say(server, kim["session_key"], "After the resync")
+    expect(log.get_by_text("After the resync")).to_be_visible()
+
+    assert len(relay.sockets) == 2
+    assert announced(page, "Something new") == 1
+    assert announced(page, "After the resync") == 1
+    assert announced(page, "The first thing I said") == 0
+    assert [e for e in alice.errors if "WebSocket" not in e] == []
+
+
+def test_the_widgets_log_announces_each_new_message_once_across_a_resync(
+    server: LiveServer, person: Callable[..., Person]
+) -> None:
+    visitor = person()
+    relay = Relay(visitor.page, r"/ws/public/")
+    page = visitor.page
+    page.goto(server.url + "/widget-demo.html")
+    page.get_by_role("button", name="Open chat").click()
+    widget_send(page, "Widget question")
+    expect(page.locator(".row .state", has_text="Sent")).to_be_visible()
+    key = page.evaluate("url => localStorage.getItem(`switchboard:${url}:session_key`)", server.url)
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        session_id = client.get(f"/api/v1/chat/public/session/{key}").json()["session"]["id"]
+    shadow = page.evaluate_handle("document.querySelector('switchboard-chat').shadowRoot")
+    page.evaluate(RECORD, shadow)
+
+    reply = {"session_id": session_id, "content": "An agent answers"}
+    api(server, ALICE, "POST", "/api/v1/chat/messages", reply)
+    log = page.get_by_role("log", name="Conversation")
+    expect(log.get_by_text("An agent answers")).to_be_visible()
+    relay.drop()
+    reply["content"] = "Answered after the resync"
+    api(server, ALICE, "POST", "/api/v1/chat/messages", reply)
+    expect(log.get_by_text("Answered after the resync")).to_be_visible(timeout=10_000)
+    expect(page.get_by_role("status").filter(has_text="Reconnecting")).to_have_count(0)
+
+    assert len(relay.sockets) == 2
+    assert announced(page, "An agent answers") == 1
+    assert announced(page, "Answered after the resync") == 1
+    assert announced(page, "Widget question") == 0
+    assert [e for e in visitor.errors if "WebSocket" not in e] == []
