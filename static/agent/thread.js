@@ -297,7 +297,7 @@ export class ThreadView {
       meta.append(el("span", { class: "thread-email", text: session.customer_email }));
     }
     if (session.labels && session.labels.length) {
-      meta.append(el("span", { class: "thread-labels", "aria-label": "Labels" }, ...session.labels.map(labelChip)));
+      meta.append(el("span", { class: "thread-labels" }, srOnly("Labels: "), ...session.labels.map(labelChip)));
     }
     const viewers = this.app.presence.viewersOf(session.id);
     if (viewers.length) {

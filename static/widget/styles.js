@@ -118,7 +118,8 @@ button:focus-visible, textarea:focus-visible, input:focus-visible, .log:focus-vi
 .mine .bubble { background: var(--sb-mine); color: var(--sb-mine-text); border-bottom-right-radius: 5px; }
 .system .bubble { background: transparent; color: var(--sb-muted); font-size: 12.5px;
   text-align: center; padding: 2px 8px; }
-.mine.sending .bubble { opacity: .7; }
+/* Sending: the "Sending…" line says so; a faded bubble (was opacity .7) put white text under 4.5:1. */
+.mine.sending .bubble { outline: 2px dashed rgb(255 255 255 / 60%); outline-offset: -4px; }
 .mine.failed .bubble { background: #fee2e2; color: #7f1d1d; }
 .meta { display: flex; align-items: center; gap: 6px; font-size: 11px; color: var(--sb-muted);
   margin: 3px 4px 0; min-height: 15px; }
@@ -164,7 +165,7 @@ button:focus-visible, textarea:focus-visible, input:focus-visible, .log:focus-vi
   padding: 10px 14px; border: 1px solid var(--sb-line); border-radius: 21px; background: #fff;
   font: inherit; color: var(--sb-text); line-height: 1.4; overflow-y: auto;
 }
-.input::placeholder { color: #9ca3af; }
+.input::placeholder { color: var(--sb-muted); }
 .input:focus { border-color: var(--sb-accent, #2563eb);
   box-shadow: 0 0 0 3px color-mix(in srgb, var(--sb-accent, #2563eb) 18%, transparent); }
 .send {
@@ -241,7 +242,7 @@ button:focus-visible, textarea:focus-visible, input:focus-visible, .log:focus-vi
 .csat-stars { display: inline-flex; gap: 2px; }
 .csat-stars .icon-star { width: 18px; height: 18px; stroke: #d1d5db; stroke-width: 1.5; }
 
-.foot { margin: 0; padding: 0 0 8px; text-align: center; font-size: 10.5px; color: #9ca3af;
+.foot { margin: 0; padding: 0 0 8px; text-align: center; font-size: 10.5px; color: var(--sb-muted);
   background: #fafafa; letter-spacing: .02em; }
 
 @keyframes sb-bounce { 0%, 80%, 100% { transform: translateY(0); opacity: .5; }
