@@ -112,7 +112,9 @@ def closed_conversation(server: LiveServer, name: str) -> tuple[str, int]:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """One server for the module, holding what each page shows: an open conversation with both
     sides, a note and a label; a rated one (for the reports); a closed one awaiting its rating."""
-    with serving(tmp_path_factory.mktemp("a11y"), "a11y") as live:
+    # Webhooks to this machine allowed: the admin page lists one (disabled: it is never sent).
+    folder = tmp_path_factory.mktemp("a11y")
+    with serving(folder, "a11y", SWITCHBOARD_WEBHOOK_ALLOW_PRIVATE="1") as live:
         with httpx.Client(base_url=live.url, timeout=10) as client:
             pat = start(client, name="Pat Customer")
         say(live, pat["session_key"], "Where is my order?")
@@ -126,6 +128,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         api(live, ALICE, "PUT", f"/api/v1/chat/sessions/{sid}/labels", label_ids)
         canned = {"shortcode": "ship", "content": "It ships within {{conversation.id}} days."}
         api(live, ADMIN, "POST", "/api/v1/canned", canned)
+        api(live, ADMIN, "POST", "/api/v1/api-keys", {"name": "Zapier", "scope": "read"})
+        hook = {"url": "http://127.0.0.1:9/switchboard", "events": ["chat.session.closed"]}
+        webhook = api(live, ADMIN, "POST", "/api/v1/webhooks", hook)["webhook"]
+        api(live, ADMIN, "PATCH", f"/api/v1/webhooks/{webhook['id']}", {"enabled": False})
         rated_key, _ = closed_conversation(live, "Sam Shopper")
         rating = {"session_key": rated_key, "rating": 4, "comment": "Quick"}
         with httpx.Client(base_url=live.url, timeout=10) as client:
@@ -187,6 +193,7 @@ def test_every_page_an_agent_or_admin_sees_passes_axe(
     link = page.get_by_role("textbox", name="Setup link")
     expect(link).to_have_value(re.compile(r"/setup/"))
     setup_url = link.input_value()
+    expect(page.get_by_role("table", name="Audit log")).to_contain_text("webhook")
     violations += audit(page, "/admin with a setup link")
     page.get_by_role("button", name="Edit Alice Agent").click()
     expect(page.get_by_role("dialog", name="Edit agent")).to_be_visible()
