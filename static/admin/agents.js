@@ -34,7 +34,7 @@ export class Agents {
     const name = agent.name;
     actions.append(
       this.button("Edit", `Edit ${name}`, () => this.edit(agent)),
-      this.button("Reset password", `Reset the password of ${name}`, () => this.reset(agent))
+      this.button("Reset password", `Reset password of ${name}`, () => this.reset(agent))
     );
     if (agent.id !== this.me) {
       actions.append(

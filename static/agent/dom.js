@@ -76,3 +76,17 @@ export function timeElement(iso, text, className) {
   }
   return node;
 }
+
+/** Escape closes the <details> menu that holds the focus (a conversation's Export, Close and
+ * Labels menus, the list's label filter) and gives the focus back to its summary, as a menu
+ * button does: <details> itself ignores Escape, leaving a keyboard user inside an open menu. */
+export function closeMenusOnEscape(root = document) {
+  root.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape" || event.defaultPrevented) return;
+    const menu = event.target instanceof Element ? event.target.closest("details[open]") : null;
+    if (!menu) return;
+    event.preventDefault();
+    menu.open = false;
+    menu.querySelector(":scope > summary")?.focus();
+  });
+}

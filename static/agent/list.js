@@ -7,7 +7,6 @@ import {
   displayName,
   relativeTime,
   srOnly,
-  STATUS_LABELS,
   statusBadge,
   timeElement,
 } from "./dom.js";
@@ -149,45 +148,37 @@ export class ConversationList {
     }
     if (open) button.setAttribute("aria-current", "true");
     else button.removeAttribute("aria-current");
-    // A short name (who, status, counts); the preview is the description.
-    const parts = [name, STATUS_LABELS[session.status] || session.status];
-    if (session.assigned_agent) {
-      const holder = session.assigned_agent;
-      parts.push(holder.id === me.id ? "assigned to you" : `assigned to ${holder.name}`);
-    }
-    parts.push(`${session.message_count} ${session.message_count === 1 ? "message" : "messages"}`);
-    if (unread > 0) parts.push(`${unread} unread`);
+    // The button's name is its visible text (WCAG 2.5.3: what a voice user reads out is what
+    // names it), in reading order: who (then a comma for the ear, marking the end of the name),
+    // when, the last message, status, queue place, holder, labels, counts. Words only a screen
+    // reader needs are sr-only; no aria-label hides the text.
     const preview = previewOf(session, me);
     const top = el(
       "span",
       { class: "conv-top" },
-      el("span", { class: "conv-name", text: name }),
+      el("span", { class: "conv-name" }, name, el("span", { class: "name-end", text: "," })),
       timeElement(session.updated_at, relativeTime(session.updated_at), "conv-time"),
     );
     const previewLine = typing
       ? el("span", { class: "conv-preview is-typing", text: "typing…" })
       : el("span", { class: `conv-preview preview-${preview.kind}`, text: preview.text });
-    previewLine.id = `conv-preview-${session.id}`;
     const bottom = el("span", { class: "conv-bottom" }, statusBadge(session.status));
     const place = this.app.queue.placeOf(session);
-    if (place) {
-      bottom.append(el("span", { class: "conv-place", text: `#${place} in queue` }));
-      parts.push(`#${place} in queue`);
-    }
+    if (place) bottom.append(el("span", { class: "conv-place", text: `#${place} in queue` }));
     if (session.assigned_agent) {
       const agentName = session.assigned_agent.id === me.id ? "You" : session.assigned_agent.name;
-      bottom.append(el("span", { class: "conv-agent", text: agentName }));
+      bottom.append(el("span", { class: "conv-agent" }, srOnly("assigned to "), agentName));
     }
     const labels = Array.isArray(session.labels) ? session.labels : [];
     if (labels.length) {
-      bottom.append(el("span", { class: "conv-labels" }, ...labels.map(labelChip)));
-      parts.push(`labels: ${labels.map((label) => label.name).join(", ")}`);
+      bottom.append(el("span", { class: "conv-labels" }, srOnly("labels: "), ...labels.map(labelChip)));
     }
     const viewers = this.app.presence.viewersOf(session.id);
     if (viewers.length) {
       const names = viewers.join(", ");
-      bottom.append(el("span", { class: "conv-viewers", title: `Open now: ${names}` }, icon("eye")));
-      parts.push(`open by ${names}`);
+      bottom.append(
+        el("span", { class: "conv-viewers", title: `Open now: ${names}` }, icon("eye"), srOnly(`open by ${names}`)),
+      );
     }
     bottom.append(
       el(
@@ -200,8 +191,7 @@ export class ConversationList {
     if (unread > 0) {
       bottom.append(el("span", { class: "conv-unread" }, String(unread), srOnly(" unread")));
     }
-    button.setAttribute("aria-label", parts.join(", "));
-    button.setAttribute("aria-describedby", `conv-preview-${session.id}`);
+    button.removeAttribute("aria-label");
     button.replaceChildren(
       avatar(name, session.id),
       el("span", { class: "conv-body" }, top, previewLine, bottom),

@@ -9,7 +9,7 @@ import { el } from "../shared/dom.js";
 import { newClientId } from "../shared/ids.js";
 import * as api from "./api.js";
 import { Alerts } from "./alerts.js";
-import { displayName } from "./dom.js";
+import { closeMenusOnEscape, displayName } from "./dom.js";
 import { LabelFilter } from "./labels.js";
 import { ConversationList, FILTERS } from "./list.js";
 import { Mentions } from "./mentions.js";
@@ -88,6 +88,7 @@ class App {
     this.labelFilter = new LabelFilter(this);
     this.mentions = new Mentions(this);
     this.shortcuts = new Shortcuts(this);
+    closeMenusOnEscape();
     this.liveBox = document.getElementById("live-status");
     this.inboxNotice = document.getElementById("inbox-notice");
     this.socket = new LiveSocket({
@@ -433,6 +434,7 @@ class App {
     this.thread.loaded();
     for (const note of [...notes, ...this.earlyNotes]) this.thread.addNote(note);
     this.earlyNotes = [];
+    this.thread.goLive();
     api.assist(id).then((assist) => {
       if (this.openId === id) this.thread.showAssist(assist);
     }).catch(() => {}); // the summary is a help: the conversation works without it

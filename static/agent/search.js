@@ -101,7 +101,7 @@ export class SearchBox {
         el(
           "span",
           { class: "conv-top" },
-          el("span", { class: "conv-name", text: name }),
+          el("span", { class: "conv-name" }, name, el("span", { class: "name-end", text: "," })),
           timeElement(when, relativeTime(when), "conv-time"),
         ),
         preview,

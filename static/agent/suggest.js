@@ -7,6 +7,7 @@ import { el } from "../shared/dom.js";
 const SHOWN = 8;
 const SLASH = /(^|\s)\/([^\s/]*)$/; // "/ref" at the start or after whitespace, up to the cursor
 const AT = /(^|\s)@([^@\n]{0,40})$/; // "@Bo" (a name may hold spaces) up to the cursor
+let made = 0; // each list's own id, for the input's aria-controls and aria-activedescendant
 
 export class Suggest {
   /** `source()` says what to offer for the text before the cursor: null, or {items, pick}. */
@@ -15,8 +16,12 @@ export class Suggest {
     this.items = [];
     this.at = 0;
     this.pick = null;
-    this.list = el("ul", { class: "suggest", role: "listbox", "aria-label": "Suggestions" });
+    made += 1;
+    this.list = el("ul", { class: "suggest", role: "listbox", "aria-label": "Suggestions", id: `suggest-${made}` });
     this.list.hidden = true;
+    // A multi-line textbox cannot be a combobox (no aria-expanded on it): it names the list it
+    // controls and, while the list is open, the option Enter would take.
+    this.input.setAttribute("aria-controls", this.list.id);
     anchor.before(this.list);
     this.list.addEventListener("mousedown", (event) => event.preventDefault()); // keep the focus
     this.list.addEventListener("click", (event) => {
@@ -51,14 +56,13 @@ export class Suggest {
       ...items.map((item, index) =>
         el(
           "li",
-          { role: "option", "data-index": index, class: "suggest-item" },
+          { role: "option", "data-index": index, class: "suggest-item", id: `${this.list.id}-${index}` },
           el("span", { class: "suggest-key", text: item.key }),
           item.detail ? el("span", { class: "suggest-detail", text: item.detail }) : null,
         ),
       ),
     );
     this.list.hidden = false;
-    this.input.setAttribute("aria-expanded", "true");
     this.mark();
   }
 
@@ -66,12 +70,13 @@ export class Suggest {
     [...this.list.children].forEach((node, index) => {
       node.setAttribute("aria-selected", String(index === this.at));
     });
+    this.input.setAttribute("aria-activedescendant", `${this.list.id}-${this.at}`);
   }
 
   close() {
     this.list.hidden = true;
     this.items = [];
-    this.input.setAttribute("aria-expanded", "false");
+    this.input.removeAttribute("aria-activedescendant");
   }
 
   /** A key pressed in the composer; true when the list used it. */

@@ -72,10 +72,14 @@ export class ThreadView {
     this.head = el("header", { class: "thread-head" });
     this.notice = el("div", { class: "thread-notice", role: "alert" });
     this.notice.hidden = true;
+    // Silent while the history fills it (a mount after a reconnect's resync too): a screen
+    // reader announces what is added to a live region, and the history is not news. goLive()
+    // turns it polite once the history is in, so each later message is announced once.
     this.log = el("div", {
       class: "log",
       role: "log",
-      "aria-live": "polite",
+      "aria-live": "off",
+      "aria-busy": "true",
       "aria-label": `Messages with ${displayName(session)}`,
       tabindex: "0",
     });
@@ -152,7 +156,6 @@ export class ThreadView {
       "aria-label": "Message",
       rows: "1",
       "aria-autocomplete": "list",
-      "aria-expanded": "false",
     });
     this.hold = el("p", { class: "composer-hold" });
     this.hold.hidden = true;
@@ -294,7 +297,7 @@ export class ThreadView {
       meta.append(el("span", { class: "thread-email", text: session.customer_email }));
     }
     if (session.labels && session.labels.length) {
-      meta.append(el("span", { class: "thread-labels", "aria-label": "Labels" }, ...session.labels.map(labelChip)));
+      meta.append(el("span", { class: "thread-labels" }, srOnly("Labels: "), ...session.labels.map(labelChip)));
     }
     const viewers = this.app.presence.viewersOf(session.id);
     if (viewers.length) {
@@ -478,6 +481,13 @@ export class ThreadView {
 
   loadFailed(message) {
     if (this.loading) this.loading.textContent = message;
+    this.goLive();
+  }
+
+  /** The history is in: from now on each message added is announced (see mount()). */
+  goLive() {
+    this.log.setAttribute("aria-live", "polite");
+    this.log.removeAttribute("aria-busy");
   }
 
   /** Show a stored message once, in seq order. */

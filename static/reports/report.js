@@ -22,7 +22,7 @@ function card(id, title, value, ...lines) {
     "section",
     { class: "figure", "aria-labelledby": headingId },
     el("h3", { id: headingId, text: title }),
-    el("p", { class: "figure-value", text: value }),
+    el("div", { class: "figure-value", text: value }), // a figure, not a heading (no styled <p>)
     ...lines,
   );
 }

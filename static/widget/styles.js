@@ -118,7 +118,8 @@ button:focus-visible, textarea:focus-visible, input:focus-visible, .log:focus-vi
 .mine .bubble { background: var(--sb-mine); color: var(--sb-mine-text); border-bottom-right-radius: 5px; }
 .system .bubble { background: transparent; color: var(--sb-muted); font-size: 12.5px;
   text-align: center; padding: 2px 8px; }
-.mine.sending .bubble { opacity: .7; }
+/* Sending: the "Sending…" line says so; a faded bubble (was opacity .7) put white text under 4.5:1. */
+.mine.sending .bubble { outline: 2px dashed rgb(255 255 255 / 60%); outline-offset: -4px; }
 .mine.failed .bubble { background: #fee2e2; color: #7f1d1d; }
 .meta { display: flex; align-items: center; gap: 6px; font-size: 11px; color: var(--sb-muted);
   margin: 3px 4px 0; min-height: 15px; }
@@ -164,8 +165,8 @@ button:focus-visible, textarea:focus-visible, input:focus-visible, .log:focus-vi
   padding: 10px 14px; border: 1px solid var(--sb-line); border-radius: 21px; background: #fff;
   font: inherit; color: var(--sb-text); line-height: 1.4; overflow-y: auto;
 }
-.input::placeholder { color: #9ca3af; }
-.input:focus { border-color: var(--sb-accent, #2563eb); outline: none;
+.input::placeholder { color: var(--sb-muted); }
+.input:focus { border-color: var(--sb-accent, #2563eb);
   box-shadow: 0 0 0 3px color-mix(in srgb, var(--sb-accent, #2563eb) 18%, transparent); }
 .send {
   flex: none; width: 42px; height: 42px; border-radius: 50%; border: 0; padding: 0;
@@ -195,7 +196,7 @@ button:focus-visible, textarea:focus-visible, input:focus-visible, .log:focus-vi
 .details label { font-size: 12px; font-weight: 600; color: var(--sb-muted); margin-top: 4px; }
 .details input { font: inherit; color: var(--sb-text); padding: 9px 12px; border-radius: 10px;
   border: 1px solid var(--sb-line); background: #fff; }
-.details input:focus { border-color: var(--sb-accent, #2563eb); outline: none; }
+.details input:focus { border-color: var(--sb-accent, #2563eb); }
 .primary { margin-top: 10px; border: 0; border-radius: 10px; padding: 10px 14px; font-weight: 600;
   background: var(--sb-accent, #2563eb); color: var(--sb-accent-text, #fff); }
 .primary:disabled { opacity: .6; cursor: progress; }
@@ -207,7 +208,7 @@ button:focus-visible, textarea:focus-visible, input:focus-visible, .log:focus-vi
 .contact-row { display: flex; gap: 8px; align-items: stretch; }
 .contact-row input { flex: 1; min-width: 0; font: inherit; color: var(--sb-text); padding: 8px 10px;
   border-radius: 10px; border: 1px solid var(--sb-line); background: #fff; }
-.contact-row input:focus { border-color: var(--sb-accent, #2563eb); outline: none; }
+.contact-row input:focus { border-color: var(--sb-accent, #2563eb); }
 .contact-row .primary { margin-top: 0; }
 .contact-skip { align-self: flex-start; border: 0; background: none; padding: 2px 0; font: inherit;
   font-size: 12px; color: var(--sb-muted); text-decoration: underline; cursor: pointer; }
@@ -231,7 +232,7 @@ button:focus-visible, textarea:focus-visible, input:focus-visible, .log:focus-vi
 .csat label { font-size: 12px; font-weight: 600; color: var(--sb-muted); }
 .csat-comment { font: inherit; color: var(--sb-text); padding: 8px 10px; border-radius: 10px;
   border: 1px solid var(--sb-line); background: #fff; resize: vertical; min-height: 44px; max-height: 140px; }
-.csat-comment:focus { border-color: var(--sb-accent, #2563eb); outline: none; }
+.csat-comment:focus { border-color: var(--sb-accent, #2563eb); }
 .csat .primary { margin-top: 4px; }
 .csat .primary[aria-disabled="true"] { opacity: .6; cursor: progress; }
 .csat-error { margin: 0; color: #991b1b; font-size: 12.5px; }
@@ -241,7 +242,7 @@ button:focus-visible, textarea:focus-visible, input:focus-visible, .log:focus-vi
 .csat-stars { display: inline-flex; gap: 2px; }
 .csat-stars .icon-star { width: 18px; height: 18px; stroke: #d1d5db; stroke-width: 1.5; }
 
-.foot { margin: 0; padding: 0 0 8px; text-align: center; font-size: 10.5px; color: #9ca3af;
+.foot { margin: 0; padding: 0 0 8px; text-align: center; font-size: 10.5px; color: var(--sb-muted);
   background: #fafafa; letter-spacing: .02em; }
 
 @keyframes sb-bounce { 0%, 80%, 100% { transform: translateY(0); opacity: .5; }
