@@ -340,7 +340,10 @@ async def test_deliveries_pending_at_a_kill_9_are_all_delivered_after_the_restar
     """The receiver is down: deliveries fail and wait. The server is killed (SIGKILL) and
     started again, the receiver comes up: every event arrives, with its own webhook-id."""
     receiver = Receiver()
-    env = {"SWITCHBOARD_WEBHOOK_ALLOW_PRIVATE": "1", "SWITCHBOARD_WEBHOOK_RETRIES": "0.5"}
+    # Retries 1 s apart, twenty of them: none gives up while the test waits, even on a loaded
+    # machine (with a single retry of 0.5 s some had failed for good before it looked).
+    retries = ",".join(["1"] * 20)
+    env = {"SWITCHBOARD_WEBHOOK_ALLOW_PRIVATE": "1", "SWITCHBOARD_WEBHOOK_RETRIES": retries}
     with serving(tmp_path, "crash", database if isinstance(database, str) else None, **env) as app:
         async with httpx.AsyncClient(base_url=app.url, timeout=10) as http:
             headers = await _login(http, ADMIN)
