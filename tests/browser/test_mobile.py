@@ -130,9 +130,13 @@ def test_an_agent_answers_assigns_and_transfers_from_a_phone(
         composer(page).fill("Yes: send me the new one here.")
         thread(page).get_by_role("button", name="Send").tap()
         expect(widget_row(widget, "Yes: send me the new one here.")).to_be_visible()
-        # The composer sits inside the screen, under the messages.
-        form = composer(page).bounding_box()
-        assert form is not None and form["y"] + form["height"] <= PHONE["height"]
+        # The on-screen keyboard takes the lower half (interactive-widget=resizes-content makes
+        # the page that much shorter): the composer and Send stay above it, the header too.
+        page.set_viewport_size({"width": PHONE["width"], "height": 420})
+        for part in (composer(page), thread(page).get_by_role("button", name="Send"), back):
+            box = part.bounding_box()
+            assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= 420, part
+        page.set_viewport_size(PHONE)
 
         # The details take the conversation's place, and come back by their own Back.
         thread(page).get_by_role("button", name="Details").tap()
