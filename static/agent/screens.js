@@ -48,7 +48,10 @@ export class Screens {
   /** The agent opened a conversation: on a phone that is a step in (Back returns to the list). */
   enterThread(hash) {
     if (this.oneAtATime && this.view === "list") history.pushState({ view: "thread" }, "", hash);
-    else if (location.hash !== hash) history.replaceState(history.state, "", hash);
+    else if (location.hash !== hash || this.view === "details") {
+      // This entry now shows a conversation; one we pushed still leads back to the list.
+      history.replaceState(history.state ? { view: "thread" } : null, "", hash);
+    }
     this.show("thread");
   }
 
