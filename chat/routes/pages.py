@@ -1,4 +1,4 @@
-"""Server-rendered pages: login, logout, the agent Chat page, health."""
+"""Server-rendered pages: login, logout, the Chat page, health, the app manifest and worker."""
 
 from __future__ import annotations
 
@@ -192,4 +192,11 @@ routes: list[BaseRoute] = [
     Route("/healthz", healthz, methods=["GET"]),
     Route("/widget-demo.html", static_file("widget-demo.html"), methods=["GET"]),
     Route("/websocket-test.html", static_file("websocket-test.html"), methods=["GET"]),
+    # The agent app (issue #23): the worker at the root, so that its scope covers /chat.
+    Route("/sw.js", static_file("sw.js", "text/javascript"), methods=["GET"]),
+    Route(
+        "/manifest.webmanifest",
+        static_file("manifest.webmanifest", "application/manifest+json"),
+        methods=["GET"],
+    ),
 ]

@@ -1,5 +1,9 @@
 /* Getting an agent's attention while the tab is hidden: a short beep (WebAudio, no file) and a
- * desktop notification. The mute toggle and the permission button live in the top bar. */
+ * desktop notification. The mute toggle and the permission button live in the top bar.
+ *
+ * Notifications go through the service worker when there is one (issue #23): Android's Chrome
+ * has no `new Notification()`, and the worker's notification opens its conversation even once
+ * the page is gone (sw.js, notificationclick). Without a worker the page shows its own. */
 
 const MUTE_KEY = "switchboard:muted";
 const BEEP_GAP = 1500; // ms: a burst of events makes one beep
@@ -20,8 +24,10 @@ export class Alerts {
     this.lastBeep = 0;
     this.muteButton = document.getElementById("mute-toggle");
     this.notifyButton = document.getElementById("notify-enable");
+    this.registration = null; // the service worker's, once it is ready
     this.setupMute();
     this.setupNotifications();
+    this.followWorker();
     // Browsers start audio only after a gesture: make the context on the first one.
     const unlock = () => {
       this.ensureAudio();
@@ -79,6 +85,20 @@ export class Alerts {
     this.renderNotify();
   }
 
+  followWorker() {
+    if (!("serviceWorker" in navigator)) return;
+    navigator.serviceWorker.ready.then((registration) => {
+      this.registration = registration;
+    });
+    // A tap on the worker's notification while this page is open: its conversation, here.
+    navigator.serviceWorker.addEventListener("message", (event) => {
+      const data = event.data || {};
+      if (data.type !== "open-conversation" || !Number.isSafeInteger(data.sessionId)) return;
+      window.focus();
+      this.onOpen(data.sessionId);
+    });
+  }
+
   renderNotify() {
     const button = this.notifyButton;
     const permission = Notification.permission;
@@ -126,8 +146,22 @@ export class Alerts {
 
   notify(title, body, sessionId) {
     if (!("Notification" in window) || Notification.permission !== "granted") return;
+    const options = {
+      body,
+      tag: `switchboard-${sessionId}`,
+      icon: "/static/icons/icon-192.png",
+      data: { sessionId },
+    };
+    if (this.registration) {
+      this.registration.showNotification(title, options).catch(() => this.pageNotification(title, options, sessionId));
+    } else {
+      this.pageNotification(title, options, sessionId);
+    }
+  }
+
+  pageNotification(title, options, sessionId) {
     try {
-      const note = new Notification(title, { body, tag: `switchboard-${sessionId}` });
+      const note = new Notification(title, options);
       note.addEventListener("click", () => {
         window.focus();
         this.onOpen(sessionId);

@@ -74,6 +74,13 @@ export class ConversationList {
     setInterval(() => this.tick(), 30000);
   }
 
+  /** Put the focus back on a conversation's button (coming back to the list on a phone). */
+  focusItem(id) {
+    const item = this.items.get(id);
+    const button = item && item.querySelector("button.conv");
+    if (button) button.focus();
+  }
+
   /** Arrow keys move between conversations; Home and End jump to the ends. */
   onKey(event) {
     const buttons = [...this.root.querySelectorAll("button.conv")];

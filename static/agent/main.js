@@ -15,6 +15,7 @@ import { ConversationList, FILTERS } from "./list.js";
 import { Mentions } from "./mentions.js";
 import { Presence } from "./presence.js";
 import { QueueBar } from "./queue.js";
+import { Screens } from "./screens.js";
 import { SearchBox } from "./search.js";
 import { Shortcuts } from "./shortcuts.js";
 import { LiveSocket } from "./socket.js";
@@ -81,6 +82,7 @@ class App {
     this.team = new Team(this.me);
     this.queue = new QueueBar(this);
     this.transfer = new TransferDialog(this);
+    this.screens = new Screens(this);
     this.list = new ConversationList(this);
     this.thread = new ThreadView(this);
     this.search = new SearchBox(this);
@@ -184,7 +186,7 @@ class App {
     if (this.openId !== id) return;
     const focused = this.thread.input && document.activeElement === this.thread.input;
     this.openId = null;
-    await this.open(id, { focus: focused });
+    await this.open(id, { focus: focused, step: false });
   }
 
   // -- events --------------------------------------------------------------------------
@@ -367,13 +369,16 @@ class App {
     this.presence.composerChanged(this.openId, text);
   }
 
-  async open(id, { focus = true } = {}) {
+  /** Show conversation `id`. `step`: the agent chose it (a phone moves to its screen, with a
+   * history entry to come back by); false when history or a resync brings it back. */
+  async open(id, { focus = true, step = true } = {}) {
     if (!Number.isSafeInteger(id)) return;
     let session = this.sessions.get(id);
     if (!session) {
       try {
         session = await api.getSession(id);
       } catch (_) {
+        if (!step && this.openId == null) this.closeThread(); // a link to nothing: the list
         return;
       }
       this.sessions.set(id, session);
@@ -393,15 +398,35 @@ class App {
       }
       this.presence.typingChanged(id, null);
       this.socket.send("chat.viewing", { session_id: id });
-      const hash = `#conversation-${id}`;
-      if (location.hash !== hash) history.replaceState(null, "", hash);
       this.loadMessages(id);
     }
+    if (step) this.screens.enterThread(`#conversation-${id}`);
     this.unread.delete(id);
     this.list.render();
     this.search.markOpen();
     this.updateTitle();
-    if (focus) this.thread.focusComposer();
+    // On a phone the keyboard would cover half the conversation: the agent taps the box to write.
+    if (focus && this.screens.oneAtATime) this.thread.focusStart();
+    else if (focus) this.thread.focusComposer();
+  }
+
+  /** Back to the list alone: nobody is reading the conversation any more (no read marks, no
+   * "viewing" for the others), as on any page that closed it. */
+  closeThread() {
+    this.screens.show("list");
+    const id = this.openId;
+    if (id == null) return;
+    this.presence.stopTyping();
+    this.openId = null;
+    this.loadedId = null;
+    this.messages = new Map();
+    this.earlyNotes = [];
+    this.thread.unmount();
+    this.socket.send("chat.viewing", { session_id: null });
+    this.list.render();
+    this.search.markOpen();
+    this.updateTitle();
+    if (this.screens.oneAtATime) this.list.focusItem(id);
   }
 
   /** `?session=ID` (the links of the Reports page and its CSV) becomes #conversation-ID. */
@@ -414,9 +439,15 @@ class App {
     history.replaceState(null, "", `${location.pathname}${query ? `?${query}` : ""}#conversation-${id}`);
   }
 
+  /** The address (a deep link, the browser's Back or Forward) says what to show. */
   openFromHash() {
     const match = /^#conversation-(\d{1,15})$/.exec(location.hash);
-    if (match) this.open(Number(match[1]), { focus: false });
+    if (!match) {
+      this.closeThread();
+      return;
+    }
+    this.screens.show(this.screens.remembered);
+    this.open(Number(match[1]), { focus: false, step: false });
   }
 
   async loadMessages(id) {
@@ -747,5 +778,15 @@ function readInitial() {
   return null;
 }
 
+/** The app's service worker (static/sw.js): the shell for an installed app, the offline page,
+ * notifications on phones. The page works the same without it. */
+function registerWorker() {
+  if (!("serviceWorker" in navigator)) return;
+  navigator.serviceWorker.register("/sw.js").catch(() => {});
+}
+
 const initial = readInitial();
-if (initial) new App(initial).start();
+if (initial) {
+  new App(initial).start();
+  registerWorker();
+}

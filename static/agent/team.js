@@ -97,6 +97,7 @@ export class Team {
     );
     this.empty.hidden = members.length > 0;
     const available = members.filter((m) => m.status === "available").length;
-    this.toggle.textContent = `Team · ${available} available`;
+    // On a phone the count gives way (agent.css); the panel lists everyone.
+    this.toggle.replaceChildren("Team", el("span", { class: "team-count", text: ` · ${available} available` }));
   }
 }

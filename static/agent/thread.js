@@ -9,6 +9,7 @@ import { avatar, dayLabel, displayName, fullTime, srOnly, statusBadge, timeEleme
 import { CsatBox } from "./csat.js";
 import { EmailStatus } from "./email.js";
 import { LabelMenu, labelChip } from "./labels.js";
+import { backButton } from "./screens.js";
 import { Suggest } from "./suggest.js";
 
 const NOTICE_FOR = 10000;
@@ -50,6 +51,7 @@ export class ThreadView {
     this.app = app;
     this.root = document.getElementById("thread");
     this.details = document.getElementById("details");
+    this.emptyState = [...this.root.childNodes]; // "Pick a conversation", shown again by unmount()
     this.sessionId = null;
     this.rows = new Map(); // message id → row
     this.noteRows = new Map(); // private note id → row
@@ -109,10 +111,26 @@ export class ThreadView {
     this.exportMenu = this.buildExportMenu(session.id);
     this.closeMenu = this.buildCloseMenu(session.id);
     this.labelMenu = new LabelMenu(this.app);
+    // Shown by agent.css where the list, the conversation and the details take turns.
+    this.backButton = backButton("the list", () => this.app.screens.leaveThread());
+    this.detailsButton = el("button", { type: "button", class: "ghost-button details-button", text: "Details" });
+    this.detailsButton.addEventListener("click", () => this.app.screens.showDetails());
+    this.detailsBack = backButton("the conversation", () => this.app.screens.leaveDetails());
     this.root.replaceChildren(this.head, this.notice, this.log, this.typing, this.composer);
     this.root.classList.add("has-thread");
     this.csat.follow(session, { fresh: true });
     this.update(session);
+  }
+
+  /** No conversation open any more: the empty state again (the list shows alone on a phone). */
+  unmount() {
+    if (this.resizeWatch) this.resizeWatch.disconnect();
+    this.resizeWatch = null;
+    this.sessionId = null;
+    this.root.classList.remove("has-thread");
+    this.root.replaceChildren(...this.emptyState);
+    this.details.replaceChildren();
+    this.details.hidden = true;
   }
 
   /** Plain links to the transcript: the browser downloads it with the login cookie. */
@@ -271,6 +289,11 @@ export class ThreadView {
     this.input.style.height = `${Math.min(this.input.scrollHeight + 2, 180)}px`;
   }
 
+  /** The start of a freshly shown conversation screen: its messages, without opening the keyboard. */
+  focusStart() {
+    if (this.log && this.root.contains(this.log)) this.log.focus({ preventScroll: true });
+  }
+
   focusComposer() {
     if (this.input && !this.input.disabled) this.input.focus();
   }
@@ -326,7 +349,8 @@ export class ThreadView {
         "button",
         { type: "button", class: "ghost-button" },
         icon("check"),
-        "Close conversation",
+        "Close",
+        el("span", { class: "wide-only", text: " conversation" }), // a phone says "Close" (app.css)
       );
       shut.addEventListener("click", () => this.app.close(session.id, shut));
       this.closeQuiet.disabled = false;
@@ -338,8 +362,10 @@ export class ThreadView {
     const active = document.activeElement;
     const focusedAction = this.head.contains(active) ? active.textContent : null;
     this.head.replaceChildren(
+      this.backButton,
       avatar(name, session.id, "avatar-lg"),
       el("div", { class: "thread-title" }, el("h2", { text: name }), meta),
+      this.detailsButton,
       actions,
     );
     if (focusedAction) {
@@ -408,6 +434,7 @@ export class ThreadView {
       list.append(el("dt", { text: label }), el("dd", {}, value));
     }
     this.details.replaceChildren(
+      this.detailsBack,
       el(
         "div",
         { class: "details-card" },

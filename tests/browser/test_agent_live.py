@@ -27,8 +27,8 @@ from tests.conftest import ALICE, LiveServer
 GREY = "rgb(152, 162, 179)"
 GREEN = "rgb(18, 183, 106)"
 
-# Stand-ins installed before the page's own scripts: a tab we can hide, and a Notification and
-# AudioContext that record what the page asked of them.
+# Stand-ins installed before the page's own scripts: a tab we can hide, and a Notification (the
+# page's and the service worker's) and AudioContext that record what the page asked of them.
 HIDDEN_TAB = """
 window.__hidden = false;
 window.__notes = [];
@@ -42,6 +42,13 @@ window.Notification = class {
   addEventListener() {}
   close() {}
 };
+// With a service worker the page notifies through it (static/agent/alerts.js).
+if (window.ServiceWorkerRegistration) {
+  ServiceWorkerRegistration.prototype.showNotification = function (title, options) {
+    window.__notes.push([title, options && options.body]);
+    return Promise.resolve();
+  };
+}
 window.AudioContext = class {
   constructor() { this.state = "running"; this.currentTime = 0; this.destination = {}; }
   resume() { return Promise.resolve(); }
