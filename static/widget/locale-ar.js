@@ -95,7 +95,7 @@ export const AR = {
   "csat.out_of": "{rating} من {most}",
   "csat.comment": "هل لديك ما تضيفه؟ (اختياري)",
   "csat.send": "إرسال التقييم",
-  "csat.choose": "اختر تقييمًا من ١ إلى ٥ أولًا.",
+  "csat.choose": "اختر تقييمًا من 1 إلى 5 أولًا.",
   "csat.thanks": "شكرًا على تقييمك",
   "csat.gave": "منحتنا {rating} من {most}.",
   "file.empty": "هذا الملف فارغ.",
