@@ -101,7 +101,11 @@ export function backText(date) {
   const today = new Date();
   const midnight = (d) => new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
   const ahead = Math.round((midnight(date) - midnight(today)) / 86400000);
-  const time = formats.clock.format(date);
+  // 24-hour without a leading zero ("9:00", as the server says it): h23 pads the hour in some.
+  const time = formats.clock
+    .formatToParts(date)
+    .map((part) => (part.type === "hour" && /^\d+$/.test(part.value) ? String(Number(part.value)) : part.value))
+    .join("");
   if (ahead <= 0) return tr("back.today", { time });
   if (ahead === 1) return tr("back.tomorrow", { time });
   if (ahead < 7) return tr("back.weekday", { day: formats.weekday.format(date), time });
