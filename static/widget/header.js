@@ -26,7 +26,8 @@ export function setSession(session) {
 
 function statusText() {
   if (state.key && !conn.ready) {
-    return tr(conn.everReady || conn.backoff.attempt > 0 ? "status.reconnecting" : "status.connecting");
+    const again = conn.everReady || conn.backoff.attempt > 0;
+    return tr(again ? "status.reconnecting" : "status.connecting");
   }
   const session = state.session;
   if (!session && state.openNow === false) return tr("status.closed_now");
@@ -38,7 +39,8 @@ function statusText() {
       return tr("status.queued");
     case "active": {
       const agent = session.assigned_agent;
-      return agent && agent.name ? tr("status.agent", { name: agent.name }) : tr("status.some_agent");
+      if (!agent || !agent.name) return tr("status.some_agent");
+      return tr("status.agent", { name: agent.name });
     }
     case "closed":
       return tr("status.closed");
@@ -110,7 +112,8 @@ function availabilityText() {
   if (status === "queued") {
     return tr(state.agentsAvailable ? "availability.soon" : "availability.away");
   }
-  if ((status === "bot" || status === "new") && !state.agentsAvailable) return tr("availability.away");
+  const early = status === "bot" || status === "new";
+  if (early && !state.agentsAvailable) return tr("availability.away");
   return "";
 }
 

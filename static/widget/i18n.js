@@ -41,7 +41,11 @@ export function chooseLanguage() {
   formats.plural = new Intl.PluralRules(code);
   formats.number = new Intl.NumberFormat(code);
   formats.time = new Intl.DateTimeFormat(code, { hour: "numeric", minute: "2-digit" });
-  formats.clock = new Intl.DateTimeFormat(code, { hour: "numeric", minute: "2-digit", hourCycle: "h23" });
+  formats.clock = new Intl.DateTimeFormat(code, {
+    hour: "numeric",
+    minute: "2-digit",
+    hourCycle: "h23",
+  });
   formats.full = new Intl.DateTimeFormat(code, { dateStyle: "full", timeStyle: "short" });
   formats.weekday = new Intl.DateTimeFormat(code, { weekday: "long" });
   formats.date = new Intl.DateTimeFormat(code, { day: "numeric", month: "long" });
@@ -104,7 +108,10 @@ export function backText(date) {
   // 24-hour without a leading zero ("9:00", as the server says it): h23 pads the hour in some.
   const time = formats.clock
     .formatToParts(date)
-    .map((part) => (part.type === "hour" && /^\d+$/.test(part.value) ? String(Number(part.value)) : part.value))
+    .map((part) => {
+      const padded = part.type === "hour" && /^\d+$/.test(part.value);
+      return padded ? String(Number(part.value)) : part.value;
+    })
     .join("");
   if (ahead <= 0) return tr("back.today", { time });
   if (ahead === 1) return tr("back.tomorrow", { time });
@@ -125,8 +132,9 @@ export function percentText(share) {
 /** "12 bytes", "3 KB", "1,5 MB" with the language's digits and decimal sign. */
 export function sizeText(bytes) {
   if (bytes >= 1024 * 1024) {
-    const size = new Intl.NumberFormat(lang.code, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
-    return tr("size.mb", { size: size.format(bytes / 1024 / 1024) });
+    const oneDecimal = { minimumFractionDigits: 1, maximumFractionDigits: 1 };
+    const size = new Intl.NumberFormat(lang.code, oneDecimal).format(bytes / 1024 / 1024);
+    return tr("size.mb", { size });
   }
   if (bytes >= 1024) return tr("size.kb", { size: Math.round(bytes / 1024) });
   return tr("size.bytes", { count: bytes });
