@@ -22,7 +22,11 @@ export const ES = {
   "availability.soon": "Un agente te atenderá enseguida.",
   "queue.place": "Eres el número {place} en la fila",
   "queue.under_a_minute": "menos de un minuto",
-  "queue.minutes": {"one": "unos {count} minuto", "many": "unos {count} de minutos", "other": "unos {count} minutos"},
+  "queue.minutes": {
+    "one": "aproximadamente {count} minuto",
+    "many": "aproximadamente {count} de minutos",
+    "other": "aproximadamente {count} minutos"
+  },
   "closed.now": "Ahora mismo estamos cerrados.",
   "closed.back": "Ahora mismo estamos cerrados. {back}.",
   "back.today": "Volvemos hoy a las {time}",
