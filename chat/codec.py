@@ -145,13 +145,20 @@ class Codec:
             current = getattr(value, name)
             if current is msgspec.UNSET:
                 continue
-            if isinstance(rule, Text):
+            if isinstance(rule, Text) and isinstance(current, dict):
+                setattr(value, name, self.texts(current, name, rule))
+            elif isinstance(rule, Text):
                 setattr(value, name, self.text(current, name, rule))
             elif isinstance(rule, Count):
                 most = getattr(self.limits, rule.most)
                 count = getattr(self.limits, rule.default) if current is None else current
                 setattr(value, name, min(count, most))
         return value
+
+    def texts(self, value: dict[str, str], field: str, rule: Text) -> dict[str, str]:
+        """A text by key (a language, say): each held to `rule`; a blank one is left out."""
+        checked = {key: self.text(text, f"{field}.{key}", rule) for key, text in value.items()}
+        return {key: text for key, text in checked.items() if text is not None}
 
     def text(self, value: str | None, field: str, rule: Text) -> str | None:
         if value is None:

@@ -217,21 +217,137 @@ def _clock(minute: int) -> str:
 # -- saying it ----------------------------------------------------------------------------------
 
 
-def describe_opening(opening: datetime, now: datetime, zone: ZoneInfo) -> str:
+@dataclass(frozen=True, slots=True)
+class Wording:
+    """How a language says when the team is back: a template for each distance, and its names
+    of the weekdays (Monday first) and the months."""
+
+    today: str
+    tomorrow: str
+    weekday: str
+    date: str
+    day_month: str
+    days: tuple[str, ...]
+    months: tuple[str, ...]
+
+
+WORDINGS = {
+    "en": Wording(
+        "Back today at {time}",
+        "Back tomorrow at {time}",
+        "Back on {day} at {time}",
+        "Back on {date} at {time}",
+        "{d} {month}",
+        DAY_NAMES,
+        MONTHS,
+    ),
+    "de": Wording(
+        "Wir sind heute um {time} wieder da",
+        "Wir sind morgen um {time} wieder da",
+        "Wir sind am {day} um {time} wieder da",
+        "Wir sind am {date} um {time} wieder da",
+        "{d}. {month}",
+        ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"),
+        (
+            "Januar",
+            "Februar",
+            "März",
+            "April",
+            "Mai",
+            "Juni",
+            "Juli",
+            "August",
+            "September",
+            "Oktober",
+            "November",
+            "Dezember",
+        ),
+    ),
+    "fr": Wording(
+        "De retour aujourd’hui à {time}",
+        "De retour demain à {time}",
+        "De retour {day} à {time}",
+        "De retour le {date} à {time}",
+        "{d} {month}",
+        ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
+        (
+            "janvier",
+            "février",
+            "mars",
+            "avril",
+            "mai",
+            "juin",
+            "juillet",
+            "août",
+            "septembre",
+            "octobre",
+            "novembre",
+            "décembre",
+        ),
+    ),
+    "es": Wording(
+        "Volvemos hoy a las {time}",
+        "Volvemos mañana a las {time}",
+        "Volvemos el {day} a las {time}",
+        "Volvemos el {date} a las {time}",
+        "{d} de {month}",
+        ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"),
+        (
+            "enero",
+            "febrero",
+            "marzo",
+            "abril",
+            "mayo",
+            "junio",
+            "julio",
+            "agosto",
+            "septiembre",
+            "octubre",
+            "noviembre",
+            "diciembre",
+        ),
+    ),
+    "ar": Wording(
+        "نعود اليوم الساعة {time}",
+        "نعود غدًا الساعة {time}",
+        "نعود يوم {day} الساعة {time}",
+        "نعود في {date} الساعة {time}",
+        "{d} {month}",
+        ("الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد"),
+        (
+            "يناير",
+            "فبراير",
+            "مارس",
+            "أبريل",
+            "مايو",
+            "يونيو",
+            "يوليو",
+            "أغسطس",
+            "سبتمبر",
+            "أكتوبر",
+            "نوفمبر",
+            "ديسمبر",
+        ),
+    ),
+}
+
+
+def describe_opening(opening: datetime, now: datetime, zone: ZoneInfo, language: str = "en") -> str:
     """ "Back today at 14:00", "Back tomorrow at 9:00", "Back on Monday at 9:00" (within a
     week), else "Back on 4 January at 9:00": the team's wall clock, 24-hour, with the zone's
-    abbreviation when it has one of letters ("Back tomorrow at 9:00 CET")."""
+    abbreviation when it has one of letters ("Back tomorrow at 9:00 CET"); in `language` (one
+    of WORDINGS, else English)."""
+    wording = WORDINGS.get(language, WORDINGS["en"])
     local = opening.astimezone(zone)
-    today = now.astimezone(zone).date()
-    ahead = (local.date() - today).days
-    if ahead <= 0:
-        when = "today"
-    elif ahead == 1:
-        when = "tomorrow"
-    elif ahead < 7:
-        when = f"on {DAY_NAMES[local.weekday()]}"
-    else:
-        when = f"on {local.day} {MONTHS[local.month - 1]}"
+    ahead = (local.date() - now.astimezone(zone).date()).days
     abbreviation = local.tzname() or ""
     suffix = f" {abbreviation}" if abbreviation.isalpha() else ""
-    return f"Back {when} at {local.hour}:{local.minute:02d}{suffix}"
+    clock = f"{local.hour}:{local.minute:02d}{suffix}"
+    if ahead <= 0:
+        return wording.today.format(time=clock)
+    if ahead == 1:
+        return wording.tomorrow.format(time=clock)
+    if ahead < 7:
+        return wording.weekday.format(day=wording.days[local.weekday()], time=clock)
+    date = wording.day_month.format(d=local.day, month=wording.months[local.month - 1])
+    return wording.date.format(date=date, time=clock)

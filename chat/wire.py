@@ -85,6 +85,9 @@ Content = Annotated[str, Text("content_max", multiline=True)]
 Name = Annotated[str | None, Text("name_max", required=False)]
 Email = Annotated[str | None, Text("email_max", required=False, email=True)]
 PageUrl = Annotated[str | None, Text("page_url_max", required=False)]
+# The languages the widget speaks (static/widget/locale-*.js), ar right to left.
+Language = Literal["en", "de", "fr", "es", "ar"]
+WidgetLocale = Literal["auto", "en", "de", "fr", "es", "ar"]
 PageSize = Annotated[int, Meta(ge=1, le=MAX_ID, description="How many at most.")]
 ChosenPresence = Annotated[
     str, Meta(description='"available" or "busy"; offline follows from the sockets.')
@@ -275,6 +278,10 @@ class PublicMessageRequest(Request):
 
 class HandoffRequest(Request):
     session_key: SessionKey
+    locale: Annotated[
+        Language | None,
+        Meta(description="The widget's language: the away message and notes are in it."),
+    ] = None
 
 
 class PublicReadRequest(Request):
@@ -500,6 +507,9 @@ class PublicConfig(View):
     position: str
     ask_details: str
     locale: str
+    greetings: Annotated[
+        dict[str, str], Meta(description="The greeting by language; else `greeting`.")
+    ]
 
 
 class SnippetPart(View):
@@ -582,6 +592,14 @@ Capacity = Annotated[
 Slug = Annotated[str, Meta(pattern="^[a-z0-9-]{1,64}$")]
 SettingText = Annotated[str, Text("setting_text_max")]
 SettingLine = Annotated[str, Text("setting_text_max", required=False)]
+Translations = Annotated[
+    dict[Language, str],
+    Text("setting_text_max", required=False),
+    Meta(
+        description="The same text by language (en, de, fr, es, ar), each held to the default"
+        " text's rules; a blank one is dropped, a language left out gets the default text."
+    ),
+]
 ArticleBody = Annotated[str, Text("article_max", multiline=True)]
 
 
@@ -648,7 +666,8 @@ class WidgetSettings(Request):
     accent: HexColour
     position: Literal["right", "left"]
     ask_details: Literal["never", "optional", "required"]
-    locale: Literal["auto", "en", "de", "fr", "es"]
+    locale: WidgetLocale
+    greetings: Translations = msgspec.field(default_factory=dict)
 
 
 class AiSettingsRequest(Request):
@@ -869,6 +888,7 @@ class HoursSettings(Request):
     weekly: WeeklyHours
     closed_dates: Annotated[list[ClosedDate], Meta(max_length=1000)]
     away_message: SettingText
+    away_messages: Translations = msgspec.field(default_factory=dict)
 
 
 ALWAYS = [["00:00", "24:00"]]

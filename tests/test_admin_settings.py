@@ -24,6 +24,7 @@ WIDGET = {
     "position": "left",
     "ask_details": "optional",
     "locale": "de",
+    "greetings": {"de": "Hallo! Fragen Sie uns alles."},
 }
 AI = {"enabled": True, "reply_delay": 0.5, "gemini_model": "gemini-2.5-flash"}
 
@@ -43,6 +44,7 @@ def test_the_widget_settings_start_as_the_widgets_defaults(client: TestClient) -
         "position": "right",
         "ask_details": "never",
         "locale": "auto",
+        "greetings": {},
     }
 
 

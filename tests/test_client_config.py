@@ -32,7 +32,7 @@ async def test_the_public_config_states_the_limits_the_server_holds_a_customer_t
         assert answer.headers["access-control-allow-origin"] == "*"  # the widget is elsewhere
         assert answer.headers["cache-control"] == "no-store"
         body = answer.json()
-        widget = {"title", "greeting", "accent", "position", "ask_details", "locale"}
+        widget = {"title", "greeting", "accent", "position", "ask_details", "locale", "greetings"}
         assert set(body) == {"limits", "agents_available", "open_now", "next_open", *widget}
         assert body["accent"] == "#2563eb" and body["position"] == "right"  # the defaults
         limits = body["limits"]

@@ -241,7 +241,7 @@ def _transcript(request: Request, session: Session, fmt: str, public: bool) -> R
 )
 async def public_handoff(request: Request) -> Response:
     body: HandoffRequest = await read_json(request, HandoffRequest)
-    session = await service(request).hand_off(body.session_key)
+    session = await service(request).hand_off(body.session_key, body.locale)
     return WireResponse(PublicSessionAnswer(PublicSessionView.of(session)))
 
 

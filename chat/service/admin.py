@@ -125,6 +125,7 @@ class AdminService:
             w.position,
             w.ask_details,
             w.locale,
+            dict(w.greetings),
         )
 
     async def put_widget(self, admin: Agent, widget: WidgetSettings) -> WidgetSettings:

@@ -197,9 +197,9 @@ class ChatService:
     async def public_history(self, session_key: str, after_seq: int, limit: int) -> History:
         return await self.customers.history(session_key, after_seq, limit)
 
-    async def hand_off(self, session_key: str) -> Session:
+    async def hand_off(self, session_key: str, language: str | None = None) -> Session:
         """The customer asks for a person: the session waits in the queue for an agent."""
-        return await self.customers.hand_off(session_key)
+        return await self.customers.hand_off(session_key, language)
 
     def handoff_note(self) -> str:
         """What the customer is told when the conversation is queued for a person: a promise

@@ -263,18 +263,21 @@ class CustomerSide:
         session = await session_by_key(self.db, session_key)
         return await read_history(self.db, session, after_seq, limit)
 
-    async def hand_off(self, session_key: str) -> Session:
-        """The customer asks for a person: the session waits in the queue for an agent."""
+    async def hand_off(self, session_key: str, language: str | None = None) -> Session:
+        """The customer asks for a person: the session waits in the queue for an agent, the
+        note that says so in the widget's `language` when it sent one."""
         session_id = (await session_by_key(self.db, session_key)).id
-        note = self.handoff_note()
+        note = self.handoff_note(language)
         out = await self._write(lambda tx: queue_for_person(tx, session_id, note))
         return out.session
 
-    def handoff_note(self) -> str:
+    def handoff_note(self, language: str | None = None) -> str:
         """What the customer is told when the conversation is queued for a person: outside
         business hours the away message and when the team is back; else a promise only while
         someone is Available."""
-        return self.hours.away_note() or handoff_note(self.presence.agents_available)
+        return self.hours.away_note(language) or handoff_note(
+            self.presence.agents_available, language
+        )
 
     async def leave_contact(
         self, session_key: str, email: str, name: str | None, address: str

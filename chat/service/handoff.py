@@ -13,12 +13,35 @@ from chat.storage.database import Database
 HANDOFF_NOTE = "Connecting you with a person. An agent will be with you shortly."
 # When no agent is Available at the moment of the handoff: no promise of a person soon.
 AWAY_NOTE = "Our team is away right now. We'll reply as soon as someone is back."
+# The same two in the widget's other languages (wire.Language), as its own words say them.
+NOTES = {
+    "en": (HANDOFF_NOTE, AWAY_NOTE),
+    "de": (
+        "Wir verbinden Sie mit einem Menschen. Gleich ist ein Mitarbeiter für Sie da.",
+        "Unser Team ist gerade nicht da. Wir antworten, sobald jemand zurück ist.",
+    ),
+    "fr": (
+        "Nous vous mettons en relation avec une personne. Un conseiller va vous répondre"
+        " dans un instant.",
+        "Notre équipe est absente pour le moment. Nous vous répondrons dès que quelqu’un"
+        " sera de retour.",
+    ),
+    "es": (
+        "Te estamos pasando con una persona. Un agente te atenderá enseguida.",
+        "Nuestro equipo no está disponible ahora mismo. Te responderemos en cuanto alguien vuelva.",
+    ),
+    "ar": (
+        "جارٍ تحويلك إلى أحد الموظفين. سيكون معك قريبًا.",
+        "فريقنا غير متاح الآن. سنرد عليك فور عودة أحد أعضائه.",
+    ),
+}
 
 
-def handoff_note(agents_available: bool) -> str:
+def handoff_note(agents_available: bool, language: str | None = None) -> str:
     """What the customer is told when the conversation is queued for a person: a promise
-    only while someone is Available."""
-    return HANDOFF_NOTE if agents_available else AWAY_NOTE
+    only while someone is Available; in `language` when we speak it, else English."""
+    person, away = NOTES.get(language or "en", NOTES["en"])
+    return person if agents_available else away
 
 
 def ai_may_answer(session: Session) -> bool:

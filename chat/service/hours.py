@@ -95,18 +95,20 @@ class BusinessHours:
         moment = self.clock()
         return self.schedule.is_open(moment), self.schedule.next_opening(moment)
 
-    def away_note(self) -> str | None:
-        """While closed: the away message and when the team is back; None while open."""
+    def away_note(self, language: str | None = None) -> str | None:
+        """While closed: the away message and when the team is back (in `language` when the
+        admin gave one for it, else the default); None while open."""
         if self.schedule is None:
             return None
         moment = self.clock()
         if self.schedule.is_open(moment):
             return None
         opening = self.schedule.next_opening(moment)
-        message = self.config.away_message
+        own = self.config.away_messages.get(language) if language else None
+        message = own or self.config.away_message
         if opening is None:
             return message
-        back = describe_opening(opening, moment, self.schedule.zone)
+        back = describe_opening(opening, moment, self.schedule.zone, language if own else "en")
         return f"{message} {back}."
 
     async def put(self, admin: Agent, config: HoursSettings) -> HoursSettings:

@@ -161,6 +161,7 @@ def _widget_detail(widget: WidgetSettings) -> str:
     return (
         f"title {widget.title!r}, accent {widget.accent}, {widget.position}, "
         f"ask details {widget.ask_details}, locale {widget.locale}"
+        + (f", greetings in {', '.join(sorted(widget.greetings))}" if widget.greetings else "")
     )
 
 

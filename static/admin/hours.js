@@ -4,6 +4,7 @@
 
 import { request } from "./api.js";
 import { flash, showError } from "./dialogs.js";
+import { fillTranslations, readTranslations } from "./settings.js";
 
 const DAYS = { mon: "Monday", tue: "Tuesday", wed: "Wednesday", thu: "Thursday", fri: "Friday", sat: "Saturday", sun: "Sunday" };
 
@@ -29,6 +30,7 @@ export class BusinessHours {
     }
     f.closed_dates.value = hours.closed_dates.join("\n");
     f.away_message.value = hours.away_message;
+    fillTranslations(this.form, "away_message", hours.away_messages);
   }
 
   async save() {
@@ -40,6 +42,7 @@ export class BusinessHours {
       weekly,
       closed_dates: f.closed_dates.value.split(/[\s,]+/).filter(Boolean),
       away_message: f.away_message.value,
+      away_messages: readTranslations(this.form, "away_message"),
     };
     showError(this.error, "");
     try {

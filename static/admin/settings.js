@@ -5,6 +5,25 @@ import { request } from "./api.js";
 import { flash, showError } from "./dialogs.js";
 
 const COLOUR = /^#[0-9A-Fa-f]{6}$/;
+const LANGUAGES = ["en", "de", "fr", "es", "ar"]; // the widget's (chat/wire.py, Language)
+
+/** Put a text-by-language object into the form's `<prefix>_<language>` inputs. */
+export function fillTranslations(form, prefix, texts) {
+  for (const code of LANGUAGES) {
+    const input = form.elements[`${prefix}_${code}`];
+    if (input) input.value = (texts && texts[code]) || "";
+  }
+}
+
+/** The form's `<prefix>_<language>` inputs as a text-by-language object, blank ones left out. */
+export function readTranslations(form, prefix) {
+  const texts = {};
+  for (const code of LANGUAGES) {
+    const input = form.elements[`${prefix}_${code}`];
+    if (input && input.value.trim()) texts[code] = input.value;
+  }
+  return texts;
+}
 
 export class WidgetSettings {
   constructor(initial, onWrite) {
@@ -34,6 +53,7 @@ export class WidgetSettings {
       f[name].value = settings[name];
     }
     f.accent_picker.value = settings.accent.toLowerCase();
+    fillTranslations(this.form, "greeting", settings.greetings);
     this.preview();
   }
 
@@ -46,6 +66,7 @@ export class WidgetSettings {
       position: f.position.value,
       ask_details: f.ask_details.value,
       locale: f.locale.value,
+      greetings: readTranslations(this.form, "greeting"),
     };
   }
 

@@ -3,7 +3,8 @@
  *
  * Optional attributes on the tag: data-server, data-title, data-accent, data-position
  * (right|left), data-greeting, data-ask-details (never|optional|required; "true" is required),
- * data-locale.
+ * data-locale (en, de, fr, es, ar or a tag such as "de-AT"; see i18n.js for how the language is
+ * chosen).
  * What the tag leaves out comes from the settings an admin chose (the public config, read at
  * load), else from the defaults here. */
 
@@ -40,6 +41,7 @@ function readConfig(tag) {
     position: (data.position || "").trim().toLowerCase() === "left" ? "left" : "right",
     askDetails: ASK_DETAILS[(data.askDetails || "").trim().toLowerCase()] || "never",
     locale: (data.locale || "").trim() || "auto",
+    greetings: {}, // the admin's greeting by language (the public config's `greetings`)
     // What the tag set itself: those attributes override the stored settings.
     given: {
       title: Boolean((data.title || "").trim()),
@@ -68,6 +70,7 @@ export function takeServerSettings(answer) {
     config.askDetails = ASK_DETAILS[answer.ask_details];
   }
   if (!given.locale && typeof answer.locale === "string") config.locale = answer.locale;
+  if (answer.greetings && typeof answer.greetings === "object") config.greetings = answer.greetings;
 }
 
 function validColour(value) {

@@ -4,31 +4,12 @@
  * where replies will go. Text is set with textContent only. */
 
 import { el } from "../shared/dom.js";
+import { parseTime } from "../shared/format.js";
 import { store } from "./config.js";
+import { backText, tr } from "./i18n.js";
 import { api } from "./rest.js";
 import { state } from "./state.js";
 import { ui } from "./view.js";
-
-const DAY_NAMES = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
-const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
-  "September", "October", "November", "December"];
-
-/** "Back today at 14:00", "Back tomorrow at 9:00", "Back on Monday at 9:00", "Back on
- * 4 January at 9:00": the next opening on the visitor's own clock; "" when unknown. */
-export function backText(iso) {
-  const when = iso ? new Date(iso) : null;
-  if (!when || Number.isNaN(when.getTime())) return "";
-  const today = new Date();
-  const midnight = (d) => new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
-  const ahead = Math.round((midnight(when) - midnight(today)) / 86400000);
-  let day;
-  if (ahead <= 0) day = "today";
-  else if (ahead === 1) day = "tomorrow";
-  else if (ahead < 7) day = `on ${DAY_NAMES[when.getDay()]}`;
-  else day = `on ${when.getDate()} ${MONTHS[when.getMonth()]}`;
-  const minutes = String(when.getMinutes()).padStart(2, "0");
-  return `Back ${day} at ${when.getHours()}:${minutes}`;
-}
 
 /** Take `open_now` and `next_open` of the public config; ask again once the team opens. */
 export function takeHours(answer, refresh) {
@@ -43,12 +24,12 @@ export function takeHours(answer, refresh) {
 /** "We're closed right now. Back tomorrow at 9:00." while closed; "" while open. */
 export function closedText() {
   if (state.openNow !== false) return "";
-  const back = backText(state.nextOpen);
-  return back ? `We're closed right now. ${back}.` : "We're closed right now.";
+  const back = backText(parseTime(state.nextOpen));
+  return back ? tr("closed.back", { back }) : tr("closed.now");
 }
 
 export function buildContactBox() {
-  const form = el("form", { class: "contact", "aria-label": "Email for replies" });
+  const form = el("form", { class: "contact", "aria-label": tr("contact.label") });
   const id = "sb-contact-email";
   const input = el("input", {
     id,
@@ -57,15 +38,15 @@ export function buildContactBox() {
     autocomplete: "email",
     required: true,
     maxlength: "254",
-    placeholder: "you@example.com",
+    placeholder: tr("contact.placeholder"),
   });
-  const save = el("button", { type: "submit", class: "primary", text: "Save email" });
-  const skip = el("button", { type: "button", class: "contact-skip", text: "No thanks" });
+  const save = el("button", { type: "submit", class: "primary", text: tr("contact.save") });
+  const skip = el("button", { type: "button", class: "contact-skip", text: tr("contact.skip") });
   const error = el("p", { class: "contact-error", role: "alert" });
   error.hidden = true;
   form.append(
-    el("p", { class: "contact-intro", text: "Nobody can answer right now. Leave your email and we'll reply there too." }),
-    el("label", { for: id, text: "Your email" }),
+    el("p", { class: "contact-intro", text: tr("contact.intro") }),
+    el("label", { for: id, text: tr("contact.email") }),
     el("div", { class: "contact-row" }, input, save),
     error,
     skip
@@ -92,7 +73,7 @@ export function updateContactBox() {
   const waiting = Boolean(key && session && session.status === "queued" && nobody);
   ui.contact.hidden = Boolean(saved) || !waiting || store.get("contact_skipped") === key;
   ui.contactDone.hidden = !saved;
-  ui.contactDone.textContent = saved ? `Thanks! We'll also send replies to ${saved}.` : "";
+  ui.contactDone.textContent = saved ? tr("contact.done", { email: saved }) : "";
 }
 
 async function saveContact(event) {
@@ -107,7 +88,7 @@ async function saveContact(event) {
     store.set("contact_email", email);
   } catch (error) {
     ui.contactError.textContent = error.status === 422
-      ? "That doesn't look like one email address. Please check it."
+      ? tr("contact.invalid")
       : error.message;
     ui.contactError.hidden = false;
   } finally {

@@ -6,6 +6,7 @@
 
 import { el } from "../shared/dom.js";
 import { icon } from "../shared/icons.js";
+import { num, tr } from "./i18n.js";
 import { limits } from "./limits.js";
 import { scrollToBottom } from "./messages.js";
 import { api } from "./rest.js";
@@ -15,7 +16,7 @@ import { ui } from "./view.js";
 const RATINGS = [1, 2, 3, 4, 5];
 
 function outOfFive(rating) {
-  return `${rating} out of 5`;
+  return tr("csat.out_of", { rating, most: RATINGS.length });
 }
 
 /** Stars as decoration: the text beside them says the rating. */
@@ -34,7 +35,7 @@ export function buildCsatCard() {
   card.sbOrder = Infinity; // after every message, sent or still on its way
   card.hidden = true;
   const form = el("form", { class: "csat", "aria-labelledby": "sb-csat-title", novalidate: true });
-  const group = el("div", { class: "csat-ratings", role: "group", "aria-label": "Rating" });
+  const group = el("div", { class: "csat-ratings", role: "group", "aria-label": tr("csat.ratings") });
   const buttons = RATINGS.map((n) => {
     const button = el("button", {
       type: "button",
@@ -43,7 +44,7 @@ export function buildCsatCard() {
       "aria-label": outOfFive(n),
       title: outOfFive(n),
     });
-    button.append(icon("star"), el("span", { class: "csat-number", text: String(n) }));
+    button.append(icon("star"), el("span", { class: "csat-number", text: num(n) }));
     button.addEventListener("click", () => pick(n));
     group.append(button);
     return button;
@@ -57,11 +58,11 @@ export function buildCsatCard() {
   });
   const error = el("p", { class: "csat-error", role: "alert" });
   error.hidden = true;
-  const send = el("button", { type: "submit", class: "primary csat-send", text: "Send rating" });
+  const send = el("button", { type: "submit", class: "primary csat-send", text: tr("csat.send") });
   form.append(
-    el("p", { id: "sb-csat-title", class: "csat-title", text: "How did we do?" }),
+    el("p", { id: "sb-csat-title", class: "csat-title", text: tr("csat.title") }),
     group,
-    el("label", { for: commentId, text: "Anything to add? (optional)" }),
+    el("label", { for: commentId, text: tr("csat.comment") }),
     comment,
     error,
     send
@@ -160,8 +161,8 @@ export function updateCsatCard() {
 function showThanks(rating, focus) {
   const text = el("span", { class: "csat-thanks-text" });
   text.append(
-    el("strong", { text: "Thanks for your rating" }),
-    el("span", { text: `You gave us ${outOfFive(rating)}.` })
+    el("strong", { text: tr("csat.thanks") }),
+    el("span", { text: tr("csat.gave", { rating, most: RATINGS.length }) })
   );
   ui.csatThanks.replaceChildren(stars(rating), text);
   if (focus) ui.csatThanks.focus({ preventScroll: true });
@@ -183,7 +184,7 @@ async function sendRating(event) {
   const session = state.session;
   if (!key || !session || state.csatSending) return;
   if (!state.csatPicked) {
-    showError("Choose a rating from 1 to 5 first.");
+    showError(tr("csat.choose"));
     return;
   }
   const body = { session_key: key, rating: state.csatPicked };

@@ -2,9 +2,9 @@
  * refuse for its size is refused here first. Showing a message's file: a preview or a link. */
 
 import { el } from "../shared/dom.js";
-import { fileSize } from "../shared/format.js";
 import { newClientId } from "../shared/ids.js";
 import { config } from "./config.js";
+import { percentText, sizeText, tr } from "./i18n.js";
 import { limits } from "./limits.js";
 import { addMessage, insertRow, messageRow, nextPendingOrder } from "./messages.js";
 import { showNotice } from "./panel.js";
@@ -21,7 +21,7 @@ function fileUrl(attachment) {
  * connection comes back (same client_id, so at most once), or with its Retry button. */
 export function sendFile(file) {
   if (!file.size) {
-    showNotice("That file is empty.");
+    showNotice(tr("file.empty"));
     return;
   }
   const item = { client_id: newClientId("w"), content: file.name, created_at: new Date().toISOString() };
@@ -31,7 +31,7 @@ export function sendFile(file) {
   const most = limits.fileMax;
   if (most != null && file.size > most) {
     // Refused here as the server would refuse it (413), without sending a byte.
-    notSent({ item, row, file }, `The file is larger than ${fileSize(most)}.`, false);
+    notSent({ item, row, file }, tr("file.larger_than", { size: sizeText(most) }), false);
     return;
   }
   upload({ item, row, file });
@@ -51,12 +51,12 @@ async function upload(job) {
   stalledFiles.delete(job);
   row.classList.remove("failed");
   row.classList.add("sending");
-  label.textContent = "Uploading…";
+  label.textContent = tr("file.uploading");
   label.removeAttribute("title");
   try {
     await ensureSession();
     const message = await postFile(file, item.client_id, (done) => {
-      label.textContent = `Uploading… ${Math.floor(done * 100)}%`;
+      label.textContent = tr("file.uploading_share", { share: percentText(done) });
     });
     row.remove();
     addMessage(message, { live: true });
@@ -73,11 +73,11 @@ function notSent(job, reason, retryable) {
   const label = row.querySelector(".state");
   row.classList.remove("sending");
   row.classList.add("failed");
-  label.textContent = "Not sent";
+  label.textContent = tr("message.not_sent");
   label.setAttribute("title", reason);
   showNotice(reason);
   if (retryable) {
-    const again = el("button", { type: "button", class: "retry", text: "Retry" });
+    const again = el("button", { type: "button", class: "retry", text: tr("message.retry") });
     again.addEventListener("click", () => upload(job));
     row.querySelector(".meta").append(again);
   }
@@ -103,11 +103,11 @@ function postFile(file, clientId, progress) {
         return;
       }
       const error = payload.error || {};
-      let message = error.message || "The file could not be sent. Please try again.";
-      if (xhr.status === 413 && !error.message) message = "That file is too large.";
+      let message = error.message || tr("file.failed");
+      if (xhr.status === 413 && !error.message) message = tr("file.too_large");
       reject(apiError(xhr.status, error.code || "internal", message));
     };
-    xhr.onerror = () => reject(apiError(0, "network", "The file could not reach the chat server."));
+    xhr.onerror = () => reject(apiError(0, "network", tr("file.unreachable")));
     xhr.send(form);
   });
 }
@@ -125,7 +125,7 @@ export function attachmentBubble(message) {
     const link = el("a", { class: "file", href: url, target: "_blank", rel: "noopener" });
     link.append(
       el("span", { class: "file-name", text: file.name }),
-      el("span", { class: "file-size", text: fileSize(file.size) })
+      el("span", { class: "file-size", text: sizeText(file.size) })
     );
     bubble.append(link);
   }

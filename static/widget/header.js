@@ -4,11 +4,11 @@
 import { config } from "./config.js";
 import { closedText, updateContactBox } from "./contact.js";
 import { updateCsatCard } from "./csat.js";
+import { num, tr } from "./i18n.js";
 import { noteReadMarks } from "./receipts.js";
 import { conn, state } from "./state.js";
 import { ui } from "./view.js";
 
-const AWAY_TEXT = "Our team is away right now. We'll reply as soon as someone is back.";
 
 /** Take a newer view of the conversation (its status, agent and read marks) and show it. */
 export function setSession(session) {
@@ -26,22 +26,24 @@ export function setSession(session) {
 
 function statusText() {
   if (state.key && !conn.ready) {
-    return conn.everReady || conn.backoff.attempt > 0 ? "Reconnecting…" : "Connecting…";
+    const again = conn.everReady || conn.backoff.attempt > 0;
+    return tr(again ? "status.reconnecting" : "status.connecting");
   }
   const session = state.session;
-  if (!session && state.openNow === false) return "We're closed right now";
-  if (!session) return state.agentsAvailable === false ? "Our team is away" : "We typically reply in a few minutes";
+  if (!session && state.openNow === false) return tr("status.closed_now");
+  if (!session) return tr(state.agentsAvailable === false ? "status.away" : "status.usually");
   switch (session.status) {
     case "bot":
-      return "AI assistant";
+      return tr("status.bot");
     case "queued":
-      return "Waiting for an agent…";
+      return tr("status.queued");
     case "active": {
       const agent = session.assigned_agent;
-      return agent && agent.name ? `Connected to ${agent.name}` : "Connected to an agent";
+      if (!agent || !agent.name) return tr("status.some_agent");
+      return tr("status.agent", { name: agent.name });
     }
     case "closed":
-      return "Conversation closed";
+      return tr("status.closed");
     default:
       return "";
   }
@@ -56,7 +58,8 @@ export function updateHeader() {
   ui.subtitle.textContent = statusText();
   const availability = availabilityText();
   ui.availability.textContent = availability;
-  ui.availability.classList.toggle("away", availability === AWAY_TEXT || state.openNow === false);
+  const away = availability === tr("availability.away") || state.openNow === false;
+  ui.availability.classList.toggle("away", away);
   updateContactBox();
   updateCsatCard();
   const place = queueText();
@@ -80,14 +83,12 @@ function queueText() {
   const session = state.session;
   if (!session || session.status !== "queued" || !(session.queue_position >= 1)) return "";
   const place = session.queue_position;
-  let text = `You're number ${place} in line`;
+  const text = tr("queue.place", { place });
   const wait = state.queueWait;
-  if (wait && wait.position === place && Number.isSafeInteger(wait.seconds)) {
-    const minutes = Math.round(wait.seconds / 60);
-    if (wait.seconds < 60) text += " · less than a minute";
-    else text += ` · about ${minutes} ${minutes === 1 ? "minute" : "minutes"}`;
-  }
-  return text;
+  if (!wait || wait.position !== place || !Number.isSafeInteger(wait.seconds)) return text;
+  const count = Math.round(wait.seconds / 60);
+  const estimate = wait.seconds < 60 ? tr("queue.under_a_minute") : tr("queue.minutes", { count });
+  return `${text} · ${estimate}`;
 }
 
 /** The customer's place changed (chat.queue): their session view says so from now on. */
@@ -109,9 +110,10 @@ function availabilityText() {
   const closed = closedText();
   if (closed && (status === "queued" || status === "bot" || status === "new")) return closed;
   if (status === "queued") {
-    return state.agentsAvailable ? "An agent will be with you shortly." : AWAY_TEXT;
+    return tr(state.agentsAvailable ? "availability.soon" : "availability.away");
   }
-  if ((status === "bot" || status === "new") && !state.agentsAvailable) return AWAY_TEXT;
+  const early = status === "bot" || status === "new";
+  if (early && !state.agentsAvailable) return tr("availability.away");
   return "";
 }
 
@@ -126,7 +128,7 @@ function initials(name) {
 /** The launcher's unread badge, and the same count for screen readers. */
 export function renderBadge() {
   const count = state.open ? 0 : state.unread;
-  ui.badge.textContent = count > 9 ? "9+" : String(count);
+  ui.badge.textContent = count > 9 ? `${num(9)}+` : num(count);
   ui.badge.hidden = count === 0;
-  ui.unreadText.textContent = count ? `${count} unread ${count === 1 ? "message" : "messages"}` : "";
+  ui.unreadText.textContent = count ? tr("unread", { count }) : "";
 }

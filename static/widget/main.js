@@ -14,6 +14,7 @@
 
 import { store } from "./config.js";
 import { renderBadge, updateHeader } from "./header.js";
+import { chooseLanguage } from "./i18n.js";
 import { askAtLoad } from "./limits.js";
 import { renderPending } from "./messages.js";
 import { deliver } from "./outbox.js";
@@ -24,6 +25,7 @@ import { build, ui } from "./view.js";
 
 async function boot() {
   await askAtLoad();
+  chooseLanguage();
   build();
   updateHeader();
   renderBadge();

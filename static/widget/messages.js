@@ -2,9 +2,10 @@
  * what we sent ("Sending…", "Failed", "Sent"), notes of our own, and keeping to the bottom. */
 
 import { el } from "../shared/dom.js";
-import { clockTime } from "../shared/format.js";
+import { parseTime } from "../shared/format.js";
 import { attachmentBubble } from "./files.js";
 import { renderBadge } from "./header.js";
+import { fullDateText, timeText, tr } from "./i18n.js";
 import { retry } from "./outbox.js";
 import { renderSeen, scheduleReadCheck } from "./receipts.js";
 import { catchUp } from "./session.js";
@@ -20,14 +21,23 @@ function senderKey(message) {
 function senderLabel(message) {
   switch (message.sender_type) {
     case "customer":
-      return "You";
+      return tr("who.you");
     case "ai":
-      return "AI assistant";
+      return tr("who.ai");
     case "agent":
-      return message.sender_name || "Agent";
+      return message.sender_name || tr("who.agent");
     default:
       return "";
   }
+}
+
+/** A message's time in the widget's language; the whole date and time when hovered. */
+function setTime(time, iso) {
+  const date = parseTime(iso);
+  time.textContent = timeText(date);
+  time.setAttribute("datetime", iso || "");
+  if (date) time.setAttribute("title", fullDateText(date));
+  else time.removeAttribute("title");
 }
 
 let pendingCount = 0;
@@ -48,9 +58,9 @@ export function messageRow(message) {
   if (message.attachment && state.key) row.append(attachmentBubble(message));
   else row.append(el("div", { class: "bubble", text: message.content }));
   const meta = el("div", { class: "meta" });
-  if (mine) meta.append(el("span", { class: "state", text: "Sent" }));
-  const time = el("time", { text: clockTime(message.created_at) });
-  if (message.created_at) time.setAttribute("datetime", message.created_at);
+  if (mine) meta.append(el("span", { class: "state", text: tr("message.sent") }));
+  const time = el("time");
+  setTime(time, message.created_at);
   meta.append(time);
   row.append(meta);
   return row;
@@ -71,7 +81,7 @@ export function setPendingStatus(entry, status, reason) {
   entry.status = status;
   const { row } = entry;
   const stateLabel = row.querySelector(".state");
-  stateLabel.textContent = status === "failed" ? "Failed" : "Sending…";
+  stateLabel.textContent = tr(status === "failed" ? "message.failed" : "message.sending");
   row.classList.toggle("sending", status === "sending");
   row.classList.toggle("failed", status === "failed");
   if (reason) stateLabel.setAttribute("title", reason);
@@ -79,7 +89,7 @@ export function setPendingStatus(entry, status, reason) {
   const old = row.querySelector(".retry");
   if (old) old.remove();
   if (status === "failed") {
-    const button = el("button", { type: "button", class: "retry", text: "Retry" });
+    const button = el("button", { type: "button", class: "retry", text: tr("message.retry") });
     button.addEventListener("click", () => retry(entry));
     row.querySelector(".meta").append(button);
   }
@@ -105,13 +115,11 @@ export function addMessage(message, { live = false, clientId } = {}) {
     row = entry.row;
     row.classList.remove("sending", "failed");
     const stateLabel = row.querySelector(".state");
-    stateLabel.textContent = "Sent";
+    stateLabel.textContent = tr("message.sent");
     stateLabel.removeAttribute("title");
     const retryButton = row.querySelector(".retry");
     if (retryButton) retryButton.remove();
-    const time = row.querySelector("time");
-    time.textContent = clockTime(message.created_at);
-    time.setAttribute("datetime", message.created_at || "");
+    setTime(row.querySelector("time"), message.created_at);
   } else {
     row = messageRow(message);
   }

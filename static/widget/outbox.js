@@ -4,6 +4,7 @@
 
 import { characterCount, cleanContent } from "../shared/format.js";
 import { newClientId } from "../shared/ids.js";
+import { tr } from "./i18n.js";
 import { limits } from "./limits.js";
 import { addMessage, renderPending, setPendingStatus } from "./messages.js";
 import { autosize, showNotice } from "./panel.js";
@@ -24,7 +25,7 @@ export function submit() {
   if (!content) return;
   const most = limits.contentMax;
   if (most != null && characterCount(content) > most) {
-    showNotice(`That message is too long: ${most} characters at most.`);
+    showNotice(tr("message.too_long", { count: most }));
     return;
   }
   ui.input.value = "";
@@ -122,7 +123,7 @@ export async function pumpRest() {
 
 function armAck(entry) {
   clearTimeout(entry.timer);
-  entry.timer = setTimeout(() => failed(entry, "No answer from the server."), ACK_TIMEOUT);
+  entry.timer = setTimeout(() => failed(entry, tr("message.no_answer")), ACK_TIMEOUT);
 }
 
 export function retryLater(entry, seconds) {

@@ -4,6 +4,7 @@
 import { el } from "../shared/dom.js";
 import { config, store } from "./config.js";
 import { renderBadge, updateHeader } from "./header.js";
+import { tr } from "./i18n.js";
 import { askServer } from "./limits.js";
 import { scrollToBottom } from "./messages.js";
 import { scheduleReadCheck } from "./receipts.js";
@@ -23,9 +24,9 @@ export async function downloadTranscript() {
     try {
       response = await fetch(config.base + path, { credentials: "omit", cache: "no-store" });
     } catch (_) {
-      throw new Error("We could not reach the chat server.");
+      throw new Error(tr("error.unreachable"));
     }
-    if (!response.ok) throw new Error("The transcript could not be downloaded.");
+    if (!response.ok) throw new Error(tr("error.transcript"));
     const blob = await response.blob();
     const id = state.session && Number.isSafeInteger(state.session.id) ? state.session.id : "";
     const url = URL.createObjectURL(blob);
@@ -36,7 +37,7 @@ export async function downloadTranscript() {
     link.remove();
     setTimeout(() => URL.revokeObjectURL(url), 10000);
   } catch (error) {
-    showNotice(`${error.message} Please try again.`);
+    showNotice(tr("notice.try_again", { problem: error.message }));
   } finally {
     ui.download.disabled = false;
   }
@@ -49,7 +50,7 @@ export function setOpen(open, { focus = true } = {}) {
   ui.root.classList.toggle("open", open);
   ui.panel.setAttribute("aria-hidden", String(!open));
   ui.panel.inert = !open;
-  ui.launcher.setAttribute("aria-label", open ? "Close chat" : "Open chat");
+  ui.launcher.setAttribute("aria-label", tr(open ? "launcher.close" : "launcher.open"));
   ui.launcher.setAttribute("aria-expanded", String(open));
   if (open) {
     askServer();

@@ -1,6 +1,7 @@
 /* Read receipts: "Seen" under our latest message an agent has read, and chat.read to the
  * agents once their newest message is really in front of the customer. */
 
+import { tr } from "./i18n.js";
 import { sendFrame, socketUsable } from "./socket.js";
 import { state } from "./state.js";
 import { ui } from "./view.js";
@@ -30,12 +31,12 @@ export function renderSeen() {
   const before = state.seenRow;
   if (before && !before.classList.contains("sending") && !before.classList.contains("failed")) {
     before.classList.remove("seen");
-    before.querySelector(".state").textContent = "Sent";
+    before.querySelector(".state").textContent = tr("message.sent");
   }
   state.seenRow = target;
   if (target) {
     target.classList.add("seen");
-    target.querySelector(".state").textContent = "Seen";
+    target.querySelector(".state").textContent = tr("message.seen");
   }
 }
 

@@ -1,6 +1,7 @@
 /* The public REST API: one request and its error, and a conversation's history page by page. */
 
 import { config } from "./config.js";
+import { tr } from "./i18n.js";
 import { toInt } from "./state.js";
 
 export async function api(method, path, body) {
@@ -13,7 +14,7 @@ export async function api(method, path, body) {
   try {
     response = await fetch(config.base + path, init);
   } catch (_) {
-    throw apiError(0, "network", "We could not reach the chat server.");
+    throw apiError(0, "network", tr("error.unreachable"));
   }
   let payload = null;
   try {
@@ -26,7 +27,7 @@ export async function api(method, path, body) {
     const failure = apiError(
       response.status,
       error.code || "internal",
-      error.message || "Something went wrong. Please try again."
+      error.message || tr("error.generic")
     );
     failure.retryAfter = toInt(response.headers.get("Retry-After"));
     throw failure;

@@ -4,6 +4,7 @@
 import { store } from "./config.js";
 import { checkCsat } from "./csat.js";
 import { setSession, updateHeader } from "./header.js";
+import { lang, tr } from "./i18n.js";
 import { addMessage, recountSeqs, regroup } from "./messages.js";
 import { deliver } from "./outbox.js";
 import { showDetailsForm, showNotice } from "./panel.js";
@@ -124,7 +125,7 @@ export function forgetSession() {
   updateHeader();
   // Messages still waiting are delivered to a new conversation.
   if (state.outbox.length) {
-    showNotice("Your previous conversation has ended. Starting a new one…");
+    showNotice(tr("notice.ended"));
     for (const item of state.outbox.slice()) deliver(item);
   } else if (ui.details) {
     showDetailsForm(true);
@@ -138,7 +139,10 @@ export async function handOff() {
     await ensureSession();
     const key = state.key;
     try {
-      const answer = await api("POST", "/api/v1/chat/public/handoff", { session_key: key });
+      const answer = await api("POST", "/api/v1/chat/public/handoff", {
+        session_key: key,
+        locale: lang.code, // the note that says so comes in the widget's language
+      });
       setSession(answer.session);
       if (!socketUsable()) catchUp();
     } catch (error) {

@@ -7,6 +7,7 @@ import { config } from "./config.js";
 import { csatReceived, csatRequested } from "./csat.js";
 import { retryStalledFiles } from "./files.js";
 import { setQueuePlace, setSession, updateHeader } from "./header.js";
+import { tr } from "./i18n.js";
 import { takeLimits } from "./limits.js";
 import { addMessage, addNote } from "./messages.js";
 import { flushOutbox, pumpRest, reject, REST_GRACE, retryLater } from "./outbox.js";
@@ -184,14 +185,14 @@ const HANDLERS = {
   },
   "chat.agent.joined"(data) {
     const name = data.agent && data.agent.name;
-    if (name) addNote(`${name} joined the conversation`);
+    if (name) addNote(tr("note.joined", { name }));
   },
   "chat.session.updated"(data) {
     setSession(data.session);
   },
   "chat.session.closed"(data) {
     setSession(data.session);
-    addNote("The conversation was closed. Send a message to reopen it.");
+    addNote(tr("note.closed"));
   },
   "chat.csat.requested"(data) {
     csatRequested(data.session_id);

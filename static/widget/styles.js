@@ -11,7 +11,7 @@ export const CSS_TEXT = `
   font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
   color: var(--sb-text);
   -webkit-font-smoothing: antialiased;
-  text-align: left;
+  text-align: start;
 }
 .sb *, .sb *::before, .sb *::after { box-sizing: border-box; }
 .visually-hidden {
@@ -24,21 +24,21 @@ button:focus-visible, textarea:focus-visible, input:focus-visible, .log:focus-vi
 }
 
 .launcher {
-  position: fixed; bottom: 20px; right: 20px; z-index: 2147483000;
+  position: fixed; bottom: 20px; inset-inline-end: 20px; z-index: 2147483000;
   width: 60px; height: 60px; border-radius: 50%; border: 0; padding: 0;
   display: grid; place-items: center;
   background: var(--sb-accent, #2563eb); color: var(--sb-accent-text, #fff);
   box-shadow: 0 6px 20px rgb(0 0 0 / 22%), 0 2px 6px rgb(0 0 0 / 12%);
   transition: box-shadow .18s ease;
 }
-.left .launcher { right: auto; left: 20px; }
+.left .launcher { inset-inline-end: auto; inset-inline-start: 20px; }
 .launcher:hover { box-shadow: 0 8px 26px rgb(0 0 0 / 30%), 0 2px 6px rgb(0 0 0 / 14%); }
 .launcher .icon { grid-area: 1 / 1; width: 28px; height: 28px; transition: transform .2s ease, opacity .2s ease; }
 .launcher .icon-down { opacity: 0; transform: rotate(-90deg); }
 .open .launcher .icon-chat { opacity: 0; transform: rotate(90deg) scale(.6); }
 .open .launcher .icon-down { opacity: 1; transform: none; }
 .badge {
-  position: absolute; top: -3px; right: -3px; min-width: 22px; height: 22px; padding: 0 6px;
+  position: absolute; top: -3px; inset-inline-end: -3px; min-width: 22px; height: 22px; padding: 0 6px;
   border-radius: 11px; background: var(--sb-danger); color: #fff; border: 2px solid #fff;
   font-size: 11px; font-weight: 700; line-height: 18px; text-align: center;
 }
@@ -50,7 +50,7 @@ button:focus-visible, textarea:focus-visible, input:focus-visible, .log:focus-vi
 .icon-send { fill: currentColor; stroke: none; }
 
 .panel {
-  position: fixed; z-index: 2147483000; bottom: 96px; right: 20px;
+  position: fixed; z-index: 2147483000; bottom: 96px; inset-inline-end: 20px;
   width: 370px; height: min(560px, calc(100vh - 120px)); max-height: calc(100dvh - 120px);
   display: flex; flex-direction: column; overflow: hidden;
   background: var(--sb-bg); border-radius: 16px;
@@ -59,11 +59,14 @@ button:focus-visible, textarea:focus-visible, input:focus-visible, .log:focus-vi
   transform-origin: bottom right;
   transition: opacity .2s ease, transform .2s ease, visibility 0s linear .2s;
 }
-.left .panel { right: auto; left: 20px; transform-origin: bottom left; }
+.left .panel { inset-inline-end: auto; inset-inline-start: 20px; transform-origin: bottom left; }
+[dir="rtl"] .panel { transform-origin: bottom left; }
+[dir="rtl"].left .panel { transform-origin: bottom right; }
 .open .panel { opacity: 1; visibility: visible; transform: none; transition-delay: 0s; }
 
 .head {
-  display: flex; align-items: center; gap: 12px; padding: 16px 16px 16px 18px;
+  display: flex; align-items: center; gap: 12px; padding-block: 16px;
+  padding-inline: 18px 16px;
   background: var(--sb-accent, #2563eb); color: var(--sb-accent-text, #fff);
   background-image: linear-gradient(135deg, rgb(255 255 255 / 14%), rgb(0 0 0 / 6%));
 }
@@ -79,7 +82,7 @@ button:focus-visible, textarea:focus-visible, input:focus-visible, .log:focus-vi
   white-space: nowrap; overflow: hidden; }
 .status { overflow: hidden; text-overflow: ellipsis; }
 .dot { flex: none; width: 8px; height: 8px; border-radius: 50%; background: #34d399;
-  margin-left: 2px; /* room for the ring: .subtitle clips what overflows */
+  margin-inline-start: 2px; /* room for the ring: .subtitle clips what overflows */
   box-shadow: 0 0 0 2px rgb(255 255 255 / 35%); }
 [data-status="queued"] .dot { background: #fbbf24; }
 [data-status="closed"] .dot { background: #9ca3af; }
@@ -114,8 +117,8 @@ button:focus-visible, textarea:focus-visible, input:focus-visible, .log:focus-vi
   word-break: break-word;
 }
 .theirs .bubble { background: #fff; color: var(--sb-text); border: 1px solid var(--sb-line);
-  border-bottom-left-radius: 5px; box-shadow: 0 1px 2px rgb(0 0 0 / 4%); }
-.mine .bubble { background: var(--sb-mine); color: var(--sb-mine-text); border-bottom-right-radius: 5px; }
+  border-end-start-radius: 5px; box-shadow: 0 1px 2px rgb(0 0 0 / 4%); }
+.mine .bubble { background: var(--sb-mine); color: var(--sb-mine-text); border-end-end-radius: 5px; }
 .system .bubble { background: transparent; color: var(--sb-muted); font-size: 12.5px;
   text-align: center; padding: 2px 8px; }
 /* Sending: the "Sending…" line says so; a faded bubble (was opacity .7) put white text under 4.5:1. */
@@ -188,7 +191,9 @@ button:focus-visible, textarea:focus-visible, input:focus-visible, .log:focus-vi
 .bubble .file:hover .file-name { text-decoration: underline; }
 .file-name { font-weight: 600; }
 .file-size { font-size: 11.5px; opacity: .85; }
-.send .icon { width: 19px; height: 19px; margin-left: 2px; }
+.send .icon { width: 19px; height: 19px; margin-inline-start: 2px; }
+/* The arrows point the way the text runs. */
+[dir="rtl"] .send .icon { transform: scaleX(-1); }
 
 .details { display: flex; flex-direction: column; gap: 4px; margin: 0; padding: 12px 16px 14px;
   background: #fafafa; border-top: 1px solid var(--sb-line); }
@@ -258,8 +263,8 @@ button:focus-visible, textarea:focus-visible, input:focus-visible, .log:focus-vi
   .open .panel { transform: none; }
   .close { display: grid; }
   .open .launcher { display: none; }
-  .launcher { bottom: 16px; right: 16px; }
-  .left .launcher { left: 16px; }
+  .launcher { bottom: 16px; inset-inline-end: 16px; }
+  .left .launcher { inset-inline-start: 16px; }
   .input { font-size: 16px; } /* keeps iOS from zooming in on focus */
 }
 @media (prefers-reduced-motion: reduce) {

@@ -1,6 +1,7 @@
 /* Typing indicators: ours to the agents over the socket, and theirs (an agent's, the AI's)
  * shown above the composer. */
 
+import { listText, tr } from "./i18n.js";
 import { sendFrame, socketUsable } from "./socket.js";
 import { ui } from "./view.js";
 
@@ -38,8 +39,8 @@ export function stopTyping() {
 }
 
 function typerLabel(senderType, name) {
-  if (senderType === "ai") return "AI assistant";
-  return name || "Agent";
+  if (senderType === "ai") return tr("who.ai");
+  return name || tr("who.agent");
 }
 
 /** Someone else's chat.typing: show them typing until they stop, send, or go quiet. */
@@ -85,8 +86,8 @@ export function stopTyper(senderType, name) {
 function renderTyping() {
   const labels = [...typers.values()].map((t) => t.label);
   let text = "";
-  if (labels.length === 1) text = `${labels[0]} is typing…`;
-  else if (labels.length > 1) text = `${labels.join(" and ")} are typing…`;
+  if (labels.length === 1) text = tr("typing.one", { name: labels[0] });
+  else if (labels.length > 1) text = tr("typing.many", { names: listText(labels) });
   ui.typingText.textContent = text;
   ui.typing.hidden = !text;
 }

@@ -8,6 +8,7 @@ import { config } from "./config.js";
 import { buildContactBox } from "./contact.js";
 import { buildCsatCard } from "./csat.js";
 import { sendFile } from "./files.js";
+import { lang, tr } from "./i18n.js";
 import { applyLimits } from "./limits.js";
 import { scrollToBottom } from "./messages.js";
 import { submit } from "./outbox.js";
@@ -44,7 +45,8 @@ export function build() {
   sheet.replaceSync(CSS_TEXT);
   shadow.adoptedStyleSheets = [sheet];
 
-  const root = el("div", { class: `sb ${config.position}` });
+  // The language's direction and name on the widget's own root: the host page's do not matter.
+  const root = el("div", { class: `sb ${config.position}`, dir: lang.dir, lang: lang.code });
   const panel = el("section", { class: "panel", role: "dialog", "aria-label": config.title });
   panel.setAttribute("aria-hidden", "true");
   panel.inert = true;
@@ -70,7 +72,7 @@ export function build() {
     buildActions()
   );
   if (config.askDetails !== "never") panel.append(buildDetailsForm());
-  panel.append(buildComposer(), el("p", { class: "foot", text: "Powered by Switchboard" }));
+  panel.append(buildComposer(), el("p", { class: "foot", text: tr("foot") }));
   root.append(panel, buildLauncher());
   shadow.append(root);
   listen();
@@ -85,7 +87,7 @@ function buildLauncher() {
   const launcher = el("button", {
     type: "button",
     class: "launcher",
-    "aria-label": "Open chat",
+    "aria-label": tr("launcher.open"),
     "aria-expanded": "false",
     "aria-describedby": "sb-unread",
   });
@@ -109,13 +111,13 @@ function buildHeader() {
   const download = el("button", {
     type: "button",
     class: "download",
-    "aria-label": "Download transcript",
-    title: "Download transcript",
+    "aria-label": tr("head.download"),
+    title: tr("head.download"),
   });
   download.append(icon("download"));
   download.hidden = !state.key;
   download.addEventListener("click", downloadTranscript);
-  const close = el("button", { type: "button", class: "close", "aria-label": "Close chat" });
+  const close = el("button", { type: "button", class: "close", "aria-label": tr("head.close") });
   close.append(icon("close"));
   close.addEventListener("click", () => setOpen(false));
   head.append(avatar, titles, download, close);
@@ -124,7 +126,7 @@ function buildHeader() {
 }
 
 function buildLog() {
-  const log = el("div", { class: "log", role: "log", "aria-label": "Conversation", tabindex: "0" });
+  const log = el("div", { class: "log", role: "log", "aria-label": tr("log.label"), tabindex: "0" });
   if (config.greeting) {
     // The site's own greeting: shown to everyone, stored nowhere.
     const greet = el("div", { class: "row theirs greeting" });
@@ -154,7 +156,7 @@ function buildTyping() {
 
 function buildActions() {
   const actions = el("div", { class: "actions" });
-  const handoff = el("button", { type: "button", class: "handoff", text: "Talk to a person" });
+  const handoff = el("button", { type: "button", class: "handoff", text: tr("handoff") });
   handoff.addEventListener("click", handOff);
   actions.append(handoff);
   Object.assign(ui, { actions, handoff });
@@ -166,19 +168,24 @@ function buildComposer() {
   const input = el("textarea", {
     class: "input",
     rows: "1",
-    "aria-label": "Message",
-    placeholder: "Write a message…",
+    "aria-label": tr("composer.label"),
+    placeholder: tr("composer.placeholder"),
     enterkeyhint: "send",
   });
-  const send = el("button", { type: "submit", class: "send", "aria-label": "Send", title: "Send" });
+  const send = el("button", {
+    type: "submit",
+    class: "send",
+    "aria-label": tr("composer.send"),
+    title: tr("composer.send"),
+  });
   send.append(icon("send"));
   const fileInput = el("input", { type: "file", tabindex: "-1" });
   fileInput.hidden = true;
   const attach = el("button", {
     type: "button",
     class: "attach",
-    "aria-label": "Attach a file",
-    title: "Attach a file",
+    "aria-label": tr("composer.attach"),
+    title: tr("composer.attach"),
   });
   attach.append(icon("clip"));
   attach.addEventListener("click", () => fileInput.click());
@@ -255,9 +262,7 @@ function buildDetailsForm() {
   form.append(
     el("p", {
       class: "details-intro",
-      text: required
-        ? "Before we start, how can we reach you?"
-        : "Before we start, how can we reach you? (optional)",
+      text: tr(required ? "details.intro_required" : "details.intro_optional"),
     })
   );
   const nameId = "sb-name";
@@ -278,11 +283,11 @@ function buildDetailsForm() {
     required,
     maxlength: "254",
   });
-  const button = el("button", { type: "submit", class: "primary", text: "Start chat" });
+  const button = el("button", { type: "submit", class: "primary", text: tr("details.start") });
   form.append(
-    el("label", { for: nameId, text: "Name" }),
+    el("label", { for: nameId, text: tr("details.name") }),
     nameInput,
-    el("label", { for: emailId, text: "Email" }),
+    el("label", { for: emailId, text: tr("details.email") }),
     emailInput,
     button
   );

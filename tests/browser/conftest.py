@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
@@ -42,8 +43,8 @@ def browser() -> Iterator[Browser]:
 class Person:
     """One person at one browser: their own context (cookies, storage) and page."""
 
-    def __init__(self, browser: Browser, viewport: dict[str, int]) -> None:
-        self.context = browser.new_context(viewport=viewport)  # type: ignore[arg-type]
+    def __init__(self, browser: Browser, viewport: dict[str, int], **options: Any) -> None:
+        self.context = browser.new_context(viewport=viewport, **options)  # type: ignore[arg-type]
         self.page: Page = self.context.new_page()
         self.errors: list[str] = []
         self.dialogs: list[str] = []
@@ -62,11 +63,12 @@ class Person:
 
 @pytest.fixture
 def person(browser: Browser) -> Iterator[Callable[..., Person]]:
-    """Open a new person's browser: person() on a desktop, person(390, 844) on a phone."""
+    """Open a new person's browser: person() on a desktop, person(390, 844) on a phone;
+    Playwright's context options too (person(locale="de-DE"))."""
     opened: list[Person] = []
 
-    def open_person(width: int = 1280, height: int = 800) -> Person:
-        someone = Person(browser, {"width": width, "height": height})
+    def open_person(width: int = 1280, height: int = 800, **options: Any) -> Person:
+        someone = Person(browser, {"width": width, "height": height}, **options)
         opened.append(someone)
         return someone
 
