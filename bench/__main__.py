@@ -157,6 +157,11 @@ def main() -> None:
 
         ai_eval(sys.argv[2:])
         return
+    if sys.argv[1:2] == ["fanout"]:
+        from bench.fanout import main as fanout
+
+        fanout(sys.argv[2:])
+        return
     if sys.argv[1:2] == ["crash"]:
         from bench.crash import main as crash
 

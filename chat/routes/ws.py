@@ -18,7 +18,7 @@ from chat.auth import API, COOKIE, COOKIE_NAME, Accounts, bearer_token, origin_a
 from chat.codec import Codec
 from chat.errors import ChatError, Forbidden, Invalid, NotFound, RateLimited
 from chat.events import ephemeral_frame
-from chat.hub.hub import CLOSE, Subscriber
+from chat.hub.hub import Subscriber
 from chat.models import Agent
 from chat.ratelimit import RateLimit
 from chat.service import ChatService, TooManySockets, Viewer
@@ -169,11 +169,9 @@ async def _run(websocket: WebSocket, sub: Subscriber, viewer: Viewer) -> int | N
 
 
 async def _send(websocket: WebSocket, sub: Subscriber) -> None:
-    while True:
-        frame = await sub.queue.get()
-        if frame is CLOSE:
-            raise _Close(sub.close_code)
+    while (frame := await sub.next_frame()) is not None:
         await websocket.send_text(frame)
+    raise _Close(sub.close_code)
 
 
 async def _receive(websocket: WebSocket, sub: Subscriber, viewer: Viewer) -> None:
