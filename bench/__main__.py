@@ -162,6 +162,11 @@ def main() -> None:
 
         fanout(sys.argv[2:])
         return
+    if sys.argv[1:2] == ["servers"]:
+        from bench.servers import main as servers
+
+        servers(sys.argv[2:])
+        return
     if sys.argv[1:2] == ["crash"]:
         from bench.crash import main as crash
 

@@ -38,11 +38,18 @@ KEY_FRAMES = (
 
 
 def run(
-    customers: int, agents: int, rate: float, seconds: float, flags: list[str], profile: Path | None
+    customers: int,
+    agents: int,
+    rate: float,
+    seconds: float,
+    flags: list[str],
+    profile: Path | None = None,
+    script: tuple[str, ...] = ("app.py",),
 ) -> dict[str, Any]:
+    """The reduced design load against app.py (or `script`) started with `flags`."""
     server_cpu = pin_generator()
     raise_file_limit()
-    with app_server("--no-ai", *flags, cpu=server_cpu) as server:
+    with app_server("--no-ai", *flags, cpu=server_cpu, script=script) as server:
         pid = server.process.pid  # type: ignore[union-attr]
         samples: list[tuple[float, int]] = []
         spies: list[subprocess.Popen[bytes]] = []
