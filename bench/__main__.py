@@ -167,6 +167,11 @@ def main() -> None:
 
         servers(sys.argv[2:])
         return
+    if sys.argv[1:2] == ["node"]:
+        from bench.node_side import main as node
+
+        node(sys.argv[2:])
+        return
     if sys.argv[1:2] == ["crash"]:
         from bench.crash import main as crash
 
