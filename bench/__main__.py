@@ -172,6 +172,11 @@ def main() -> None:
 
         node(sys.argv[2:])
         return
+    if sys.argv[1:2] == ["idle_breakdown"]:
+        from bench.idle_breakdown import main as idle_breakdown
+
+        idle_breakdown(sys.argv[2:])
+        return
     if sys.argv[1:2] == ["crash"]:
         from bench.crash import main as crash
 
