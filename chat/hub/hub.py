@@ -37,6 +37,7 @@ class Subscriber:
         "kicked",
         "on_kick",
         "_waiter",
+        "_loop",
     )
 
     def __init__(
@@ -60,6 +61,9 @@ class Subscriber:
         self.kicked = False
         self.on_kick: Callable[[], None] | None = None  # stops the socket's tasks at once
         self._waiter: asyncio.Future[None] | None = None  # set while the sender waits
+        # The sender's loop, asked for once: on Python 3.11 each get_running_loop() is a
+        # getpid() system call, which was 6% of the event loop's time in fan-out (issue #24).
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def offer(self, frame: str, event_id: int | None) -> None:
         """Queue a frame without ever waiting; a socket too far behind is cut off instead."""
@@ -85,7 +89,9 @@ class Subscriber:
         while not self.frames:
             if self.kicked:
                 return None
-            self._waiter = asyncio.get_running_loop().create_future()
+            if self._loop is None:
+                self._loop = asyncio.get_running_loop()
+            self._waiter = self._loop.create_future()
             try:
                 await self._waiter
             finally:
