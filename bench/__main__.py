@@ -157,6 +157,26 @@ def main() -> None:
 
         ai_eval(sys.argv[2:])
         return
+    if sys.argv[1:2] == ["fanout"]:
+        from bench.fanout import main as fanout
+
+        fanout(sys.argv[2:])
+        return
+    if sys.argv[1:2] == ["servers"]:
+        from bench.servers import main as servers
+
+        servers(sys.argv[2:])
+        return
+    if sys.argv[1:2] == ["node"]:
+        from bench.node_side import main as node
+
+        node(sys.argv[2:])
+        return
+    if sys.argv[1:2] == ["idle_breakdown"]:
+        from bench.idle_breakdown import main as idle_breakdown
+
+        idle_breakdown(sys.argv[2:])
+        return
     if sys.argv[1:2] == ["crash"]:
         from bench.crash import main as crash
 

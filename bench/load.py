@@ -152,12 +152,12 @@ async def run(
         lambda: samples.append((server.cpu_seconds(), server.rss_kib())),
     )
     (cpu_before, _), (cpu_after, rss) = samples
-    return _report(
+    return report(
         server, tally, sent, cpu_after - cpu_before, rss, customers, agents, rate, seconds
     )
 
 
-def _report(
+def report(
     server: AppProcess,
     tally: Tally,
     sent: int,

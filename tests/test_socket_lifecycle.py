@@ -66,8 +66,8 @@ def listener(hub: Hub, **where: Any) -> Subscriber:
 def heard(sub: Subscriber) -> list[tuple[str, dict[str, Any]]]:
     """The frames waiting for `sub`, as (type, data)."""
     frames = []
-    while not sub.queue.empty():
-        frame = json.loads(sub.queue.get_nowait())
+    while sub.frames:
+        frame = json.loads(sub.frames.popleft())
         frames.append((frame["type"], frame["data"]))
     return frames
 

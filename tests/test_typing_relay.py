@@ -20,8 +20,8 @@ class Clock:
 
 def drain(sub) -> list[dict]:  # type: ignore[no-untyped-def]
     frames = []
-    while not sub.queue.empty():
-        frames.append(json.loads(sub.queue.get_nowait()))
+    while sub.frames:
+        frames.append(json.loads(sub.frames.popleft()))
     return frames
 
 

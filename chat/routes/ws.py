@@ -7,6 +7,7 @@ the event log, says `connection.ready`, then runs a receiver and a sender until 
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import anyio
@@ -18,7 +19,7 @@ from chat.auth import API, COOKIE, COOKIE_NAME, Accounts, bearer_token, origin_a
 from chat.codec import Codec
 from chat.errors import ChatError, Forbidden, Invalid, NotFound, RateLimited
 from chat.events import ephemeral_frame
-from chat.hub.hub import CLOSE, Subscriber
+from chat.hub.hub import Subscriber
 from chat.models import Agent
 from chat.ratelimit import RateLimit
 from chat.service import ChatService, TooManySockets, Viewer
@@ -143,37 +144,49 @@ async def _replay_then_ready(
 
 async def _run(websocket: WebSocket, sub: Subscriber, viewer: Viewer) -> int | None:
     """Run receiver and sender until one ends or the hub kicks the socket; return the close
-    code. A kick cancels both at once, even a send stalled on a peer that stopped reading."""
-    outcome: list[int | None] = []
+    code. A kick cancels both at once, even a send stalled on a peer that stopped reading.
 
-    async def guard(task: Any) -> None:
-        try:
-            await task()
-        except _Close as close:
-            outcome.append(close.code)
-        except (WebSocketDisconnect, OSError):
-            outcome.append(None)
-        finally:
-            group.cancel_scope.cancel()
+    Two plain asyncio tasks rather than an anyio task group: an idle socket holds 7 KiB less
+    (measured with tracemalloc, issue #24), and what either task ends with is read here."""
+    tasks = (
+        asyncio.ensure_future(_receive(websocket, sub, viewer)),
+        asyncio.ensure_future(_send(websocket, sub)),
+    )
 
-    async with anyio.create_task_group() as group:
-        sub.on_kick = group.cancel_scope.cancel
-        if sub.kicked:
-            group.cancel_scope.cancel()
-        group.start_soon(guard, lambda: _receive(websocket, sub, viewer))
-        group.start_soon(guard, lambda: _send(websocket, sub))
-    sub.on_kick = None
+    def stop() -> None:
+        for task in tasks:
+            task.cancel()
+
+    sub.on_kick = stop
+    if sub.kicked:
+        stop()
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stop()  # the other one, or both when this handler itself is cancelled
+        sub.on_kick = None
+    await asyncio.wait(tasks)
+    ended = [_ending(task) for task in tasks]  # read both, so that no error goes unseen
     if sub.kicked:
         return sub.close_code
-    return outcome[0] if outcome else None
+    return next((code for task, code in zip(tasks, ended, strict=True) if task in done), None)
+
+
+def _ending(task: asyncio.Task[None]) -> int | None:
+    """The close code a task ended with: a _Close's, or None when the peer left or the task
+    was stopped; any other error is raised."""
+    error = None if task.cancelled() else task.exception()
+    if isinstance(error, _Close):
+        return error.code
+    if error is not None and not isinstance(error, WebSocketDisconnect | OSError):
+        raise error
+    return None
 
 
 async def _send(websocket: WebSocket, sub: Subscriber) -> None:
-    while True:
-        frame = await sub.queue.get()
-        if frame is CLOSE:
-            raise _Close(sub.close_code)
+    while (frame := await sub.next_frame()) is not None:
         await websocket.send_text(frame)
+    raise _Close(sub.close_code)
 
 
 async def _receive(websocket: WebSocket, sub: Subscriber, viewer: Viewer) -> None:
