@@ -14,18 +14,21 @@ LABELS = {
     "postgresql": "(SELECT json_agg(json_build_object('id', l.id, 'name', l.name,"
     " 'color', l.color))::text",
 }
-SESSION_SELECT = f"""
-SELECT s.*, a.name AS agent_name, {QUEUE_POSITION} AS queue_position,
+SESSION_SELECT = """
+SELECT s.*, a.name AS agent_name, {place} AS queue_position,
        m.id AS m_id, m.session_id AS m_session_id, m.seq AS m_seq,
        m.sender_type AS m_sender_type, m.sender_name AS m_sender_name,
        m.agent_id AS m_agent_id, m.content AS m_content, m.client_id AS m_client_id,
        m.created_at AS m_created_at, m.attachment AS m_attachment,
-       {{labels}} FROM session_labels AS sl JOIN labels AS l ON l.id = sl.label_id
+       {labels} FROM session_labels AS sl JOIN labels AS l ON l.id = sl.label_id
         WHERE sl.session_id = s.id) AS labels
 FROM chat_sessions AS s
 LEFT JOIN agents AS a ON a.id = s.assigned_agent_id
 LEFT JOIN messages AS m ON m.session_id = s.id AND m.seq = s.last_seq
 """
+SELECTS = {
+    name: SESSION_SELECT.format(labels=LABELS[name], place=QUEUE_POSITION[name]) for name in LABELS
+}
 # Conversations with any, all or none of the given labels (the ids are bound once per mark).
 LABEL_MATCH = {
     "any": "s.id IN (SELECT session_id FROM session_labels WHERE label_id IN ({marks}))",
@@ -38,7 +41,7 @@ LABEL_MATCH = {
 def session_select(db: sqlite3.Connection) -> str:
     """The SELECT every session read starts with: the session, its agent's name, its last
     message and its labels (as JSON, in the connection's dialect)."""
-    return SESSION_SELECT.format(labels=LABELS[dialect(db)])
+    return SELECTS[dialect(db)]
 
 
 @dataclass(frozen=True, slots=True)
