@@ -236,8 +236,23 @@ def test_the_widget_demo_the_socket_test_and_the_rating_page_pass_axe(
     expect(page.get_by_role("group", name="Rating")).to_be_visible()
     violations += audit_with_widget(page, "/widget-demo.html, the widget asking for a rating")
 
+    # The widget in a right-to-left language, chosen by the browser's (issue #23).
+    arabic = person(locale="ar")
+    arabic.page.goto(server.url + "/widget-demo.html")
+    arabic.page.get_by_role("button", name="فتح المحادثة").click()
+    box = arabic.page.get_by_role("textbox", name="الرسالة")
+    box.fill("مرحبا")
+    box.press("Enter")
+    expect(arabic.page.locator(".row", has=arabic.page.get_by_text("مرحبا"))).to_be_visible()
+    violations += audit_with_widget(arabic.page, "/widget-demo.html, the widget in Arabic")
+    assert arabic.errors == []
+
     page.goto(server.url + "/websocket-test.html")
     violations += audit(page, "/websocket-test.html")
+
+    page.goto(server.url + "/static/offline.html")  # what the service worker shows offline
+    expect(page.get_by_role("heading", name="You are offline")).to_be_visible()
+    violations += audit(page, "/static/offline.html")
 
     _, sid = closed_conversation(server, "Robin Rater")
     page.goto(f"{server.url}/rate/{RatingLinks(SECRET).token(sid)}")
