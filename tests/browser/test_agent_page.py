@@ -18,13 +18,18 @@ GREEN = "rgb(18, 183, 106)"
 # -- helpers shared with the other test_agent_* files -----------------------------------------
 
 
-def log_in(someone: Person, server: LiveServer, email: str) -> Page:
-    """Log in through the form and wait until the page's socket is live."""
+def log_in(someone: Person, server: LiveServer, email: str, *, tap: bool = False) -> Page:
+    """Log in through the form (a click, or a tap on a touch screen) and wait until the page's
+    socket is live."""
     page = someone.page
     page.goto(server.url + "/login")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    button = page.get_by_role("button", name="Log in")
+    if tap:
+        button.tap()
+    else:
+        button.click()
     expect(page).to_have_url(server.url + "/chat")
     expect(live_status(page)).to_have_text("Live")
     return page

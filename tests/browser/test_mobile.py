@@ -19,6 +19,7 @@ from tests.browser.test_agent_page import (
     conversation,
     customer,
     live_status,
+    log_in,
     messages,
     open_widget,
     say,
@@ -26,7 +27,7 @@ from tests.browser.test_agent_page import (
     widget_row,
     widget_send,
 )
-from tests.conftest import ADMIN, ALICE, PASSWORD, LiveServer, serving
+from tests.conftest import ADMIN, ALICE, LiveServer, serving
 
 STATIC = Path(__file__).resolve().parents[2] / "static"
 PHONE = {"width": 390, "height": 844}
@@ -44,24 +45,11 @@ class Phone(Person):
     """Someone on a phone: a touch screen, the page laid out for the device's width."""
 
     def __init__(self, browser: Browser, viewport: dict[str, int] = PHONE) -> None:
-        self.context = browser.new_context(viewport=viewport, has_touch=True, is_mobile=True)  # type: ignore[arg-type]
-        self.page: Page = self.context.new_page()
-        self.errors: list[str] = []
-        self.dialogs: list[str] = []
-        self.page.on("console", self._console)
-        self.page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
-        self.page.on("dialog", self._dialog)
+        super().__init__(browser, viewport, has_touch=True, is_mobile=True)
 
 
 def phone_log_in(someone: Person, server: LiveServer, email: str) -> Page:
-    page = someone.page
-    page.goto(server.url + "/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").tap()
-    expect(page).to_have_url(server.url + "/chat")
-    expect(live_status(page)).to_have_text("Live")
-    return page
+    return log_in(someone, server, email, tap=True)
 
 
 def list_pane(page: Page) -> Locator:
