@@ -4,7 +4,8 @@ The same generator as the full benchmark (bench/load.py), on fewer customer sock
 shorter time, reporting what load on a shared machine distorts least: the server's CPU time per
 message and per delivered frame (each message goes to every agent and acks its sender). With
 `--profile FILE`, py-spy samples the server meanwhile (collapsed stacks into FILE) and the
-share of samples under each key frame is printed.
+share of samples under each key frame is printed. With `--postgres URL` (an empty database:
+the app migrates it) the server runs on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -45,11 +46,13 @@ def run(
     flags: list[str],
     profile: Path | None = None,
     script: tuple[str, ...] = ("app.py",),
+    database: str = "",
 ) -> dict[str, Any]:
-    """The reduced design load against app.py (or `script`) started with `flags`."""
+    """The reduced design load against app.py (or `script`) started with `flags`, on a fresh
+    SQLite file or on `database` (an empty PostgreSQL database's URL)."""
     server_cpu = pin_generator()
     raise_file_limit()
-    with app_server("--no-ai", *flags, cpu=server_cpu, script=script) as server:
+    with app_server("--no-ai", *flags, cpu=server_cpu, script=script, database=database) as server:
         pid = server.process.pid  # type: ignore[union-attr]
         samples: list[tuple[float, int]] = []
         spies: list[subprocess.Popen[bytes]] = []
@@ -100,9 +103,18 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--profile", type=Path, help="py-spy's collapsed stacks go here")
+    parser.add_argument("--postgres", default="", help="an empty PostgreSQL database's URL")
     parser.add_argument("flags", nargs="*", help="more flags for app.py (after --)")
     args = parser.parse_args(argv)
-    result = run(args.customers, args.agents, args.rate, args.seconds, args.flags, args.profile)
+    result = run(
+        args.customers,
+        args.agents,
+        args.rate,
+        args.seconds,
+        args.flags,
+        args.profile,
+        database=args.postgres,
+    )
     print(
         f"{result['sent']} sent, {result['acked']} acked; ack p50 {fmt_ms(result['ack_ms']['p50'])}"
         f" p99 {fmt_ms(result['ack_ms']['p99'])}; delivery p50 "

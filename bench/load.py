@@ -193,18 +193,29 @@ def report(
 
 
 def _stored_counts(server: AppProcess) -> dict[str, int]:
-    with sqlite3.connect(f"file:{server.database}?mode=ro", uri=True) as db:
-        rows = db.execute(
-            "SELECT client_id, count(*) FROM messages WHERE client_id IS NOT NULL"
-            " GROUP BY session_id, client_id"
-        ).fetchall()
+    rows = _query(
+        server,
+        "SELECT client_id, count(*) FROM messages WHERE client_id IS NOT NULL"
+        " GROUP BY session_id, client_id",
+    )
     return {cid: n for cid, n in rows}
 
 
 def _seq_gaps(server: AppProcess) -> int:
     """Sessions whose messages are not numbered exactly 1..n."""
+    return _query(
+        server,
+        "SELECT count(*) FROM (SELECT session_id, count(*) AS n, min(seq) AS lo,"
+        " max(seq) AS hi FROM messages GROUP BY session_id) AS g WHERE lo != 1 OR hi != n",
+    )[0][0]
+
+
+def _query(server: AppProcess, sql: str) -> list[Any]:
+    """Rows of a read of the server's database: its SQLite file, or its PostgreSQL database."""
+    if str(server.database).startswith("postgresql://"):
+        import psycopg
+
+        with psycopg.connect(str(server.database)) as conn:
+            return conn.execute(sql).fetchall()
     with sqlite3.connect(f"file:{server.database}?mode=ro", uri=True) as db:
-        return db.execute(
-            "SELECT count(*) FROM (SELECT session_id, count(*) AS n, min(seq) AS lo,"
-            " max(seq) AS hi FROM messages GROUP BY session_id) WHERE lo != 1 OR hi != n"
-        ).fetchone()[0]
+        return db.execute(sql).fetchall()

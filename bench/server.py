@@ -168,12 +168,14 @@ def app_server(
     env: dict[str, str] | None = None,
     cpu: int | None = None,
     script: Sequence[str] = ("app.py",),
+    database: str = "",
 ) -> Iterator[AppProcess]:
-    """The app (or another server script) on a fresh database; pinned to `cpu` if given."""
+    """The app (or another server script) on a fresh SQLite database, or on `database` (an
+    empty PostgreSQL database's URL); pinned to `cpu` if given."""
     raise_file_limit()
     folder = Path(tempfile.mkdtemp(prefix="switchboard-bench-"))
     server = AppProcess(
-        folder / "chat.db",
+        database or folder / "chat.db",
         free_port(),
         {**load_env("bench"), **(env or {})},
         folder / "server.log",
