@@ -96,12 +96,17 @@ def shares(collapsed: Path, keys: tuple[str, ...] = KEY_FRAMES) -> list[tuple[st
     return [(key, totals[key] / max(1, samples)) for key in keys]
 
 
-def main(argv: list[str]) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench fanout", description=__doc__)
+def load_arguments(parser: argparse.ArgumentParser, seconds: float) -> None:
+    """The reduced design load's options, shared by the scenarios that run it."""
     parser.add_argument("--customers", type=int, default=500)
     parser.add_argument("--agents", type=int, default=50)
     parser.add_argument("--rate", type=float, default=200.0)
-    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--seconds", type=float, default=seconds)
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench fanout", description=__doc__)
+    load_arguments(parser, seconds=20.0)
     parser.add_argument("--profile", type=Path, help="py-spy's collapsed stacks go here")
     parser.add_argument("--postgres", default="", help="an empty PostgreSQL database's URL")
     parser.add_argument("flags", nargs="*", help="more flags for app.py (after --)")

@@ -47,10 +47,7 @@ def row(name: str, result: dict[str, Any]) -> str:
 
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench node", description=__doc__)
-    parser.add_argument("--customers", type=int, default=500)
-    parser.add_argument("--agents", type=int, default=50)
-    parser.add_argument("--rate", type=float, default=200.0)
-    parser.add_argument("--seconds", type=float, default=15.0)
+    fanout.load_arguments(parser, seconds=15.0)
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args(argv)
     install()

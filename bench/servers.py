@@ -56,10 +56,7 @@ def row(result: dict[str, Any]) -> str:
 
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench servers", description=__doc__)
-    parser.add_argument("--customers", type=int, default=500)
-    parser.add_argument("--agents", type=int, default=50)
-    parser.add_argument("--rate", type=float, default=200.0)
-    parser.add_argument("--seconds", type=float, default=15.0)
+    fanout.load_arguments(parser, seconds=15.0)
     parser.add_argument("--idle", type=int, default=1000, help="idle sockets for the memory")
     parser.add_argument("--only", nargs="*", choices=list(SERVERS), default=list(SERVERS))
     args = parser.parse_args(argv)
