@@ -18,6 +18,7 @@ from chat.config import Settings
 from chat.errors import ChatError
 from chat.models import Role
 from chat.storage.postgres import open_database
+from chat.transport import uvicorn_ws
 
 PASSWORD_VARIABLE = "SWITCHBOARD_AGENT_PASSWORD"
 
@@ -32,7 +33,7 @@ def serve(argv: Sequence[str]) -> None:
         port=settings.port,
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,
-        ws=settings.ws_impl,
+        ws=uvicorn_ws(settings.ws_impl),
         ws_max_size=settings.limits.frame_max_bytes,
         ws_per_message_deflate=settings.ws_deflate,
         ws_ping_interval=20,  # finds dead peers: no pong within 20 s closes the socket

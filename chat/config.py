@@ -79,7 +79,7 @@ class Settings:
     login_ttl_hours: int = 12
     token_ttl_days: int = 30
     reader_connections: int = 2
-    ws_impl: str = "websockets-sansio"
+    ws_impl: str = "direct"
     ws_deflate: bool = False
     # Email continuity (TEAMS.md, "Business hours and email"): off unless smtp_url and
     # mail_from are set; replies come back only with imap_url too.
@@ -337,10 +337,11 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--ws",
-        default=get(ENV_PREFIX + "WS", "websockets-sansio"),
-        choices=["websockets-sansio", "websockets", "wsproto"],
-        help="uvicorn's WebSocket implementation [SWITCHBOARD_WS] "
-        "(default websockets-sansio, chosen by measurement: see README)",
+        default=get(ENV_PREFIX + "WS", "direct"),
+        choices=["direct", "websockets-sansio", "websockets", "wsproto"],
+        help="uvicorn's WebSocket implementation [SWITCHBOARD_WS] (default direct: "
+        "websockets-sansio with frames written straight to the socket, chat/transport.py; "
+        "chosen by measurement: see README)",
     )
     parser.add_argument(
         "--ws-per-message-deflate",

@@ -16,6 +16,7 @@ from websockets.exceptions import ConnectionClosed
 
 from chat.application import create_app
 from chat.config import Settings
+from chat.transport import uvicorn_ws
 from tests.conftest import PASSWORD, free_port
 
 
@@ -73,6 +74,7 @@ async def running(settings: Settings) -> AsyncIterator[Server]:
         host="127.0.0.1",
         port=port,
         log_level="warning",
+        ws=uvicorn_ws(settings.ws_impl),
         ws_max_size=settings.limits.frame_max_bytes,
         lifespan="on",
     )

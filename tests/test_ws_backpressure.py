@@ -28,11 +28,14 @@ def tiny_buffer_socket(port: int) -> socket.socket:
     return sock
 
 
+@pytest.mark.parametrize("ws", ["direct", "websockets-sansio"])
 async def test_a_stalled_reader_is_closed_and_a_fast_one_gets_everything(
-    settings: Settings,
+    settings: Settings, ws: str
 ) -> None:
+    """Both ways a frame reaches a socket: written straight from the hub (chat.transport, the
+    default) and through the ASGI send of a sender task (any other server)."""
     limits = replace(settings.limits, socket_queue=16)
-    async with running(replace(settings, limits=limits)) as server:
+    async with running(replace(settings, limits=limits, ws_impl=ws)) as server:
         hub = server.app.state.hub
         fast = await server.agent_socket(await server.login(ALICE))
         await fast.next("connection.ready")
@@ -71,3 +74,39 @@ async def test_a_stalled_reader_is_closed_and_a_fast_one_gets_everything(
         assert hub.socket_count == 1, "the stalled socket was cut off"
         assert all(len(sub.frames) <= 17 for sub in hub._agents)
         assert await slow_end == 1013
+
+
+async def test_a_reader_that_stalls_then_reads_again_gets_every_frame_in_order(
+    settings: Settings,
+) -> None:
+    """While the peer's buffers are full the hub queues its frames (bounded), and writes them
+    out, oldest first, once the socket can take them again."""
+    async with running(settings) as server:
+        hub = server.app.state.hub
+        slow_ws = await connect(
+            f"{server.ws_url}/ws",
+            sock=tiny_buffer_socket(server.port),
+            additional_headers={"Authorization": f"Bearer {await server.login(BOB)}"},
+            max_queue=1,
+            compression=None,
+        )
+        slow = Socket(slow_ws)
+        await slow.next("connection.ready")
+        key = (await server.start())["session_key"]
+        big = base64.b64encode(os.urandom(2990)).decode()
+        (sub,) = hub._agents
+        sent = 0
+        while not sub.frames:  # until the peer's buffers are full and frames wait in the hub
+            assert sent < 400, "the socket never stalled"
+            await server.say(key, f"{sent} {big}")
+            sent += 1
+        for n in range(sent, sent + 20):  # and some more while it is stalled
+            await server.say(key, f"{n} {big}")
+        sent += 20
+        assert sub.frames, "frames wait while the peer does not read"
+        contents = []
+        while len(contents) < sent:
+            frame = await slow.next("chat.message.new", timeout=20)
+            contents.append(frame["data"]["message"]["content"].split()[0])
+        assert contents == [str(n) for n in range(sent)]
+        assert not sub.frames and hub.socket_count == 1

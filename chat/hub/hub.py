@@ -4,13 +4,27 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable
+from typing import Protocol
 
 from chat.hub.backplane import Backplane, Delivery, Kick, MemoryBackplane
 from chat.models import Event
 
 _ids = itertools.count(1)
+
+
+class FrameWriter(Protocol):
+    """A socket its server lets us write to directly (chat.transport.DirectProtocol)."""
+
+    paused: bool  # the peer's buffer is full: queue frames until on_writable is called
+    on_writable: Callable[[], None] | None
+
+    def write(self, text: str) -> None:
+        """Send one whole frame now (dropped once the socket is closing)."""
+
+    def interrupt(self) -> None:
+        """Wake the socket's reader as if the peer had left, so that its handler ends."""
 
 
 class Subscriber:
@@ -19,9 +33,14 @@ class Subscriber:
     While the socket replays the event log, live frames wait in `pending`; those the replay
     already covered are dropped when it ends, so nothing is missed or sent twice.
 
-    The queue is a plain deque and one future that exists only while the sender waits: a frame
+    The queue is a plain list and one future that exists only while the sender waits: a frame
     costs an append (and, when the sender was idle, one wake-up), not asyncio.Queue's bookkeeping,
-    and an idle socket holds one empty deque instead of a Queue's four (issue #24).
+    and an idle socket holds one empty list (56 bytes) instead of a Queue's four deques (760
+    bytes each, issue #24); taking from its front moves at most max_queue pointers.
+
+    When the server offers a direct writer (`attach`), there is no sender at all: a live frame
+    is written to the socket at once, in the hub's loop over its sockets, and queued only while
+    the peer's buffer is full or older frames still wait.
     """
 
     __slots__ = (
@@ -38,6 +57,7 @@ class Subscriber:
         "on_kick",
         "_waiter",
         "_loop",
+        "writer",
     )
 
     def __init__(
@@ -54,7 +74,7 @@ class Subscriber:
         self.agent_id = agent_id  # set for an agent's socket
         self.credential = credential  # the hash of the token or login it was opened with
         self.close_code = 1013  # what the socket is closed with once it is kicked
-        self.frames: deque[str] = deque()  # queued for the sender, oldest first
+        self.frames: list[str] = []  # queued for the sender, oldest first
         self.max_queue = max_queue
         self.pending: list[tuple[int | None, str]] | None = []
         self.replayed_through = 0
@@ -64,6 +84,20 @@ class Subscriber:
         # The sender's loop, asked for once: on Python 3.11 each get_running_loop() is a
         # getpid() system call, which was 6% of the event loop's time in fan-out (issue #24).
         self._loop: asyncio.AbstractEventLoop | None = None
+        self.writer: FrameWriter | None = None
+
+    def attach(self, writer: FrameWriter) -> None:
+        """Write live frames straight to `writer` from now on, instead of through next_frame."""
+        self.writer = writer
+        writer.on_writable = self._flush
+        self._flush()
+
+    def _flush(self) -> None:
+        writer, frames = self.writer, self.frames
+        if writer is None:
+            return
+        while frames and not writer.paused and not self.kicked:
+            writer.write(frames.pop(0))
 
     def offer(self, frame: str, event_id: int | None) -> None:
         """Queue a frame without ever waiting; a socket too far behind is cut off instead."""
@@ -76,6 +110,10 @@ class Subscriber:
                 self.pending.append((event_id, frame))
             return
         if event_id is not None and event_id <= self.replayed_through:
+            return
+        writer = self.writer
+        if writer is not None and not writer.paused and not self.frames:
+            writer.write(frame)
             return
         if len(self.frames) >= self.max_queue:
             self._overflow()
@@ -96,7 +134,7 @@ class Subscriber:
                 await self._waiter
             finally:
                 self._waiter = None
-        return None if self.kicked else self.frames.popleft()
+        return None if self.kicked else self.frames.pop(0)
 
     def go_live(self, replayed_through: int) -> None:
         """The replay covered every event up to `replayed_through`: release what came since."""
@@ -120,6 +158,9 @@ class Subscriber:
         self.frames.clear()  # free the memory now; the socket is closing anyway
         self.kicked = True
         self._wake()
+        if self.writer is not None:
+            self.writer.on_writable = None
+            self.writer.interrupt()
         if self.on_kick is not None:
             self.on_kick()
 

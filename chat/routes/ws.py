@@ -23,6 +23,7 @@ from chat.hub.hub import Subscriber
 from chat.models import Agent
 from chat.ratelimit import RateLimit
 from chat.service import ChatService, TooManySockets, Viewer
+from chat.transport import EXTENSION
 from chat.wire import (
     Frame,
     MessageSendFrame,
@@ -97,6 +98,8 @@ async def _serve(websocket: WebSocket, viewer: Viewer, credential: bytes | None 
     try:
         async with service.connect(viewer, credential=credential) as connection:
             sub = connection.subscriber
+            if (writer := websocket.scope["extensions"].get(EXTENSION)) is not None:
+                sub.attach(writer)  # frames go straight to the socket (chat.transport)
             await _replay_then_ready(websocket, sub, viewer, connection.ready)
             code = await _run(websocket, sub, viewer)
     except TooManySockets:
@@ -147,7 +150,17 @@ async def _run(websocket: WebSocket, sub: Subscriber, viewer: Viewer) -> int | N
     code. A kick cancels both at once, even a send stalled on a peer that stopped reading.
 
     Two plain asyncio tasks rather than an anyio task group: an idle socket holds 7 KiB less
-    (measured with tracemalloc, issue #24), and what either task ends with is read here."""
+    (measured with tracemalloc, issue #24), and what either task ends with is read here.
+
+    With a direct writer (chat.transport) there is no sender, and the receiver runs here: a
+    kick wakes its wait for the next frame as if the peer had left."""
+    if sub.writer is not None:
+        if not sub.kicked:
+            try:
+                await _receive(websocket, sub, viewer)
+            except _Close as close:
+                return sub.close_code if sub.kicked else close.code
+        return sub.close_code if sub.kicked else None
     tasks = (
         asyncio.ensure_future(_receive(websocket, sub, viewer)),
         asyncio.ensure_future(_send(websocket, sub)),
