@@ -23,18 +23,19 @@ from bench import load
 from bench.server import app_server, pin_generator, raise_file_limit
 from bench.stats import fmt_ms
 
-# Frames whose share of the server's samples says where a delivered frame's time goes.
+# Frames whose share of the server's samples says where a message's time goes, as py-spy
+# names them ("function (path/to/file.py:line)"): the fan-out, each way a frame is written
+# (straight from the hub with --ws direct, else the sender task's ASGI send), the receiver,
+# and the writer thread's transaction.
 KEY_FRAMES = (
-    "Hub.deliver (",
-    "Subscriber.offer (",
+    "deliver (chat/hub/hub.py",
+    "offer (chat/hub/hub.py",
+    "write (chat/transport.py",
     "_send (chat/routes/ws.py",
-    "WebSocket.send_text (",
-    "WebSocketsSansIOProtocol.send (",
-    "Protocol.send_text (websockets",
-    "Frame.serialize (",
+    "send (uvicorn/protocols/websockets",
     "_receive (chat/routes/ws.py",
-    "Database._run_writer (",
-    "_connection_worker_thread (",
+    "_transaction (chat/storage/database.py",
+    "_commit (chat/storage/database.py",
 )
 
 
@@ -78,7 +79,9 @@ def run(
 
 def _start_profile(pid: int, out: Path, seconds: float) -> subprocess.Popen[bytes]:
     spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
-    command = [spy, "record", "--pid", str(pid), "--format", "raw", "--rate", "250", "--native"]
+    # --nonblocking: sampled without stopping the server, so the run's figures still count
+    command = [spy, "record", "--pid", str(pid), "--format", "raw", "--rate", "250"]
+    command += ["--nonblocking"]
     command += ["--duration", str(int(seconds)), "--output", str(out)]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 

@@ -21,6 +21,7 @@ from bench.ws_choice import _idle_rss
 
 SERVERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # name: (script, flags)
+    "uvicorn direct (chat/transport.py)": (("app.py",), ("--ws", "direct")),
     "uvicorn websockets-sansio": (("app.py",), ("--ws", "websockets-sansio")),
     "uvicorn websockets": (("app.py",), ("--ws", "websockets")),
     "uvicorn wsproto": (("app.py",), ("--ws", "wsproto")),

@@ -67,7 +67,7 @@ def heard(sub: Subscriber) -> list[tuple[str, dict[str, Any]]]:
     """The frames waiting for `sub`, as (type, data)."""
     frames = []
     while sub.frames:
-        frame = json.loads(sub.frames.popleft())
+        frame = json.loads(sub.frames.pop(0))
         frames.append((frame["type"], frame["data"]))
     return frames
 

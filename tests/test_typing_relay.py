@@ -21,7 +21,7 @@ class Clock:
 def drain(sub) -> list[dict]:  # type: ignore[no-untyped-def]
     frames = []
     while sub.frames:
-        frames.append(json.loads(sub.frames.popleft()))
+        frames.append(json.loads(sub.frames.pop(0)))
     return frames
 
 
