@@ -172,6 +172,7 @@ class RedisBackplane:
         self._read_head: ReadHead | None = None
         self.subscribed = asyncio.Event()  # set while the Pub/Sub subscription is up
         self._background: set[asyncio.Task[None]] = set()
+        self._stopped = False
         self._counted: Counter[str] = Counter()  # this node's sockets, by count hash
         # Called when Redis had forgotten this node (it restarted, or lost its data): what the
         # node holds is written again.
@@ -187,6 +188,7 @@ class RedisBackplane:
         return self.key("node", node)
 
     async def start(self, receive: Receive, read_events: ReadEvents, read_head: ReadHead) -> None:
+        self._stopped = False
         self._receive = receive
         self._read_head = read_head
         self._sequencer = Sequencer(receive, read_events, await read_head())
@@ -222,6 +224,11 @@ class RedisBackplane:
             for task in stuck:
                 log.warning("node %s: %s did not stop in time", self.node, task.get_name())
         self._tasks.clear()
+        # Releases still on their way (a socket that closed as the node stopped) go out before
+        # the client closes: one run after it would open a connection that nobody closes.
+        if self._background:
+            await asyncio.wait(set(self._background), timeout=STOP_WITHIN)
+        self._stopped = True
         if self._sequencer is not None:
             await self._sequencer.stop()
         with contextlib.suppress(aioredis.RedisError, OSError):
@@ -265,7 +272,11 @@ class RedisBackplane:
         return release
 
     def _later(self, work: Coroutine[Any, Any, Any]) -> None:
-        """Run `work` in the background, its failure (Redis down) ignored."""
+        """Run `work` in the background, its failure (Redis down) ignored; nothing once the
+        node has stopped (its counts go with its heartbeat key)."""
+        if self._stopped:
+            work.close()
+            return
 
         async def quietly() -> None:
             with contextlib.suppress(aioredis.RedisError, OSError):
