@@ -98,7 +98,7 @@ async def _serve(websocket: WebSocket, viewer: Viewer, credential: bytes | None 
     try:
         async with service.connect(viewer, credential=credential) as connection:
             sub = connection.subscriber
-            if (writer := websocket.scope["extensions"].get(EXTENSION)) is not None:
+            if (writer := (websocket.scope.get("extensions") or {}).get(EXTENSION)) is not None:
                 sub.attach(writer)  # frames go straight to the socket (chat.transport)
             await _replay_then_ready(websocket, sub, viewer, connection.ready)
             code = await _run(websocket, sub, viewer)
