@@ -134,8 +134,12 @@ class DirectProtocol(WebSocketsSansIOProtocol):
         super().__init__(*args, **kwargs)
         self.queue = _Inbox()  # type: ignore[assignment]
         self.writable = _Flag()  # type: ignore[assignment]
-        self.paused = False  # the transport's buffer is full: queue until on_writable
         self.on_writable: Callable[[], None] | None = None
+
+    @property
+    def paused(self) -> bool:
+        """The transport's buffer is full: queue until on_writable (uvicorn's own flag)."""
+        return not self.writable.value  # type: ignore[attr-defined]
 
     async def run_asgi(self) -> None:
         if not self.conn.extensions:  # compressed sockets keep the ASGI path
@@ -159,13 +163,8 @@ class DirectProtocol(WebSocketsSansIOProtocol):
         socket's handler then closes it with the code it was kicked with."""
         self.queue.put_nowait({"type": "websocket.disconnect", "code": 1000})
 
-    def pause_writing(self) -> None:
-        super().pause_writing()
-        self.paused = True
-
     def resume_writing(self) -> None:
         super().resume_writing()
-        self.paused = False
         if self.on_writable is not None:
             self.on_writable()
 

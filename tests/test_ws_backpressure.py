@@ -13,7 +13,7 @@ from websockets.asyncio.client import connect
 
 from chat.config import Settings
 from tests.conftest import ALICE, BOB
-from tests.sockets import Socket, running
+from tests.sockets import Server, Socket, running
 
 pytestmark = pytest.mark.anyio
 MESSAGES = 1000
@@ -26,6 +26,18 @@ def tiny_buffer_socket(port: int) -> socket.socket:
     sock.connect(("127.0.0.1", port))
     sock.setblocking(False)
     return sock
+
+
+async def stalling_agent(server: Server, email: str) -> Socket:
+    """An agent's socket that soon stops taking frames unless the test reads them."""
+    ws = await connect(
+        f"{server.ws_url}/ws",
+        sock=tiny_buffer_socket(server.port),
+        additional_headers={"Authorization": f"Bearer {await server.login(email)}"},
+        max_queue=1,
+        compression=None,  # so that the frames fill the kernel's buffers quickly
+    )
+    return Socket(ws)
 
 
 async def test_a_stalled_reader_is_closed_and_a_fast_one_gets_everything(
@@ -47,14 +59,7 @@ async def _stalled_and_fast(settings: Settings, ws: str) -> None:
         hub = server.app.state.hub
         fast = await server.agent_socket(await server.login(ALICE))
         await fast.next("connection.ready")
-        slow_ws = await connect(
-            f"{server.ws_url}/ws",
-            sock=tiny_buffer_socket(server.port),
-            additional_headers={"Authorization": f"Bearer {await server.login(BOB)}"},
-            max_queue=1,
-            compression=None,  # so that the frames fill the kernel's buffers quickly
-        )
-        slow = Socket(slow_ws)
+        slow = await stalling_agent(server, BOB)
         await slow.next("connection.ready")
         assert hub.socket_count == 2
 
@@ -92,14 +97,7 @@ async def test_a_reader_that_stalls_then_reads_again_gets_every_frame_in_order(
     out, oldest first, once the socket can take them again."""
     async with running(settings) as server:
         hub = server.app.state.hub
-        slow_ws = await connect(
-            f"{server.ws_url}/ws",
-            sock=tiny_buffer_socket(server.port),
-            additional_headers={"Authorization": f"Bearer {await server.login(BOB)}"},
-            max_queue=1,
-            compression=None,
-        )
-        slow = Socket(slow_ws)
+        slow = await stalling_agent(server, BOB)
         await slow.next("connection.ready")
         key = (await server.start())["session_key"]
         big = base64.b64encode(os.urandom(2990)).decode()

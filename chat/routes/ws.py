@@ -155,12 +155,13 @@ async def _run(websocket: WebSocket, sub: Subscriber, viewer: Viewer) -> int | N
     With a direct writer (chat.transport) there is no sender, and the receiver runs here: a
     kick wakes its wait for the next frame as if the peer had left."""
     if sub.writer is not None:
+        code = None
         if not sub.kicked:
             try:
                 await _receive(websocket, sub, viewer)
             except _Close as close:
-                return sub.close_code if sub.kicked else close.code
-        return sub.close_code if sub.kicked else None
+                code = close.code
+        return sub.close_code if sub.kicked else code
     tasks = (
         asyncio.ensure_future(_receive(websocket, sub, viewer)),
         asyncio.ensure_future(_send(websocket, sub)),
