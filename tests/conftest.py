@@ -3,8 +3,11 @@ TestClient, a live server."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
+import shutil
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -18,7 +21,7 @@ from starlette.testclient import TestClient
 from bench.server import AppProcess, free_port
 from chat.application import create_app
 from chat.config import Limits, Settings
-from tests.postgres import credentials, fresh_database, template_database
+from tests.postgres import credentials, database_url, fresh_database, template_database
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "Password123!"
@@ -60,20 +63,69 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
+def started_once(database: Path | str, folder: Path) -> None:
+    """Start the app on `database` and stop it, as `python app.py` does on a new database: the
+    migrations, the demo agents and the knowledge base's articles. In a thread of its own, so
+    that no event loop of the caller's (Playwright's sync API runs one) is in the way."""
+
+    async def run() -> None:
+        settings = Settings(
+            database=database, data_folder=folder, secret_key="template", ai_enabled=False
+        )
+        app = create_app(settings)
+        async with app.router.lifespan_context(app):
+            pass
+
+    failed: list[BaseException] = []
+    thread = threading.Thread(target=lambda: _catch(failed, lambda: asyncio.run(run())))
+    thread.start()
+    thread.join()
+    if failed:
+        raise failed[0]
+
+
+def _catch(failed: list[BaseException], call: Callable[[], object]) -> None:
+    try:
+        call()
+    except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
+        failed.append(exc)
+
+
 @pytest.fixture(scope="session")
-def postgres_template() -> Iterator[str]:
-    """A database migrated once for the run, that each PostgreSQL test's database copies."""
+def postgres_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database migrated and started on once for the run, that each PostgreSQL test's
+    database copies."""
     with template_database() as name:
+        started_once(database_url(name), tmp_path_factory.mktemp("pg-template"))
         yield name
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file started on once for the run, that each SQLite test's file copies: what
+    the app's own first start makes (argon2 hashes of three passwords, the articles, the
+    migrations), 0.3 s of every test's set-up otherwise. The app's start on a new file is
+    itself tested where it matters (tests/test_app_cli.py, tests/test_storage.py)."""
+    folder = tmp_path_factory.mktemp("sqlite-template")
+    started_once(folder / "chat.db", folder)
+    assert not list(folder.glob("chat.db-*")), "the WAL is checkpointed when the app stops"
+    return folder / "chat.db"
+
+
+def copy_of(template: Path, folder: Path) -> Path:
+    """A copy of the template file in `folder`: the test's own chat.db."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return Path(shutil.copyfile(template, folder / "chat.db"))
 
 
 @pytest.fixture
 def database(
     database_backend: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> Iterator[Path | str]:
-    """The test's own empty database: a SQLite file in tmp_path, or a PostgreSQL URL."""
+    """The test's own database, as the app's first start leaves it (migrated, the demo agents,
+    the articles): a SQLite file in tmp_path, or a PostgreSQL URL."""
     if database_backend == "sqlite":
-        yield tmp_path / "chat.db"
+        yield copy_of(request.getfixturevalue("sqlite_template"), tmp_path)
         return
     with fresh_database(request.getfixturevalue("postgres_template")) as url:
         yield url
@@ -87,7 +139,8 @@ def module_database(
 ) -> Iterator[Path | str]:
     """`database` for a module-scoped app (the fuzz and schema tests): one per module."""
     if module_database_backend == "sqlite":
-        yield tmp_path_factory.mktemp("module") / "chat.db"
+        template = request.getfixturevalue("sqlite_template")
+        yield copy_of(template, tmp_path_factory.mktemp("module"))
         return
     with fresh_database(request.getfixturevalue("postgres_template")) as url:
         yield url
@@ -176,8 +229,8 @@ def serving(
             **env,
         }
     )
-    where = database if isinstance(database, str) else tmp_path / f"{name}.db"
-    server = LiveServer(where, free_port(), environ, tmp_path / "server.log")  # type: ignore[arg-type]
+    where = database if database is not None else tmp_path / f"{name}.db"
+    server = LiveServer(where, free_port(), environ, tmp_path / "server.log")
     server.start()
     yield server
     server.stop()

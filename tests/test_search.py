@@ -6,6 +6,7 @@ import sqlite3
 import subprocess
 import sys
 from contextlib import closing
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -305,6 +306,7 @@ def test_words_are_split_on_anything_but_letters_digits_and_marks() -> None:
 async def test_a_database_from_before_search_gets_its_messages_indexed(
     tmp_path: Path, settings: Settings
 ) -> None:
+    settings = replace(settings, database=tmp_path / "old.db")  # not the started template's copy
     conn = await connect(settings.database, "FULL")
     try:
         assert await migrate(conn, target=3) == 3
