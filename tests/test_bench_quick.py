@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
 from pathlib import Path
 
+from bench import post_path
 from bench.routing import Watch
 from tests.conftest import ROOT
 
@@ -100,3 +102,9 @@ def test_the_quick_reports_benchmark_covers_every_seeded_conversation(tmp_path: 
     assert timings["CSV, 365 days"]["conversations"] == 6000
     assert 0 < timings["summary, 30 days"]["conversations"] < 6000
     assert "summary, 365 days" in done.stdout
+
+
+def test_the_write_path_benchmark_stores_every_message_it_counts() -> None:
+    found = asyncio.run(post_path.measure(20, 4, 80, "NORMAL", None))
+    assert found["messages"] == 80 and found["stored"] == 80
+    assert found["cpu_us_per_message"] > 0 and 0 < found["batches"] <= 80

@@ -4,6 +4,8 @@ for a person (the expected wait is estimated from them)."""
 from __future__ import annotations
 
 import sqlite3
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from chat.models import Agent
@@ -30,6 +32,58 @@ QUEUE_POSITION = {
     "sqlite": _PLACE.format(hint=" INDEXED BY chat_sessions_queue"),
     "postgresql": _PLACE.format(hint=""),
 }
+# The queue version's token (migration 0016) for a queued session `s`, else NULL: what a single
+# session read selects instead of counting its place (QueuePlaces).
+QUEUE_TOKEN = (
+    "CASE WHEN s.status = 'queued' THEN (SELECT token FROM queue_version WHERE id = 1) END"
+)
+# The queue in order, each row with the token of the same statement's snapshot.
+_ORDER_WITH_TOKEN = (
+    "SELECT q.id, (SELECT token FROM queue_version WHERE id = 1) FROM chat_sessions AS q{hint}"
+    f" WHERE q.status = 'queued' ORDER BY {QUEUE_ORDER}"
+)
+ORDER_WITH_TOKEN = {
+    "sqlite": _ORDER_WITH_TOKEN.format(hint=" INDEXED BY chat_sessions_queue"),
+    "postgresql": _ORDER_WITH_TOKEN.format(hint=""),
+}
+
+
+class QueuePlaces:
+    """Every queued conversation's place, by the queue version's token (migration 0016): read
+    in one pass over the queue's index when the token is new, then a dict lookup.
+
+    A token is random and changes with every change to the queue's membership or order, so a
+    token names one state of the queue (a rolled-back change's token never comes back): the
+    places read under it are right for any read that sees it, in any thread. A read that saw
+    token T and then reads the queue under another (a commit came between its two statements,
+    on a reader) counts its place as before. Shared by the process's connections; the few
+    newest tokens are kept (a writer mid-transaction and the readers see different ones)."""
+
+    KEEP = 4
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_token: OrderedDict[int, dict[int, int]] = OrderedDict()
+        self.reads = 0  # how many times the queue was read whole (the tests look)
+
+    def place(self, db: sqlite3.Connection, session_id: int, token: int) -> int | None:
+        with self._lock:
+            places = self._by_token.get(token)
+        if places is None:
+            rows = db.execute(ORDER_WITH_TOKEN[dialect(db)]).fetchall()
+            if not rows or rows[0][1] != token:  # another state of the queue: count instead
+                return place(db, session_id)
+            places = {int(row[0]): n for n, row in enumerate(rows, 1)}
+            with self._lock:
+                self.reads += 1
+                self._by_token[token] = places
+                while len(self._by_token) > self.KEEP:
+                    self._by_token.popitem(last=False)
+        found = places.get(session_id)
+        return found if found is not None else place(db, session_id)
+
+
+PLACES = QueuePlaces()
 
 
 @dataclass(frozen=True, slots=True)
