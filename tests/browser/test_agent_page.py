@@ -80,7 +80,10 @@ def customer(server: LiveServer, name: str | None = None, *first: str) -> dict:
 
 
 def as_agent(server: LiveServer, email: str, method: str, path: str) -> httpx.Response:
-    with httpx.Client(base_url=server.url) as api:
+    # A generous timeout: a login's argon2 check on a machine busy with the other test worker
+    # once took longer than httpx's default 5 s, inside a route handler that then let Bob's
+    # request through first.
+    with httpx.Client(base_url=server.url, timeout=30) as api:
         return api.request(method, path, headers=login(api, email))
 
 
@@ -273,13 +276,21 @@ def test_a_conflicting_assign_shows_why(
     page = log_in(bob, quiet_server, BOB)
     conversation(page, "Dana").click()
 
+    alices: list[httpx.Response | BaseException] = []
+
     def alice_first(route: Route) -> None:
         # Alice's click lands just before Bob's reaches the server.
-        as_agent(quiet_server, ALICE, "POST", "/api/v1/chat/sessions/1/assign")
+        try:
+            alices.append(as_agent(quiet_server, ALICE, "POST", "/api/v1/chat/sessions/1/assign"))
+        except BaseException as exc:  # noqa: BLE001 - reported below, not lost in Playwright
+            alices.append(exc)
         route.continue_()
 
     page.route("**/api/v1/chat/sessions/1/assign", alice_first)
     thread(page).get_by_role("button", name="Assign to Me").click()
+    expect(thread(page).get_by_text("Assigned to")).to_be_visible()
+    assert len(alices) == 1 and isinstance(alices[0], httpx.Response), alices
+    assert alices[0].status_code == 200, alices[0].text
     expect(thread(page).get_by_role("alert")).to_have_text(
         "Alice Agent is handling this conversation."
     )
