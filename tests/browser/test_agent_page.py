@@ -272,7 +272,10 @@ def test_a_conflicting_assign_shows_why(
     quiet_server: LiveServer, person: Callable[..., Person]
 ) -> None:
     customer(quiet_server, "Dana", "Hello?")
-    bob = person()
+    # No service worker: once the agent page's worker (static/sw.js) controls the page, its
+    # requests pass it and Playwright's page.route no longer sees them (in CI it had claimed
+    # the page before the click twice, and Bob's assign went straight to the server).
+    bob = person(service_workers="block")
     page = log_in(bob, quiet_server, BOB)
     conversation(page, "Dana").click()
 

@@ -140,6 +140,11 @@ def test_accept_next_takes_the_oldest_queued_conversation_in_manual_mode(
     with httpx.Client(base_url=server.url, timeout=10) as api:
         taken = api.post("/api/v1/chat/queue/accept", json={}, headers=login(api, BOB))
     assert taken.status_code == 200, taken.text
+    # The page has heard that Bob took Ray (else that update could come after the click and
+    # redraw the bar over the alert, as it did once in CI); then the button is made stale.
+    expect(conversation(page, "Ray Raced")).to_contain_text("Bob Agent")
+    expect(bar).to_contain_text("Queue: 0")
+    expect(accept).to_be_disabled()
     page.evaluate("document.getElementById('accept-next').disabled = false")  # a stale button
     accept.click()
     expect(page.get_by_role("alert")).to_contain_text("Nobody is waiting in the queue.")
