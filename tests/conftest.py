@@ -8,7 +8,7 @@ import os
 import re
 import shutil
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -21,6 +21,8 @@ from starlette.testclient import TestClient
 from bench.server import AppProcess, free_port
 from chat.application import create_app
 from chat.config import Limits, Settings
+from chat.storage.database import Database
+from chat.storage.postgres import open_database
 from tests.postgres import credentials, database_url, fresh_database, template_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -157,6 +159,17 @@ def settings(database: Path | str, tmp_path: Path) -> Settings:
         limits=ROOMY,
         ai_enabled=False,
     )
+
+
+@pytest.fixture
+async def db(settings: Settings) -> AsyncIterator[Database]:
+    """The settings' database opened alone, without the app (storage tests, both backends)."""
+    database = open_database(settings)
+    await database.open()
+    try:
+        yield database
+    finally:
+        await database.close()
 
 
 @pytest.fixture

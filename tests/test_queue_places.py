@@ -6,28 +6,15 @@ from __future__ import annotations
 
 import random
 import sqlite3
-from collections.abc import AsyncIterator
 
 import pytest
 
-from chat.config import Settings
 from chat.models import SessionStatus
 from chat.storage import queue, sessions
 from chat.storage.database import Database
-from chat.storage.postgres import open_database
 
 pytestmark = pytest.mark.anyio
 NOW = "2026-12-01T00:00:00.000Z"
-
-
-@pytest.fixture
-async def db(settings: Settings) -> AsyncIterator[Database]:
-    database = open_database(settings)
-    await database.open()
-    try:
-        yield database
-    finally:
-        await database.close()
 
 
 def read_places(conn: sqlite3.Connection, ids: list[int]) -> tuple[list[object], list[object]]:

@@ -4,34 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
 from contextlib import closing
 from pathlib import Path
 
 import aiosqlite
 import pytest
 
-from chat.config import Settings
 from chat.errors import Conflict, StorageFailed
 from chat.models import Agent, Role, now_iso
 from chat.storage import agents
 from chat.storage.database import Database, connect
 from chat.storage.migrate import MIGRATIONS, migrate, schema_version
-from chat.storage.postgres import open_database
 
 pytestmark = pytest.mark.anyio
 MIGRATION_COUNT = len(list(MIGRATIONS.glob("*.sql")))
-
-
-@pytest.fixture
-async def db(settings: Settings) -> AsyncIterator[Database]:
-    """The settings' database: the group-commit tests run on SQLite and on PostgreSQL."""
-    database = open_database(settings)
-    await database.open()
-    try:
-        yield database
-    finally:
-        await database.close()
 
 
 def add_agent(email: str, *, fail: BaseException | None = None):
