@@ -61,7 +61,7 @@ async def run(
     senders = 1
     while senders <= max_senders:
         acks: list[float] = []
-        cpu = server.cpu_seconds()
+        cpu, writes = server.cpu_seconds(), server.write_calls()
         until = time.perf_counter() + step_seconds
         await asyncio.gather(
             *(_sender(senders_ws[i], i + senders * 1000, until, acks) for i in range(senders))
@@ -72,6 +72,7 @@ async def run(
             "messages_per_s": len(acks) / step_seconds,
             "ack_ms": stats,
             "server_cpu_ms_per_message": (server.cpu_seconds() - cpu) / max(1, len(acks)) * 1000,
+            "server_writes_per_message": (server.write_calls() - writes) / max(1, len(acks)),
         }
         steps.append(step)
         if stats["p99"] <= p99_bound_ms and (
@@ -109,7 +110,8 @@ def main() -> None:
         print(
             f"{step['senders']:>3} senders: {step['messages_per_s']:.0f} persisted msg/s, "
             f"p99 ack {step['ack_ms']['p99']:.1f} ms, "
-            f"server CPU {step['server_cpu_ms_per_message'] * 1000:.0f} µs per message"
+            f"server CPU {step['server_cpu_ms_per_message'] * 1000:.0f} µs per message, "
+            f"{step['server_writes_per_message']:.1f} write calls per message"
         )
     best = result["best"]
     print("best under p99 50 ms:", f"{best['senders']} senders" if best else "none")

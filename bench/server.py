@@ -156,6 +156,15 @@ class AppProcess:
         ticks = os.sysconf("SC_CLK_TCK")
         return (int(fields[11]) + int(fields[12])) / ticks
 
+    def write_calls(self) -> int:
+        """The server's write system calls so far (all threads; `syscw` of /proc/PID/io): a
+        socket's frames cost one each unless several go out together."""
+        assert self.process is not None
+        for line in Path(f"/proc/{self.process.pid}/io").read_text().splitlines():
+            if line.startswith("syscw:"):
+                return int(line.split()[1])
+        return 0
+
 
 def load_env(secret: str) -> dict[str, str]:
     """The environment of a measured server: this one's, the load limits, a fixed secret."""

@@ -135,6 +135,7 @@ class DirectProtocol(WebSocketsSansIOProtocol):
         self.queue = _Inbox()  # type: ignore[assignment]
         self.writable = _Flag()  # type: ignore[assignment]
         self.on_writable: Callable[[], None] | None = None
+        self.out: list[bytes] | None = None  # frames written in this turn of the loop
 
     @property
     def paused(self) -> bool:
@@ -148,15 +149,40 @@ class DirectProtocol(WebSocketsSansIOProtocol):
         await super().run_asgi()
 
     async def send(self, message: Any) -> None:
+        self.flush()  # what the hub wrote goes first, then the close or frame sent here
         await super().send(message)
         if self.handshake_complete:
             self.response = None  # type: ignore[assignment]  # sent: its headers are 1.7 KiB
 
     def write(self, text: str) -> None:
-        """Send one whole text frame now; dropped once the socket is closing."""
+        """Send one whole text frame at the end of this turn of the event loop, together with
+        every other frame written to this socket in the same turn; dropped once the socket is
+        closing.
+
+        Frames go out in the order they were written, in one `send()` system call: a write
+        batch's commit publishes each of its messages in a row, and an agent's socket then
+        gets them all at once rather than one system call per frame (a loopback `send()` costs
+        the sender the receiver's TCP work too)."""
         if self.close_sent or self.disconnected or self.conn.state is not _OPEN:
             return
-        self.transport.write(wire(text))
+        data = wire(text)
+        out = self.out
+        if out is None:
+            self.out = [data]
+            self.loop.call_soon(self.flush)
+        else:
+            out.append(data)
+
+    def flush(self) -> None:
+        """Write out the frames of this turn now (the loop calls it at the end of the turn)."""
+        out, self.out = self.out, None
+        if not out or self.close_sent or self.disconnected or self.conn.state is not _OPEN:
+            return
+        self.transport.write(out[0] if len(out) == 1 else b"".join(out))
+
+    def shutdown(self) -> None:
+        self.flush()  # the server is stopping: what was written goes before the close frame
+        super().shutdown()
 
     def interrupt(self) -> None:
         """End the application's wait for the next message, as if the peer had left: the
