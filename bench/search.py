@@ -1,8 +1,9 @@
 """Search and transcript cost on a big database: `python -m bench.search [--quick]`.
 
 Seeds conversations and messages through the storage layer (the same INSERT and triggers the
-app runs, FTS index included) into a temporary database, then times searches of a few kinds
-and the export of one long conversation through the app's own code, in process.
+app runs, and the FTS index as the writer makes it before its COMMIT) into a temporary
+database, then times searches of a few kinds and the export of one long conversation
+through the app's own code, in process.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from chat.service import ChatService
 from chat.service.transcripts import render
 from chat.storage import messages, sessions
 from chat.storage.database import Database
-from chat.storage.search import search_sessions
+from chat.storage.search import INDEX_NEW, search_sessions
 from chat.words import search_words
 
 WORDS = (
@@ -74,6 +75,7 @@ def seed(db: sqlite3.Connection, conversations: int, total: int, long_one: int) 
     for serial in range(long_one):
         content = _sentence(rng, serial)
         messages.insert_message(db, long_id, SenderType.CUSTOMER, None, None, content, None, now)
+    db.execute(INDEX_NEW)  # as the app's writer does before each COMMIT
     db.execute("COMMIT")
     return long_id
 

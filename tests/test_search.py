@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
@@ -18,9 +20,13 @@ from starlette.testclient import TestClient
 
 from chat.application import create_app
 from chat.config import Settings
-from chat.storage.database import connect
+from chat.errors import Conflict
+from chat.models import Message, SenderType, SessionStatus, now_iso
+from chat.storage.database import Database, connect
+from chat.storage.messages import insert_message
 from chat.storage.migrate import migrate
-from chat.storage.search import match_expression
+from chat.storage.search import match_expression, search_sessions
+from chat.storage.sessions import insert_session
 from chat.words import search_words
 from tests.conftest import ROOT, assert_error, login, start
 
@@ -337,3 +343,53 @@ def test_the_search_benchmark_runs(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-3000:]
     assert "search rare word" in done.stdout and "(1 found)" in done.stdout
     assert "export 1,000 messages as csv" in done.stdout
+
+
+# -- the index is made once per write batch (issue #24) ----------------------------------------
+
+
+@pytest.mark.anyio
+async def test_every_message_of_a_batch_is_found_but_none_of_a_write_that_failed(
+    db: Database,
+) -> None:
+    """The writer indexes a batch's messages in one statement before its COMMIT: each stored
+    message is found, and one whose write failed in the same batch (rolled back, the rest run
+    again without it) is neither stored nor found."""
+    now = now_iso()
+    session_id = await db.write(
+        lambda conn: insert_session(conn, b"k" * 16, SessionStatus.ACTIVE, "Pat", None, None, now)
+    )
+
+    def say(word: str, fail: bool = False) -> Callable[[Any], Message]:
+        def work(conn: Any) -> Message:
+            message = insert_message(
+                conn, session_id, SenderType.CUSTOMER, "Pat", None, f"my {word} broke", None, now
+            )
+            if fail:
+                raise Conflict("this write fails after its INSERT")
+            return message
+
+        return work
+
+    batches = db.batches
+    words = ["gramophone", "harmonium", "xylophone", "ocarina"]
+    outcomes = await asyncio.gather(
+        *(db.write(say(word, fail=word == "xylophone")) for word in words),
+        return_exceptions=True,
+    )
+    assert db.batches == batches + 1, "the four writes were meant to share one batch"
+    assert isinstance(outcomes[2], Conflict)
+
+    async def hits(word: str) -> list[int]:
+        results = await db.read(lambda conn: search_sessions(conn, [word], None, None, 20))
+        return [result.session.id for result in results]
+
+    for word in ("gramophone", "harmonium", "ocarina"):
+        assert await hits(word) == [session_id], word
+    assert await hits("xylophone") == []
+    stored = await db.read(
+        lambda conn: conn.execute(
+            "SELECT count(*) FROM messages WHERE session_id = ?", (session_id,)
+        ).fetchone()[0]
+    )
+    assert stored == 3

@@ -14,6 +14,7 @@ import aiosqlite
 
 from chat.errors import ChatError, StorageFailed
 from chat.storage.migrate import migrate
+from chat.storage.search import INDEX_NEW
 
 T = TypeVar("T")
 # Storage work is a plain function of a sqlite3 connection, run whole in that connection's
@@ -222,7 +223,8 @@ def _read(conn: sqlite3.Connection, work: Work[T], snapshot: bool) -> T:
 def _transaction(
     conn: sqlite3.Connection, works: list[Work[Any]]
 ) -> list[Any] | tuple[int, Exception]:
-    """BEGIN IMMEDIATE, every work in order, COMMIT; on a work's error, ROLLBACK and say which."""
+    """BEGIN IMMEDIATE, every work in order, the search index of the messages they wrote,
+    COMMIT; on a work's error, ROLLBACK and say which."""
     conn.execute("BEGIN IMMEDIATE")
     results = []
     for index, work in enumerate(works):
@@ -231,5 +233,6 @@ def _transaction(
         except Exception as exc:  # noqa: BLE001 - one bad write must not take the writer down
             conn.execute("ROLLBACK")
             return index, exc
+    conn.execute(INDEX_NEW)
     conn.execute("COMMIT")
     return results

@@ -12,6 +12,16 @@ from chat.storage.dialect import dialect
 from chat.storage.sessions import session_select
 from chat.words import search_words
 
+# SQLite: index the messages written since the last index, in one statement the writer runs
+# before each COMMIT (see migrations/0017_search_per_batch.sql). The highest message indexed is
+# the highest rowid of FTS5's docsize table, which holds one row per indexed message; if the
+# newest message were ever deleted (its delete trigger takes it out of the index) and its id
+# given again, the new one would still be above it.
+INDEX_NEW = (
+    "INSERT INTO messages_fts (rowid, content) SELECT id, content FROM messages"
+    " WHERE id > (SELECT coalesce(max(id), 0) FROM messages_fts_docsize)"
+)
+
 PREFIX_MIN = 2  # a last word shorter than this is matched whole: "a"* would match everything
 MATCHES_PER_SESSION = 3
 # snippet() wraps each matched term in these; content never holds them (control characters are
