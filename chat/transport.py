@@ -37,17 +37,21 @@ _OPEN = State.OPEN
 
 
 class _WireCache:
-    """A text frame's bytes, made once for the same string handed to many sockets in a row."""
+    """Text frames' bytes, each made once however many sockets it goes to: the frames of a
+    write batch reach every agent socket in the same order, one after the other, so the last
+    few hundred strings are kept (a str keeps its hash, so a lookup of the same object is an
+    identity check)."""
 
-    __slots__ = ("text", "data")
+    __slots__ = ("made",)
+    SIZE = 256
 
     def __init__(self) -> None:
-        self.text: str | None = None
-        self.data = b""
+        self.made: dict[str, bytes] = {}
 
     def __call__(self, text: str) -> bytes:
-        if text is self.text:
-            return self.data
+        data = self.made.get(text)
+        if data is not None:
+            return data
         payload = text.encode()
         size = len(payload)
         if size < 126:
@@ -56,8 +60,10 @@ class _WireCache:
             header = struct.pack("!BBH", 0x81, 126, size)
         else:
             header = struct.pack("!BBQ", 0x81, 127, size)
-        self.text, self.data = text, header + payload
-        return self.data
+        if len(self.made) >= self.SIZE:
+            self.made.clear()
+        data = self.made[text] = header + payload
+        return data
 
 
 wire = _WireCache()
@@ -135,7 +141,6 @@ class DirectProtocol(WebSocketsSansIOProtocol):
         self.queue = _Inbox()  # type: ignore[assignment]
         self.writable = _Flag()  # type: ignore[assignment]
         self.on_writable: Callable[[], None] | None = None
-        self.out: list[bytes] | None = None  # frames written in this turn of the loop
 
     @property
     def paused(self) -> bool:
@@ -149,40 +154,21 @@ class DirectProtocol(WebSocketsSansIOProtocol):
         await super().run_asgi()
 
     async def send(self, message: Any) -> None:
-        self.flush()  # what the hub wrote goes first, then the close or frame sent here
         await super().send(message)
         if self.handshake_complete:
             self.response = None  # type: ignore[assignment]  # sent: its headers are 1.7 KiB
 
     def write(self, text: str) -> None:
-        """Send one whole text frame at the end of this turn of the event loop, together with
-        every other frame written to this socket in the same turn; dropped once the socket is
-        closing.
-
-        Frames go out in the order they were written, in one `send()` system call: a write
-        batch's commit publishes each of its messages in a row, and an agent's socket then
-        gets them all at once rather than one system call per frame (a loopback `send()` costs
-        the sender the receiver's TCP work too)."""
+        """Send one whole text frame now; dropped once the socket is closing."""
         if self.close_sent or self.disconnected or self.conn.state is not _OPEN:
             return
-        data = wire(text)
-        out = self.out
-        if out is None:
-            self.out = [data]
-            self.loop.call_soon(self.flush)
-        else:
-            out.append(data)
+        self.transport.write(wire(text))
 
-    def flush(self) -> None:
-        """Write out the frames of this turn now (the loop calls it at the end of the turn)."""
-        out, self.out = self.out, None
-        if not out or self.close_sent or self.disconnected or self.conn.state is not _OPEN:
+    def write_many(self, texts: list[str]) -> None:
+        """Send whole text frames, in order, in one write (one `send()` system call)."""
+        if self.close_sent or self.disconnected or self.conn.state is not _OPEN:
             return
-        self.transport.write(out[0] if len(out) == 1 else b"".join(out))
-
-    def shutdown(self) -> None:
-        self.flush()  # the server is stopping: what was written goes before the close frame
-        super().shutdown()
+        self.transport.write(b"".join([wire(text) for text in texts]))
 
     def interrupt(self) -> None:
         """End the application's wait for the next message, as if the peer had left: the

@@ -76,6 +76,7 @@ async def running(settings: Settings) -> AsyncIterator[Server]:
         log_level="warning",
         ws=uvicorn_ws(settings.ws_impl),
         ws_max_size=settings.limits.frame_max_bytes,
+        ws_per_message_deflate=settings.ws_deflate,  # as app.py: off unless asked for
         lifespan="on",
     )
     server = uvicorn.Server(config)

@@ -117,3 +117,41 @@ async def test_a_reader_that_stalls_then_reads_again_gets_every_frame_in_order(
             contents.append(frame["data"]["message"]["content"].split()[0])
         assert contents == [str(n) for n in range(sent)]
         assert not sub.frames and hub.socket_count == 1
+
+
+async def test_a_write_batch_reaches_every_socket_whole_and_in_order(settings: Settings) -> None:
+    """Sends queued at once commit in one write batch, whose frames each direct socket gets in
+    one write once the batch's events have all been handed out (Hub.batch): the agent gets
+    every message once, in event order, and each customer its own message, then its ack."""
+    async with running(settings) as server:
+        db = server.app.state.db
+        agent = await server.agent_socket(await server.login(ALICE))
+        await agent.next("connection.ready")
+        customers = []
+        for _ in range(12):
+            key = (await server.start())["session_key"]
+            customer = await server.customer_socket(key)
+            await customer.next("connection.ready")
+            customers.append(customer)
+        writes, batches, rounds = db.writes, db.batches, 5
+        for n in range(rounds):  # each round: every customer sends at once
+            for c, customer in enumerate(customers):
+                await customer.send("chat.message.send", content=f"{c}:{n}", client_id=f"{c}-{n}")
+            for c, customer in enumerate(customers):
+                got = await customer.until(lambda f: f["type"] == "chat.message.ack")
+                mine = [
+                    (f["type"], f["data"]["message"]["content"])
+                    for f in got
+                    if f["type"] in ("chat.message.new", "chat.message.ack")
+                ]
+                assert mine == [("chat.message.new", f"{c}:{n}"), ("chat.message.ack", f"{c}:{n}")]
+        assert db.writes - writes == 12 * rounds
+        assert db.batches - batches < 12 * rounds, "the sends never shared a write batch"
+        seen: list[dict[str, object]] = []
+        while len(seen) < 12 * rounds:
+            seen.append(await agent.next("chat.message.new"))
+        ids = [frame["event_id"] for frame in seen]
+        assert ids == sorted(ids) and len(set(ids)) == len(ids)  # type: ignore[type-var]
+        contents = {frame["data"]["message"]["content"] for frame in seen}  # type: ignore[index]
+        assert contents == {f"{c}:{n}" for c in range(12) for n in range(rounds)}
+        assert not [f for f in await agent.quiet() if f["type"] == "chat.message.new"]

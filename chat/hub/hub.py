@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Protocol
 
 from chat.hub.backplane import Backplane, Delivery, Kick, MemoryBackplane
@@ -23,8 +24,23 @@ class FrameWriter(Protocol):
     def write(self, text: str) -> None:
         """Send one whole frame now (dropped once the socket is closing)."""
 
+    def write_many(self, texts: list[str]) -> None:
+        """Send whole frames, in order, in one write (dropped once the socket is closing)."""
+
     def interrupt(self) -> None:
         """Wake the socket's reader as if the peer had left, so that its handler ends."""
+
+
+class _Cork:
+    """While a write batch's events are handed out (`Hub.batch`), a direct socket's frames wait
+    in its queue and go out together when the batch ends: one write per socket per batch, not
+    one per frame. `dirty` lists the sockets with frames waiting for that."""
+
+    __slots__ = ("depth", "dirty")
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.dirty: list[Subscriber] = []
 
 
 class Subscriber:
@@ -58,6 +74,7 @@ class Subscriber:
         "_waiter",
         "_loop",
         "writer",
+        "_cork",
     )
 
     def __init__(
@@ -68,6 +85,7 @@ class Subscriber:
         max_queue: int,
         credential: bytes | None = None,
         node: str = "",
+        cork: _Cork | None = None,
     ) -> None:
         self.id = f"{node}-s{next(_ids)}"  # unique across the nodes of a cluster
         self.session_id = session_id  # set for a customer's socket
@@ -85,6 +103,7 @@ class Subscriber:
         # getpid() system call, which was 6% of the event loop's time in fan-out (issue #24).
         self._loop: asyncio.AbstractEventLoop | None = None
         self.writer: FrameWriter | None = None
+        self._cork = cork or _Cork()  # the hub's: shared by all of its sockets
 
     def attach(self, writer: FrameWriter) -> None:
         """Write live frames straight to `writer` from now on, instead of through next_frame."""
@@ -93,11 +112,15 @@ class Subscriber:
         self._flush()
 
     def _flush(self) -> None:
+        """Write every queued frame in one write, unless the peer's buffer is full."""
         writer, frames = self.writer, self.frames
-        if writer is None:
+        if writer is None or not frames or writer.paused or self.kicked:
             return
-        while frames and not writer.paused and not self.kicked:
-            writer.write(frames.pop(0))
+        if len(frames) == 1:
+            writer.write(frames[0])
+        else:
+            writer.write_many(frames)
+        frames.clear()
 
     def offer(self, frame: str, event_id: int | None) -> None:
         """Queue a frame without ever waiting; a socket too far behind is cut off instead."""
@@ -113,8 +136,10 @@ class Subscriber:
             return
         writer = self.writer
         if writer is not None and not writer.paused and not self.frames:
-            writer.write(frame)
-            return
+            if not self._cork.depth:
+                writer.write(frame)
+                return
+            self._cork.dirty.append(self)  # written when the batch ends, with what follows
         if len(self.frames) >= self.max_queue:
             self._overflow()
             return
@@ -177,6 +202,22 @@ class Hub:
         self._per_agent: defaultdict[int, int] = defaultdict(int)
         # Told of every delivery of their topic, from any node (see Delivery.topic).
         self.listeners: dict[str, Callable[[Delivery], None]] = {}
+        self._cork = _Cork()
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Hand out a write batch's events: each direct socket gets the frames published
+        meanwhile in one write when the batch ends (in order, after any it had queued)."""
+        cork = self._cork
+        cork.depth += 1
+        try:
+            yield
+        finally:
+            cork.depth -= 1
+            if not cork.depth:
+                dirty, cork.dirty = cork.dirty, []
+                for sub in dirty:
+                    sub._flush()
 
     async def start(
         self,
@@ -213,6 +254,7 @@ class Hub:
             max_queue=self.max_queue,
             credential=credential,
             node=self.node,
+            cork=self._cork,
         )
         if agent_id is not None:
             self._agents.add(sub)

@@ -65,6 +65,7 @@ class ChatService:
         self.db = db
         self.hub = hub
         self.settings = settings
+        db.publishing = hub.batch  # a socket gets the frames of a whole write batch at once
         limits = settings.limits
         self.typists = TypingRelay(hub)
         self.viewers = ViewingRelay(hub)

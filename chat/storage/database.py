@@ -6,6 +6,7 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -79,6 +80,9 @@ class Database:
         # Transactions rolled back because one write in them failed; each costs the others of
         # its batch a second run. Refusals should be decided before a write is queued.
         self.rollbacks = 0
+        # Wraps the after_commit calls of each committed batch; the service sets it to the
+        # hub's batch(), so that a socket gets the frames of a whole batch in one write.
+        self.publishing: Callable[[], AbstractContextManager[Any]] = nullcontext
 
     async def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -161,10 +165,11 @@ class Database:
             if isinstance(outcome, list):
                 self.batches += 1
                 self.writes += len(pending)
-                for job, value in zip(pending, outcome, strict=True):
-                    if job.after_commit is not None:
-                        job.after_commit(value)
-                    _settle(job, value, ok=True)
+                with self.publishing():
+                    for job, value in zip(pending, outcome, strict=True):
+                        if job.after_commit is not None:
+                            job.after_commit(value)
+                        _settle(job, value, ok=True)
                 return
             failed, error = outcome
             self.rollbacks += 1
