@@ -216,8 +216,9 @@ class Session:
     labels: tuple[Label, ...] = ()  # by name
 
     @classmethod
-    def from_row(cls, row: Row) -> Session:
-        """A row of storage.sessions' SESSION_SELECT: the session, its agent, its last message."""
+    def from_row(cls, row: Row, queue_position: int | None = None) -> Session:
+        """A row of storage.sessions' SESSION_SELECT: the session, its agent, its last message;
+        `queue_position` when the caller found the place itself (the row's is then NULL)."""
         agent = None
         if row["assigned_agent_id"] is not None:
             agent = {"id": row["assigned_agent_id"], "name": row["agent_name"]}
@@ -236,7 +237,7 @@ class Session:
             updated_at=row["updated_at"],
             customer_read_seq=row["customer_read_seq"],
             agent_read_seq=row["agent_read_seq"],
-            queue_position=row["queue_position"],
+            queue_position=row["queue_position"] if queue_position is None else queue_position,
             waiting_since=row["waiting_since"] if row["status"] == "queued" else None,
             labels=_labels(row["labels"]),
         )
