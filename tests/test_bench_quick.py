@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench import post_path
+from bench import fsync, post_path, search_index
 from bench.routing import Watch
 from tests.conftest import ROOT
 
@@ -108,3 +108,21 @@ def test_the_write_path_benchmark_stores_every_message_it_counts() -> None:
     found = asyncio.run(post_path.measure(20, 4, 80, "NORMAL", None))
     assert found["messages"] == 80 and found["stored"] == 80
     assert found["cpu_us_per_message"] > 0 and 0 < found["batches"] <= 80
+
+
+def test_the_search_index_benchmark_indexes_every_message_either_way(tmp_path: Path) -> None:
+    template = tmp_path / "template.db"
+    asyncio.run(search_index._migrated(template))
+    found = {}
+    for per_trigger in (True, False):
+        path = tmp_path / f"{per_trigger}.db"
+        path.write_bytes(template.read_bytes())
+        found[per_trigger] = search_index.run(path, per_trigger, 90, 9)
+    assert found[True]["found"] == found[False]["found"] == 90
+    # a segment per message against one per batch of nine
+    assert found[False]["segment_writes"] < found[True]["segment_writes"] / 3
+
+
+def test_the_fsync_benchmark_times_every_sync(tmp_path: Path) -> None:
+    found = fsync.measure(tmp_path, 20)
+    assert found["count"] == 20 and 0 < found["p50"] <= found["p99"] <= found["max"]
