@@ -173,6 +173,7 @@ class RedisBackplane:
         self.subscribed = asyncio.Event()  # set while the Pub/Sub subscription is up
         self._background: set[asyncio.Task[None]] = set()
         self._stopped = False
+        self._stopping = False  # set by stop(): every background loop ends on it
         self._counted: Counter[str] = Counter()  # this node's sockets, by count hash
         # Called when Redis had forgotten this node (it restarted, or lost its data): what the
         # node holds is written again.
@@ -189,6 +190,7 @@ class RedisBackplane:
 
     async def start(self, receive: Receive, read_events: ReadEvents, read_head: ReadHead) -> None:
         self._stopped = False
+        self._stopping = False
         self._receive = receive
         self._read_head = read_head
         self._sequencer = Sequencer(receive, read_events, await read_head())
@@ -215,6 +217,9 @@ class RedisBackplane:
             pass  # stored events reach the other nodes from the database; the rest is dropped
 
     async def stop(self) -> None:
+        # Every loop below also ends on this flag: a cancellation that a Redis call swallows
+        # would otherwise leave its task running for good (and hang whoever cancels it next).
+        self._stopping = True
         for task in self._tasks:
             task.cancel()
         # Bounded: a task stuck in a Redis call that ignores its cancellation must not hold the
@@ -305,14 +310,14 @@ class RedisBackplane:
 
     async def _listen(self) -> None:
         backoff = 0.05
-        while True:
+        while not self._stopping:
             pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
             try:
                 await pubsub.subscribe(self.channel)
                 self.subscribed.set()
                 backoff = 0.05
                 await self._catch_up()  # whatever was missed while not subscribed
-                while True:
+                while not self._stopping:
                     message = await pubsub.get_message(timeout=1.0)
                     if message is not None and message["type"] == "message":
                         self._on_message(message["data"])
@@ -328,7 +333,7 @@ class RedisBackplane:
 
     async def _send(self) -> None:
         backoff = 0.05
-        while True:
+        while not self._stopping:
             batch = [await self._outbox.get()]
             while not self._outbox.empty() and len(batch) < PAGE:
                 batch.append(self._outbox.get_nowait())
@@ -344,7 +349,7 @@ class RedisBackplane:
                 backoff = min(backoff * 2, 2.0)
 
     async def _poll(self) -> None:
-        while True:
+        while not self._stopping:
             await asyncio.sleep(POLL)
             await self._catch_up()
 
@@ -356,7 +361,7 @@ class RedisBackplane:
             log.exception("node %s: could not read the event head", self.node)
 
     async def _heartbeat(self) -> None:
-        while True:
+        while not self._stopping:
             await asyncio.sleep(HEARTBEAT)
             try:
                 known = await self.redis.set(
