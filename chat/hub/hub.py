@@ -56,7 +56,8 @@ class Subscriber:
 
     When the server offers a direct writer (`attach`), there is no sender at all: a live frame
     is written to the socket at once, in the hub's loop over its sockets, and queued only while
-    the peer's buffer is full or older frames still wait.
+    the peer's buffer is full or older frames still wait, or while a write batch's events are
+    handed out (`Hub.batch`), whose end writes the socket's frames out together.
     """
 
     __slots__ = (
