@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from chat.storage.database import Database
+from bench.search import migrated
 from chat.storage.search import INDEX_NEW
 
 OLD_TRIGGER = """
@@ -32,12 +32,6 @@ END
 """
 CONTENT = "Could you tell me whether the Office plan includes filters? Message {n}."
 EVENT = '{"message":{"content":"Could you tell me whether the Office plan includes filters?"}}'
-
-
-async def _migrated(path: Path) -> None:
-    database = Database(path)
-    await database.open()
-    await database.close()
 
 
 def run(path: Path, per_trigger: bool, messages: int, batch: int) -> dict[str, Any]:
@@ -105,7 +99,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         template = Path(folder) / "template.db"
-        asyncio.run(_migrated(template))
+        asyncio.run(migrated(template))
         for round_ in range(args.rounds):
             for per_trigger in (True, False):
                 path = Path(folder) / f"run{round_}{per_trigger}.db"

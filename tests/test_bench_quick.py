@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench import fsync, post_path, search_index
+from bench import fsync, post_path, search, search_index
 from bench.routing import Watch
 from tests.conftest import ROOT
 
@@ -112,7 +112,7 @@ def test_the_write_path_benchmark_stores_every_message_it_counts() -> None:
 
 def test_the_search_index_benchmark_indexes_every_message_either_way(tmp_path: Path) -> None:
     template = tmp_path / "template.db"
-    asyncio.run(search_index._migrated(template))
+    asyncio.run(search.migrated(template))
     found = {}
     for per_trigger in (True, False):
         path = tmp_path / f"{per_trigger}.db"
