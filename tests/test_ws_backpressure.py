@@ -12,6 +12,7 @@ import pytest
 from websockets.asyncio.client import connect
 
 from chat.config import Settings
+from chat.storage.agents import get_agent_by_email
 from tests.conftest import ALICE, BOB
 from tests.sockets import Server, Socket, running
 
@@ -155,3 +156,36 @@ async def test_a_write_batch_reaches_every_socket_whole_and_in_order(settings: S
         contents = {frame["data"]["message"]["content"] for frame in seen}  # type: ignore[index]
         assert contents == {f"{c}:{n}" for c in range(12) for n in range(rounds)}
         assert not [f for f in await agent.quiet() if f["type"] == "chat.message.new"]
+
+
+async def test_a_new_message_is_told_in_its_write_batch_and_a_retry_is_not(
+    settings: Settings,
+) -> None:
+    """The socket's ack rides in the write batch of the message it acknowledges: `on_stored`
+    runs once the message has committed, before the send returns, once; a retry stores
+    nothing and is not told (its ack comes from the handler as before)."""
+    async with running(settings) as server:
+        db, service = server.app.state.db, server.app.state.service
+        session = await service.session_for_key((await server.start())["session_key"])
+        told: list[tuple[object, int]] = []
+
+        def on_stored(posted: object) -> None:
+            told.append((posted, db.batches))
+
+        batches = db.batches
+        posted = await service.post_as_customer(
+            session.id, "hello", "c-1", "127.0.0.1", on_stored=on_stored
+        )
+        assert posted.created and told == [(posted, batches + 1)]  # told after its commit
+        again = await service.post_as_customer(
+            session.id, "hello", "c-1", "127.0.0.1", on_stored=on_stored
+        )
+        assert not again.created and again.message.id == posted.message.id
+        assert len(told) == 1
+        alice = await db.read(lambda conn: get_agent_by_email(conn, ALICE))
+        reply = await service.post_agent_message(
+            alice, session.id, "hi", "a-1", on_stored=on_stored
+        )
+        assert len(told) == 2 and told[1][0] is reply
+        await service.post_agent_message(alice, session.id, "hi", "a-1", on_stored=on_stored)
+        assert len(told) == 2

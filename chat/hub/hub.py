@@ -208,7 +208,10 @@ class Hub:
     @contextmanager
     def batch(self) -> Iterator[None]:
         """Hand out a write batch's events: each direct socket gets the frames published
-        meanwhile in one write when the batch ends (in order, after any it had queued)."""
+        meanwhile in one write when the batch ends (in order, after any it had queued).
+
+        Customers' sockets are written first: each holds its own message and its ack, a few
+        frames, while the agents' may be dozens; a sender's ack then waits for no agent's."""
         cork = self._cork
         cork.depth += 1
         try:
@@ -218,7 +221,11 @@ class Hub:
             if not cork.depth:
                 dirty, cork.dirty = cork.dirty, []
                 for sub in dirty:
-                    sub._flush()
+                    if sub.agent_id is None:
+                        sub._flush()
+                for sub in dirty:
+                    if sub.agent_id is not None:
+                        sub._flush()
 
     async def start(
         self,

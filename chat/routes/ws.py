@@ -22,7 +22,7 @@ from chat.events import ephemeral_frame
 from chat.hub.hub import Subscriber
 from chat.models import Agent
 from chat.ratelimit import RateLimit
-from chat.service import ChatService, TooManySockets, Viewer
+from chat.service import ChatService, Posted, TooManySockets, Viewer
 from chat.transport import EXTENSION
 from chat.wire import (
     Frame,
@@ -277,15 +277,27 @@ async def _send_message(
     content, client_id = frame.content, frame.client_id
     if client_id is None:
         raise Invalid("`client_id` is required on a socket, so that a retry is safe.")
+    acked: list[Posted] = []
+
+    def ack(posted: Posted) -> None:
+        """Queue the ack: a new message's goes out in its write batch, with its own frame and
+        before the copies to agents (Hub.batch); a retry's once this handler resumes."""
+        acked.append(posted)
+        data = events.MessageAck(client_id, MessageView.of(posted.message))
+        sub.offer(ephemeral_frame(events.MESSAGE_ACK, data), None)
+
+    service.typing(viewer, sub.id, session_id, False)
     if viewer.agent is not None:
-        service.typing(viewer, sub.id, session_id, False)
-        posted = await service.post_agent_message(viewer.agent, session_id, content, client_id)
+        posted = await service.post_agent_message(
+            viewer.agent, session_id, content, client_id, on_stored=ack
+        )
     else:
         address = websocket.client.host if websocket.client else "unknown"
-        service.typing(viewer, sub.id, session_id, False)
-        posted = await service.post_as_customer(session_id, content, client_id, address)
-    ack = events.MessageAck(client_id, MessageView.of(posted.message))
-    sub.offer(ephemeral_frame(events.MESSAGE_ACK, ack), None)
+        posted = await service.post_as_customer(
+            session_id, content, client_id, address, on_stored=ack
+        )
+    if not acked:
+        ack(posted)
 
 
 def _error_frame(error: ChatError, client_id: str | None) -> str:

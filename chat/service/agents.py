@@ -3,6 +3,7 @@ taking or giving a conversation, closing it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -11,7 +12,7 @@ from chat.attachments import Staged
 from chat.errors import Conflict, Forbidden, NotFound
 from chat.models import Agent, SenderType, Session, SessionStatus
 from chat.service.history import session_by_id
-from chat.service.retries import retried, seen_message, stored_message
+from chat.service.retries import retried, seen_message, stored_message, stored_then
 from chat.service.routing import route
 from chat.service.transaction import Changed, Posted, Transaction, Write
 from chat.service.uploads import Uploads, attach
@@ -72,6 +73,7 @@ class AgentSide:
         content: str,
         client_id: str | None,
         staged: Staged | None = None,
+        on_stored: Callable[[Posted], None] | None = None,
     ) -> Posted:
         """An agent replies; replying to an unassigned conversation takes it.
 
@@ -101,7 +103,7 @@ class AgentSide:
                 attachment=attach(tx, session_id, staged),
             )
 
-        return await self._write(work)
+        return await self._write(work, stored_then(on_stored))
 
     async def assign(self, agent: Agent, session_id: int, target_id: int | None) -> Session:
         """Give the session to the caller, or, for an admin, to the agent it names. Who holds

@@ -106,12 +106,16 @@ class ChatService:
         # Set by the app: webhook deliveries were committed (the sender wakes up).
         self.on_deliveries_queued: Callable[[], None] | None = None
 
-    async def _write(self, work: Callable[[Transaction], Any]) -> Any:
+    async def _write(
+        self, work: Callable[[Transaction], Any], then: Callable[[Any], None] | None = None
+    ) -> Any:
         """Run `work` in one transaction; publish its events once it has committed.
 
         `work` returns a Posted or Changed, or a plain answer when it changed nothing. Routing
         decides with the agents online and Available as the write is queued; when the queue
-        moved, its customers are told their places once the write has committed."""
+        moved, its customers are told their places once the write has committed. `then` gets
+        the result right after its events, in the same write batch: a socket's ack joins the
+        batch's one write to that socket instead of waiting for the caller to resume."""
         available = self.presence.available_ids()
         ran: list[Transaction] = []  # the last one is the run that committed
 
@@ -126,6 +130,8 @@ class ChatService:
                 self.routing.queue_changed()
             if ran and ran[-1].deliveries_queued and self.on_deliveries_queued is not None:
                 self.on_deliveries_queued()
+            if then is not None:
+                then(out)
 
         return await self.db.write(run, after_commit=after)
 
@@ -180,11 +186,14 @@ class ChatService:
         address: str,
         staged: Staged | None = None,
         wake_ai: bool = True,
+        on_stored: Callable[[Posted], None] | None = None,
     ) -> Posted:
         """The customer of `session_id` (already authenticated by its key) sends a message
-        (see CustomerSide.post_as_customer for where each refusal is decided)."""
+        (see CustomerSide.post_as_customer for where each refusal is decided). `on_stored`
+        is called once the new message has committed, right after its events are handed out;
+        not for a retry, which stores nothing."""
         return await self.customers.post_as_customer(
-            session_id, content, client_id, address, staged, wake_ai
+            session_id, content, client_id, address, staged, wake_ai, on_stored
         )
 
     async def check_send_rate(self, session_id: int, address: str) -> None:
@@ -284,9 +293,13 @@ class ChatService:
         content: str,
         client_id: str | None,
         staged: Staged | None = None,
+        on_stored: Callable[[Posted], None] | None = None,
     ) -> Posted:
-        """An agent replies; replying to an unassigned conversation takes it."""
-        return await self.agents.post_message(agent, session_id, content, client_id, staged)
+        """An agent replies; replying to an unassigned conversation takes it (`on_stored` as
+        for post_as_customer)."""
+        return await self.agents.post_message(
+            agent, session_id, content, client_id, staged, on_stored
+        )
 
     async def mark_read(self, session_id: int, seq: int, agent: Agent | None) -> Session:
         """`agent` (the customer when None) has read the conversation up to message `seq`."""

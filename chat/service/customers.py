@@ -22,7 +22,7 @@ from chat.service.handoff import ai_may_answer, handoff_note, queue_for_person
 from chat.service.history import History, read_history, session_by_key
 from chat.service.hours import BusinessHours
 from chat.service.receipts import ReadReceipts
-from chat.service.retries import retried, seen_message, stored_message
+from chat.service.retries import retried, seen_message, stored_message, stored_then
 from chat.service.routing import reopen, route
 from chat.service.transaction import Changed, Posted, Transaction, Write
 from chat.service.uploads import Uploads, attach
@@ -143,9 +143,11 @@ class CustomerSide:
         address: str,
         staged: Staged | None = None,
         wake_ai: bool = True,
+        on_stored: Callable[[Posted], None] | None = None,
     ) -> Posted:
         """The customer of `session_id` (already authenticated by its key) sends a message;
-        `wake_ai` False when it holds nothing to answer (a file without a caption).
+        `wake_ai` False when it holds nothing to answer (a file without a caption);
+        `on_stored` told once a new message has committed, within its write batch.
 
         Refusals never raise in the writer's transaction, where they would roll back and re-run
         every other write of its batch: the rate limits are taken before the write is queued
@@ -154,7 +156,9 @@ class CustomerSide:
         after. The usual send costs no read before its write. A retry of a send still being
         written waits for that send and gets its answer."""
         if not client_id:
-            return await self._post(session_id, content, client_id, address, staged, wake_ai)
+            return await self._post(
+                session_id, content, client_id, address, staged, wake_ai, on_stored
+            )
         key = (session_id, client_id)
         if (earlier := self._in_flight.get(key)) is not None:
             try:
@@ -166,12 +170,14 @@ class CustomerSide:
                     replace(first, created=False), first.message.sender_type is SenderType.CUSTOMER
                 )
             return await self.post_as_customer(
-                session_id, content, client_id, address, staged, wake_ai
+                session_id, content, client_id, address, staged, wake_ai, on_stored
             )
         outcome: asyncio.Future[Posted] = asyncio.get_running_loop().create_future()
         self._in_flight[key] = outcome
         try:
-            posted = await self._post(session_id, content, client_id, address, staged, wake_ai)
+            posted = await self._post(
+                session_id, content, client_id, address, staged, wake_ai, on_stored
+            )
         except BaseException as exc:
             outcome.set_exception(exc if isinstance(exc, Exception) else RuntimeError("cancelled"))
             outcome.exception()  # retrieved: nobody may be waiting
@@ -190,6 +196,7 @@ class CustomerSide:
         address: str,
         staged: Staged | None,
         wake_ai: bool,
+        on_stored: Callable[[Posted], None] | None = None,
     ) -> Posted:
         try:
             await self._take_send(session_id, address)
@@ -221,7 +228,7 @@ class CustomerSide:
             return posted
 
         try:
-            posted: Posted = await self._write(work)
+            posted: Posted = await self._write(work, stored_then(on_stored))
         except Exception:  # a cancelled caller keeps its share: its write may still commit
             await self._give_back_send(session_id, address)
             raise

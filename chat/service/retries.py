@@ -8,6 +8,8 @@ client_id at once are told apart inside the writer's transaction (`seen_message`
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
+from typing import Any
 
 from chat.errors import Conflict, NotFound
 from chat.models import Message, Session
@@ -41,6 +43,19 @@ def seen_message(tx: Transaction, session: Session, client_id: str) -> Posted | 
     """The message already stored under this client_id: a retry gets it back, once."""
     found = messages.get_message_by_client_id(tx.conn, session.id, client_id)
     return Posted(found, session, False) if found else None
+
+
+def stored_then(on_stored: Callable[[Posted], None] | None) -> Callable[[Any], None] | None:
+    """A write's `then` that tells `on_stored` of a message this send created (a retry's
+    stored message is answered by the caller once it resumes)."""
+    if on_stored is None:
+        return None
+
+    def then(out: Any) -> None:
+        if isinstance(out, Posted) and out.created:
+            on_stored(out)
+
+    return then
 
 
 def retried(stored: Posted, same_sender: bool) -> Posted:

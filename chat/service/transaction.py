@@ -10,7 +10,7 @@ import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from chat import events as catalogue
 from chat.codec import encode_text
@@ -206,6 +206,11 @@ class Transaction:
         return session
 
 
-# How a part of the service writes: `work` runs in one transaction, its events are published
-# once that transaction has committed (ChatService._write).
-Write = Callable[[Callable[[Transaction], Any]], Awaitable[Any]]
+class Write(Protocol):
+    """How a part of the service writes: `work` runs in one transaction, its events are
+    published once that transaction has committed, and then `then` is called with its result,
+    still within the write batch's hand-out (ChatService._write)."""
+
+    def __call__(
+        self, work: Callable[[Transaction], Any], then: Callable[[Any], None] | None = None
+    ) -> Awaitable[Any]: ...
