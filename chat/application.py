@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -229,7 +229,8 @@ async def _close_later(responder: Responder, delay: float) -> None:
     await responder.aclose()
 
 
-def create_app(settings: Settings) -> Starlette:
+def create_app(settings: Settings, on_started: Callable[[], None] | None = None) -> Starlette:
+    """The app; `on_started` is called once its startup is done, before the first request."""
     settings = settings.with_secret()
 
     @asynccontextmanager
@@ -274,6 +275,8 @@ def create_app(settings: Settings) -> Starlette:
             mailing = asyncio.create_task(email.run(), name="email")
             sending = asyncio.create_task(sender.run(), name="webhooks")
             service.presence.start()
+            if on_started is not None:
+                on_started()
             try:
                 yield
             finally:

@@ -164,3 +164,15 @@ def test_session_keys_stay_out_of_the_log(live_server: LiveServer) -> None:
     log = live_server.log.read_text()
     assert "/api/v1/chat/public/session/" in log  # requests are logged ...
     assert key not in log  # ... without the key
+
+
+def test_on_started_runs_once_startup_is_done_before_any_request(settings: Settings) -> None:
+    """`python app.py` freezes what startup made out of the collector's full passes there
+    (gc.freeze): the hook runs once, with the app's service in place, before a request."""
+    seen: list[bool] = []
+    app = create_app(settings, on_started=lambda: seen.append(hasattr(app.state, "service")))
+    assert seen == []
+    with TestClient(app) as client:
+        assert seen == [True]
+        assert client.get("/healthz").status_code == 200
+    assert seen == [True]
