@@ -19,8 +19,9 @@ def now_iso() -> str:
 
 def iso_time(moment: datetime) -> str:
     """An aware moment as the contract writes times: ISO-8601 UTC, milliseconds, `Z`."""
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    # isoformat truncates to milliseconds as the contract does, and is C: 0.7 µs less than
+    # strftime, on every event and message (issue #24).
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")[:23] + "Z"
 
 
 def parse_time(text: str) -> datetime:
@@ -40,6 +41,12 @@ class SenderType(StrEnum):
     AGENT = "agent"
     AI = "ai"
     SYSTEM = "system"
+
+
+# Rows' values to their members by a dict lookup: calling an Enum class is ~1 µs a call, and a
+# session read makes two (issue #24).
+SESSION_STATUSES = {status.value: status for status in SessionStatus}
+SENDER_TYPES = {sender.value: sender for sender in SenderType}
 
 
 class Presence(StrEnum):
@@ -182,7 +189,7 @@ class Message:
             id=row[p + "id"],
             session_id=row[p + "session_id"],
             seq=row[p + "seq"],
-            sender_type=SenderType(row[p + "sender_type"]),
+            sender_type=SENDER_TYPES[row[p + "sender_type"]],
             sender_name=row[p + "sender_name"],
             agent_id=row[p + "agent_id"],
             content=row[p + "content"],
@@ -225,7 +232,7 @@ class Session:
         last = Message.from_row(row, "m_") if row["m_id"] is not None else None
         return cls(
             id=row["id"],
-            status=SessionStatus(row["status"]),
+            status=SESSION_STATUSES[row["status"]],
             customer_name=row["customer_name"],
             customer_email=row["customer_email"],
             page_url=row["page_url"],
@@ -253,6 +260,8 @@ class Session:
 
 def _labels(raw: str | None) -> tuple[Label, ...]:
     """A session row's labels, aggregated as JSON by the query (null or "[]" when none)."""
+    if not raw or raw == "[]":
+        return ()  # most conversations: no JSON to parse on every session read
     found = [Label(item["id"], item["name"], item["color"]) for item in json.loads(raw or "[]")]
     return tuple(sorted(found, key=lambda label: (label.name.lower(), label.id)))
 
