@@ -249,6 +249,28 @@ class Session:
             labels=_labels(row["labels"]),
         )
 
+    def after_message(self, message: Message, now: str, by_agent: bool) -> Session:
+        """This session once `message` was appended (what dataclasses.replace would give, in
+        half the time: it runs for every message in the writer, issue #24)."""
+        return Session(
+            self.id,
+            self.status,
+            self.customer_name,
+            self.customer_email,
+            self.page_url,
+            self.assigned_agent,
+            self.message_count + 1,
+            message,
+            self.human_replied or by_agent,
+            self.created_at,
+            now,
+            self.customer_read_seq,
+            self.agent_read_seq,
+            self.queue_position,
+            self.waiting_since,
+            self.labels,
+        )
+
     @property
     def assigned_agent_id(self) -> int | None:
         return self.assigned_agent["id"] if self.assigned_agent else None

@@ -183,8 +183,9 @@ class SessionView(View):
     labels: list["LabelView"]  # by name
 
     @classmethod
-    def of(cls, session: Session) -> "SessionView":
-        last = session.last_message
+    def of(cls, session: Session, last: MessageView | None = None) -> "SessionView":
+        """`last`: the view of the session's last message, when the caller made it already."""
+        message = session.last_message
         return cls(
             session.id,
             session.status,
@@ -193,7 +194,7 @@ class SessionView(View):
             session.page_url,
             _ref(session),
             session.message_count,
-            MessageView.of(last) if last else None,
+            last or (MessageView.of(message) if message else None),
             session.created_at,
             session.updated_at,
             session.customer_read_seq,

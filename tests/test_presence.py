@@ -288,3 +288,33 @@ async def test_a_removed_agent_leaves_the_team_at_once(settings: Settings) -> No
         listed = await server.http.get("/api/v1/agents/presence", headers=admin)
         assert BOB_NAME not in team(listed.json()["agents"])
         assert await alice.quiet(0.5) == []  # Bob's closing socket announces nothing more
+
+
+async def test_whom_routing_may_choose_follows_every_change_of_presence() -> None:
+    """The board keeps the set of Available agents that every write asks for; it must change
+    with each connect, choice, removal and the grace's end, or routing picks the wrong one."""
+    from chat.hub import Hub
+    from chat.hub.presence import PresenceBoard
+    from chat.models import Agent, Presence, Role
+
+    def member(n: int, presence: Presence = Presence.AVAILABLE) -> Agent:
+        return Agent(n, f"Agent {n}", f"a{n}@example.com", Role.AGENT, "x", True, presence)
+
+    board = PresenceBoard(Hub(), grace=0.01)
+    assert board.available_ids() == frozenset()
+    board.connect(member(1), "s1")
+    assert board.available_ids() == {1}
+    board.connect(member(2, Presence.BUSY), "s2")
+    assert board.available_ids() == {1}
+    board.choose(member(2))
+    assert board.available_ids() == {1, 2}
+    board.choose(member(1, Presence.BUSY))
+    assert board.available_ids() == {2}
+    board.remove(member(2))
+    assert board.available_ids() == frozenset() and not board.agents_available
+    board.choose(member(1))
+    assert board.available_ids() == {1}
+    board.disconnect(1)
+    assert board.available_ids() == {1}  # within the grace
+    await asyncio.sleep(0.05)
+    assert board.available_ids() == frozenset()

@@ -161,3 +161,34 @@ async def test_a_committed_write_survives_a_reopen(tmp_path: Path) -> None:
     with closing(sqlite3.connect(path)) as plain:
         rows = plain.execute("SELECT email FROM agents").fetchall()
     assert rows == [("kept@example.com",)]
+
+
+def test_a_session_after_a_message_is_what_replace_would_make() -> None:
+    """Session.after_message builds the session positionally (the writer's hot path): it must
+    equal dataclasses.replace for every field, so a field added later cannot slip through."""
+    from dataclasses import fields, replace
+
+    from chat.models import Label, Message, SenderType, Session, SessionStatus
+
+    def message(seq: int) -> Message:
+        return Message(
+            seq, 7, seq, SenderType.CUSTOMER, "Ana", None, f"m{seq}", f"c{seq}", "t", None
+        )
+
+    before = Session(
+        7, SessionStatus.QUEUED, "Ana", "ana@example.com", "https://shop.example/",
+        {"id": 3, "name": "Bob"}, 4, message(4), False, "2026-01-01T00:00:00.000Z",
+        "2026-01-02T00:00:00.000Z", 2, 3, 5, "2026-01-01T00:01:00.000Z",
+        (Label(1, "vip", "#aa0000"),),
+    )  # fmt: skip
+    assert all(getattr(before, f.name) != f.default for f in fields(Session))  # all set
+    new = message(5)
+    for by_agent in (False, True):
+        after = before.after_message(new, "2026-01-03T00:00:00.000Z", by_agent)
+        assert after == replace(
+            before,
+            message_count=5,
+            last_message=new,
+            human_replied=by_agent,
+            updated_at="2026-01-03T00:00:00.000Z",
+        )

@@ -30,6 +30,9 @@ class PresenceBoard:
         self._online: dict[int, tuple[AgentRef, Presence]] = {}  # id → (ref, chosen)
         self._timers: dict[int, asyncio.TimerHandle] = {}
         self._available = False
+        # Asked for by every write (whom routing may choose): kept, and made again whenever
+        # _online changes, which is always followed by _announce.
+        self._available_ids: frozenset[int] = frozenset()
 
     @property
     def agents_available(self) -> bool:
@@ -38,9 +41,7 @@ class PresenceBoard:
 
     def available_ids(self) -> frozenset[int]:
         """The agents online now who chose Available: whom routing may give a conversation."""
-        return frozenset(
-            i for i, (_, chosen) in self._online.items() if chosen is Presence.AVAILABLE
-        )
+        return self._available_ids
 
     def online_ids(self) -> frozenset[int]:
         """The agents online now, Available or Busy (within the grace after their last socket)."""
@@ -113,7 +114,10 @@ class PresenceBoard:
         self, ref: AgentRef, status: Presence, skip: str | None = None, removed: bool = False
     ) -> None:
         self._tell_agents(ref, status, skip, removed)
-        available = any(chosen is Presence.AVAILABLE for _, chosen in self._online.values())
+        self._available_ids = frozenset(
+            i for i, (_, chosen) in self._online.items() if chosen is Presence.AVAILABLE
+        )
+        available = bool(self._available_ids)
         if available != self._available:
             self._available = available
             self._tell_customers(available)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -176,18 +176,12 @@ class Transaction:
         )
         if sender is SenderType.AGENT and agent is not None:
             reports.mark_replied(self.conn, session.id, self.now, agent.id)
-        session = replace(
-            session,
-            message_count=session.message_count + 1,
-            last_message=message,
-            human_replied=session.human_replied or sender is SenderType.AGENT,
-            updated_at=self.now,
-        )
+        session = session.after_message(message, self.now, sender is SenderType.AGENT)
         view = MessageView.of(message)
         self.emit(
             catalogue.MESSAGE_NEW,
             session.id,
-            catalogue.MessageNew(view, SessionView.of(session)),
+            catalogue.MessageNew(view, SessionView.of(session, last=view)),
             catalogue.PublicMessageNew(view, PublicSessionView.of(session)),
         )
         return Posted(message, session, True, self.events)
