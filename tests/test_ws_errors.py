@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import pytest
 from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
 
 from chat.config import Settings
 from tests.conftest import ALICE, PASSWORD
@@ -191,3 +192,16 @@ async def test_the_ack_comes_after_the_commit(settings: Settings) -> None:
         history = (await server.http.get(f"/api/v1/chat/public/session/{key}")).json()
         assert history["messages"][0]["client_id"] == "c-ack"
         assert [f["type"] for f in frames] == ["chat.message.new", "chat.message.ack"]
+
+
+async def test_a_socket_on_a_path_no_route_serves_is_refused(settings: Settings) -> None:
+    """The socket routes are matched before Starlette's layers (chat.application._App); any
+    other path still falls through to its router, which refuses the handshake."""
+    async with running(settings) as server:
+        for path in ("/ws/elsewhere", "/ws/public/", "/ws/public/a/b", "/healthz"):
+            with pytest.raises(InvalidStatus) as refused:
+                await connect(f"{server.ws_url}{path}")
+            assert refused.value.response.status_code == 403, path
+        key = (await server.start())["session_key"]
+        served = Socket(await connect(f"{server.ws_url}/ws/public/{key}"))
+        assert (await served.next("connection.ready"))["type"] == "connection.ready"
