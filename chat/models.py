@@ -284,7 +284,7 @@ def _labels(raw: str | None) -> tuple[Label, ...]:
     """A session row's labels, aggregated as JSON by the query (null or "[]" when none)."""
     if not raw or raw == "[]":
         return ()  # most conversations: no JSON to parse on every session read
-    found = [Label(item["id"], item["name"], item["color"]) for item in json.loads(raw or "[]")]
+    found = [Label(item["id"], item["name"], item["color"]) for item in json.loads(raw)]
     return tuple(sorted(found, key=lambda label: (label.name.lower(), label.id)))
 
 
