@@ -43,6 +43,11 @@ class PresenceBoard:
         """The agents online now who chose Available: whom routing may give a conversation."""
         return self._available_ids
 
+    def _count_available(self) -> frozenset[int]:
+        return frozenset(
+            i for i, (_, chosen) in self._online.items() if chosen is Presence.AVAILABLE
+        )
+
     def online_ids(self) -> frozenset[int]:
         """The agents online now, Available or Busy (within the grace after their last socket)."""
         return frozenset(self._online)
@@ -114,9 +119,7 @@ class PresenceBoard:
         self, ref: AgentRef, status: Presence, skip: str | None = None, removed: bool = False
     ) -> None:
         self._tell_agents(ref, status, skip, removed)
-        self._available_ids = frozenset(
-            i for i, (_, chosen) in self._online.items() if chosen is Presence.AVAILABLE
-        )
+        self._available_ids = self._count_available()
         available = bool(self._available_ids)
         if available != self._available:
             self._available = available

@@ -113,9 +113,7 @@ class RedisPresenceBoard(PresenceBoard):
     def available_ids(self) -> frozenset[int]:
         """Counted on each call: here _online also changes with what Redis says, not only
         through _announce, so the one-process board's kept set would go stale."""
-        return frozenset(
-            i for i, (_, chosen) in self._online.items() if chosen is Presence.AVAILABLE
-        )
+        return self._count_available()
 
     def connect(self, agent: Agent, socket_id: str) -> None:
         self._mine[agent.id] = (agent, self._mine.get(agent.id, (agent, 0))[1] + 1)
