@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -65,9 +66,14 @@ async def open_socket(url: str, headers: dict[str, str] | None = None) -> Client
 
 
 async def open_many(
-    urls: list[str], headers: dict[str, str] | None = None, parallel: int = 64
-) -> list[ClientConnection]:
-    opened: list[ClientConnection] = [None] * len(urls)  # type: ignore[list-item]
+    urls: list[str],
+    headers: dict[str, str] | None = None,
+    parallel: int = 64,
+    opener: Callable[[str, dict[str, str] | None], Awaitable[Any]] = open_socket,
+) -> list[Any]:
+    """Sockets to `urls`, each past its connection.ready frame, opened `parallel` at a time
+    with `opener` (websockets' client; bench.rawws.open_ready for the lean one)."""
+    opened: list[Any] = [None] * len(urls)
     queue: asyncio.Queue[int] = asyncio.Queue()
     for index in range(len(urls)):
         queue.put_nowait(index)
@@ -75,20 +81,26 @@ async def open_many(
     async def worker() -> None:
         while not queue.empty():
             index = queue.get_nowait()
-            opened[index] = await open_socket(urls[index], headers)
+            opened[index] = await opener(urls[index], headers)
 
     await asyncio.gather(*(worker() for _ in range(parallel)))
     return opened
 
 
 async def agents_and_keys(
-    base_url: str, ws_url: str, agents: int, customers: int
-) -> tuple[list[ClientConnection], list[str]]:
-    """`agents` sockets of the demo agent, and the session keys of `customers` new conversations."""
+    base_url: str,
+    ws_url: str,
+    agents: int,
+    customers: int,
+    opener: Callable[[str, dict[str, str] | None], Awaitable[Any]] = open_socket,
+) -> tuple[list[Any], list[str]]:
+    """`agents` sockets of the demo agent (opened with `opener`), and the session keys of
+    `customers` new conversations."""
     async with httpx.AsyncClient(base_url=base_url, timeout=60) as http:
         token = await login(http)
         keys = await start_sessions(http, customers)
-    agent_ws = await open_many([f"{ws_url}/ws"] * agents, {"Authorization": f"Bearer {token}"})
+    headers = {"Authorization": f"Bearer {token}"}
+    agent_ws = await open_many([f"{ws_url}/ws"] * agents, headers, opener=opener)
     return agent_ws, keys
 
 

@@ -16,9 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from websockets.asyncio.client import ClientConnection
-from websockets.exceptions import ConnectionClosed
-
 from bench.client import (
     agents_and_keys,
     client_id_of,
@@ -26,6 +23,7 @@ from bench.client import (
     open_many,
     send_frame,
 )
+from bench.rawws import OnText, RawSocket, open_ready
 from bench.server import AppProcess
 from bench.stats import summary
 
@@ -43,43 +41,46 @@ class Tally:
     out_of_order: int = 0
 
 
-async def _read_customer(ws: ClientConnection, tally: Tally) -> None:
-    try:
-        async for raw in ws:
-            kind = frame_type(raw)
-            if kind == "chat.message.ack":
-                cid = client_id_of(raw)
-                if cid in tally.scheduled:
-                    tally.acks[cid] = (time.perf_counter() - tally.scheduled[cid]) * 1000
-            elif kind == "error":
-                tally.errors += 1
-    except ConnectionClosed:
-        pass
+def _customer_reader(tally: Tally) -> OnText:
+    """What a customer's socket does with each frame: time the ack of a send."""
 
-
-async def _read_agent(ws: ClientConnection, tally: Tally, seen: dict[str, float]) -> None:
-    last_n: dict[str, int] = defaultdict(lambda: -1)
-    try:
-        async for raw in ws:
-            if frame_type(raw) != "chat.message.new":
-                continue
+    def on_text(now: float, raw: bytes) -> None:
+        kind = frame_type(raw)
+        if kind == "chat.message.ack":
             cid = client_id_of(raw)
-            if cid is None or cid not in tally.scheduled:
-                continue
-            if cid in seen:
-                tally.duplicates += 1
-                continue
-            seen[cid] = (time.perf_counter() - tally.scheduled[cid]) * 1000
-            customer, n = MESSAGE_ID.match(cid).groups()  # type: ignore[union-attr]
-            if int(n) < last_n[customer]:
-                tally.out_of_order += 1
-            last_n[customer] = int(n)
-    except ConnectionClosed:
-        pass
+            if cid in tally.scheduled:
+                tally.acks[cid] = (now - tally.scheduled[cid]) * 1000
+        elif kind == "error":
+            tally.errors += 1
+
+    return on_text
+
+
+def _agent_reader(tally: Tally, seen: dict[str, float]) -> OnText:
+    """What an agent's socket does with each frame: time each message's copy, and count
+    duplicates and copies out of their sender's order."""
+    last_n: dict[str, int] = defaultdict(lambda: -1)
+
+    def on_text(now: float, raw: bytes) -> None:
+        if frame_type(raw) != "chat.message.new":
+            return
+        cid = client_id_of(raw)
+        if cid is None or cid not in tally.scheduled:
+            return
+        if cid in seen:
+            tally.duplicates += 1
+            return
+        seen[cid] = (now - tally.scheduled[cid]) * 1000
+        customer, n = MESSAGE_ID.match(cid).groups()  # type: ignore[union-attr]
+        if int(n) < last_n[customer]:
+            tally.out_of_order += 1
+        last_n[customer] = int(n)
+
+    return on_text
 
 
 async def _send_open_loop(
-    customers: list[ClientConnection], tally: Tally, rate: float, seconds: float
+    customers: list[RawSocket], tally: Tally, rate: float, seconds: float
 ) -> int:
     rng = random.Random(7)
     counts = [0] * len(customers)
@@ -96,7 +97,7 @@ async def _send_open_loop(
         cid = f"m{who}-{counts[who]}"
         counts[who] += 1
         tally.scheduled[cid] = moment
-        await customers[who].send(send_frame(CONTENT.format(n=sent), cid))
+        customers[who].send(send_frame(CONTENT.format(n=sent), cid))
         sent += 1
 
 
@@ -113,15 +114,14 @@ async def drive(
     open loop, wait (at most 15 s) until every send is acked and seen by every agent. `measure`
     is called right before the sending starts and again once it has been heard; the sockets close
     after. The tally and how many were sent."""
-    agent_ws, keys = await agents_and_keys(url, ws_url, agents, customers)
-    customer_ws = await open_many([f"{ws_url}/ws/public/{k}" for k in keys])
+    agent_ws, keys = await agents_and_keys(url, ws_url, agents, customers, opener=open_ready)
+    customer_ws = await open_many([f"{ws_url}/ws/public/{k}" for k in keys], opener=open_ready)
     tally = Tally()
     tally.delivered = [{} for _ in agent_ws]
-    readers = [asyncio.create_task(_read_customer(ws, tally)) for ws in customer_ws]
-    readers += [
-        asyncio.create_task(_read_agent(ws, tally, seen))
-        for ws, seen in zip(agent_ws, tally.delivered, strict=True)
-    ]
+    for ws in customer_ws:
+        ws.listen(_customer_reader(tally))
+    for ws, seen in zip(agent_ws, tally.delivered, strict=True):
+        ws.listen(_agent_reader(tally, seen))
     measure()
     sent = await _send_open_loop(customer_ws, tally, rate, seconds)
     deadline = time.monotonic() + 15
@@ -131,10 +131,8 @@ async def drive(
         await asyncio.sleep(0.1)
     measure()
     for ws in (*agent_ws, *customer_ws):
-        await ws.close()
-    for task in readers:
-        task.cancel()
-    await asyncio.gather(*readers, return_exceptions=True)
+        ws.close()
+    await asyncio.sleep(0.1)  # the close frames leave before the loop ends
     return tally, sent
 
 

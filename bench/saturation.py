@@ -12,30 +12,29 @@ import asyncio
 import time
 from typing import Any
 
-from websockets.asyncio.client import ClientConnection
-from websockets.exceptions import ConnectionClosed
-
 from bench.client import agents_and_keys, frame_type, open_many, send_frame
+from bench.rawws import OnText, RawSocket, open_ready
 from bench.server import AppProcess, app_server, pin_generator
 from bench.stats import summary
 
 CONTENT = "Could you tell me whether the Office plan includes filters? Message {n}."
 
 
-async def _drain(ws: ClientConnection, counter: list[int]) -> None:
-    try:
-        async for raw in ws:
-            if frame_type(raw) == "chat.message.new":
-                counter[0] += 1
-    except ConnectionClosed:
-        pass
+def _drain(counter: list[int]) -> OnText:
+    """An agent's socket counts the messages it is sent."""
+
+    def on_text(now: float, raw: bytes) -> None:
+        if frame_type(raw) == "chat.message.new":
+            counter[0] += 1
+
+    return on_text
 
 
-async def _sender(ws: ClientConnection, who: int, until: float, acks: list[float]) -> None:
+async def _sender(ws: RawSocket, who: int, until: float, acks: list[float]) -> None:
     n = 0
     while time.perf_counter() < until:
         began = time.perf_counter()
-        await ws.send(send_frame(CONTENT.format(n=n), f"s{who}-{n}"))
+        ws.send(send_frame(CONTENT.format(n=n), f"s{who}-{n}"))
         while True:
             kind = frame_type(await ws.recv())
             if kind == "chat.message.ack":
@@ -53,10 +52,15 @@ async def run(
     max_senders: int,
     p99_bound_ms: float = 50.0,
 ) -> dict[str, Any]:
-    agent_ws, keys = await agents_and_keys(server.url, server.ws_url, agents, max_senders)
+    agent_ws, keys = await agents_and_keys(
+        server.url, server.ws_url, agents, max_senders, opener=open_ready
+    )
     delivered = [0]
-    drains = [asyncio.create_task(_drain(ws, delivered)) for ws in agent_ws]
-    senders_ws = await open_many([f"{server.ws_url}/ws/public/{k}" for k in keys])
+    for ws in agent_ws:
+        ws.listen(_drain(delivered))
+    senders_ws = await open_many(
+        [f"{server.ws_url}/ws/public/{k}" for k in keys], opener=open_ready
+    )
     steps, best = [], None
     senders = 1
     while senders <= max_senders:
@@ -83,10 +87,8 @@ async def run(
             break
         senders *= 2
     for ws in (*agent_ws, *senders_ws):
-        await ws.close()
-    for task in drains:
-        task.cancel()
-    await asyncio.gather(*drains, return_exceptions=True)
+        ws.close()
+    await asyncio.sleep(0.1)  # the close frames leave before the loop ends
     return {
         "agents": agents,
         "p99_bound_ms": p99_bound_ms,
