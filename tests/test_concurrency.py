@@ -80,3 +80,41 @@ async def test_simultaneous_retries_store_one_message(
         live_server.database, "SELECT count(*) FROM messages WHERE client_id = 'retry-42'"
     )
     assert count == [(1,)]
+
+
+async def test_a_client_id_sent_at_once_by_customer_and_agent_is_one_message(
+    http: httpx.AsyncClient, live_server: LiveServer
+) -> None:
+    """Customer and agent racing with one client_id: whichever is stored first keeps it and the
+    other is refused with 409, whether a read before the write or the insert itself caught it."""
+    alice = await token(http, ALICE)
+    for n in range(8):
+        started = await start(http)
+        key, session_id = started["session_key"], started["session"]["id"]
+        client_id = f"both-{n}"
+        customer, agent = await asyncio.gather(
+            http.post(
+                f"{PUBLIC}/message",
+                json={"session_key": key, "content": "from the customer", "client_id": client_id},
+            ),
+            http.post(
+                "/api/v1/chat/messages",
+                json={
+                    "session_id": session_id,
+                    "content": "from the agent",
+                    "client_id": client_id,
+                },
+                headers=alice,
+            ),
+        )
+        assert sorted((customer.status_code, agent.status_code)) == [201, 409], (
+            customer.text,
+            agent.text,
+        )
+        loser = customer if customer.status_code == 409 else agent
+        assert loser.json()["error"]["code"] == "conflict"
+        rows = run_sql(
+            live_server.database,
+            f"SELECT sender_type FROM messages WHERE client_id = '{client_id}'",
+        )
+        assert rows == [("customer",) if customer.status_code == 201 else ("agent",)]

@@ -192,3 +192,30 @@ def test_a_session_after_a_message_is_what_replace_would_make() -> None:
             human_replied=by_agent,
             updated_at="2026-01-03T00:00:00.000Z",
         )
+
+
+async def test_a_session_read_for_an_append_is_the_full_read_without_its_last_message(
+    db: Database,
+) -> None:
+    """The customer's send reads its session without the last message (the new one replaces
+    it): every other field must be the full read's."""
+    from dataclasses import replace
+
+    from chat.auth import hash_token
+    from chat.models import SenderType, SessionStatus
+    from chat.storage import messages, sessions
+
+    def work(conn: sqlite3.Connection) -> tuple[object, object]:
+        now = now_iso()
+        session_id = sessions.insert_session(
+            conn, hash_token("k-head"), SessionStatus.QUEUED, "Ana", "ana@example.com",
+            "https://shop.example/", now,
+        )  # fmt: skip
+        messages.insert_message(
+            conn, session_id, SenderType.CUSTOMER, "Ana", None, "hello", "c-1", now
+        )
+        return sessions.get_session(conn, session_id), sessions.get_session_head(conn, session_id)
+
+    full, head = await db.write(work)
+    assert full.last_message is not None and full.last_message.content == "hello"  # type: ignore[union-attr]
+    assert head == replace(full, last_message=None)  # type: ignore[type-var]

@@ -22,7 +22,7 @@ from chat.service.handoff import ai_may_answer, handoff_note, queue_for_person
 from chat.service.history import History, read_history, session_by_key
 from chat.service.hours import BusinessHours
 from chat.service.receipts import ReadReceipts
-from chat.service.retries import retried, seen_message, stored_message, stored_then
+from chat.service.retries import retried, seen_message, stored_message, stored_then, taken_by
 from chat.service.routing import reopen, route
 from chat.service.transaction import Changed, Posted, Transaction, Write
 from chat.service.uploads import Uploads, attach
@@ -207,8 +207,18 @@ class CustomerSide:
         note = self.handoff_note()
 
         def work(tx: Transaction) -> Posted:
-            session = tx.session(session_id)
-            if client_id and (seen := seen_message(tx, session, client_id)):
+            # without its last message, which the one appended here replaces
+            session = tx.session_head(session_id)
+            if client_id and staged is None and session.status is not SessionStatus.CLOSED:
+                # the usual send: the retry check is the insert's own (nothing else is written
+                # before it, so a retry writes nothing)
+                fresh = tx.append_new(
+                    session, SenderType.CUSTOMER, content, session.customer_name, client_id
+                )
+                if fresh is None:
+                    return taken_by(tx, tx.session(session_id), client_id)
+                return _routed(tx, fresh, session_id, content, note)
+            if client_id and (seen := seen_message(tx, tx.session(session_id), client_id)):
                 return seen  # written by nobody: whose it is is checked after the commit
             if session.status is SessionStatus.CLOSED:
                 session = reopen(tx, session)
@@ -220,12 +230,7 @@ class CustomerSide:
                 sender_name=session.customer_name,
                 attachment=attach(tx, session_id, staged),
             )
-            if posted.session.status is SessionStatus.BOT and wants_person(content):
-                changed = queue_for_person(tx, session_id, note)
-                posted.session = changed.session
-            elif posted.session.status is SessionStatus.QUEUED and route(tx):
-                posted.session = tx.session(session_id)  # reopened, and routed at once
-            return posted
+            return _routed(tx, posted, session_id, content, note)
 
         try:
             posted: Posted = await self._write(work, stored_then(on_stored))
@@ -307,3 +312,14 @@ class CustomerSide:
             await self._give_back_send(session_id, address)
             raise
         return out.session
+
+
+def _routed(tx: Transaction, posted: Posted, session_id: int, content: str, note: str) -> Posted:
+    """After a customer's message: a conversation with the AI goes to a person when the
+    customer asks for one; a queued one is routed (it may have been reopened)."""
+    if posted.session.status is SessionStatus.BOT and wants_person(content):
+        changed = queue_for_person(tx, session_id, note)
+        posted.session = changed.session
+    elif posted.session.status is SessionStatus.QUEUED and route(tx):
+        posted.session = tx.session(session_id)  # reopened, and routed at once
+    return posted

@@ -45,6 +45,14 @@ def seen_message(tx: Transaction, session: Session, client_id: str) -> Posted | 
     return Posted(found, session, False) if found else None
 
 
+def taken_by(tx: Transaction, session: Session, client_id: str) -> Posted:
+    """The message an insert found already holding `client_id` (Transaction.append_new)."""
+    seen = seen_message(tx, session, client_id)
+    if seen is None:  # PostgreSQL: a send of another node's that this statement cannot see
+        raise Conflict("That client_id is being stored by another send.")
+    return seen
+
+
 def stored_then(on_stored: Callable[[Posted], None] | None) -> Callable[[Any], None] | None:
     """A write's `then` that tells `on_stored` of a message this send created (a retry's
     stored message is answered by the caller once it resumes)."""

@@ -74,6 +74,14 @@ class Transaction:
             raise NotFound("No such conversation.")
         return found
 
+    def session_head(self, session_id: int) -> Session:
+        """The session without its last message, for appending one (storage's
+        get_session_head)."""
+        found = sessions.get_session_head(self.conn, session_id)
+        if found is None:
+            raise NotFound("No such conversation.")
+        return found
+
     def emit(self, kind: EventType, session_id: int, data: Data, public: Data | None) -> None:
         """Append a stored event: its data encoded once for agents and once for the customer
         (None when the customer does not get it), each of the catalogue's type."""
@@ -176,7 +184,25 @@ class Transaction:
         )
         if sender is SenderType.AGENT and agent is not None:
             reports.mark_replied(self.conn, session.id, self.now, agent.id)
-        session = session.after_message(message, self.now, sender is SenderType.AGENT)
+        return self._posted(session, message, sender is SenderType.AGENT)
+
+    def append_new(
+        self,
+        session: Session,
+        sender: SenderType,
+        content: str,
+        sender_name: str | None,
+        client_id: str,
+    ) -> Posted | None:
+        """As append (no agent, no attachment), unless the session already has a message with
+        this client_id: then nothing is stored and None is returned."""
+        message = messages.insert_new_message(
+            self.conn, session.id, sender, sender_name, content, client_id, self.now
+        )
+        return None if message is None else self._posted(session, message, False)
+
+    def _posted(self, session: Session, message: Message, by_agent: bool) -> Posted:
+        session = session.after_message(message, self.now, by_agent)
         view = MessageView.of(message)
         self.emit(
             catalogue.MESSAGE_NEW,
