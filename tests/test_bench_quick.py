@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -38,6 +39,24 @@ def test_the_quick_benchmark_runs_and_loses_nothing(tmp_path: Path) -> None:
     assert "design load" in done.stdout and "AI first reply" in done.stdout
     assert "of bare; server CPU" in done.stdout
     assert "decode socket chat.message.send" in done.stdout
+
+
+def test_the_reduced_design_load_reports_the_server_and_the_generator_and_loses_nothing() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "fanout", "--customers", "20", "--agents", "3"]
+        + ["--rate", "50", "--seconds", "2"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    line = done.stdout.strip().splitlines()[-1]
+    sent, acked = re.match(r"(\d+) sent, (\d+) acked", line).groups()  # type: ignore[union-attr]
+    assert int(sent) > 0 and acked == sent
+    assert "lost 0, duplicated 0, out of order 0" in line
+    assert re.search(r"server CPU [1-9]\d* µs/message", line)
+    assert re.search(r"generator CPU [1-9]\d* µs/message", line)
 
 
 def test_the_quick_routing_benchmark_assigns_every_handoff_in_order_within_capacity(
