@@ -54,6 +54,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.definition.path.parent.name == "browser"
     )
     backends = BACKENDS[:1] if only else BACKENDS
+    # a file may name its backends (BACKENDS = ("postgresql",)): one test split across files
+    # so that pytest-xdist, which gives each file to one worker, runs them side by side
+    backends = getattr(metafunc.module, "BACKENDS", backends)
     if "database_backend" in metafunc.fixturenames:
         metafunc.parametrize("database_backend", backends, ids=backends, scope="function")
     if "module_database_backend" in metafunc.fixturenames:

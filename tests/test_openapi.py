@@ -3,24 +3,10 @@
 from __future__ import annotations
 
 import re
-import zlib
-from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import replace
 from typing import Any
 
-import pytest
-import schemathesis
-from hypothesis import HealthCheck, settings
 from openapi_spec_validator import validate
-from schemathesis.checks import (
-    content_type_conformance,
-    not_a_server_error,
-    response_headers_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
-from schemathesis.python import asgi
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.testclient import TestClient
@@ -28,7 +14,6 @@ from starlette.testclient import TestClient
 from chat.application import create_app
 from chat.config import Settings
 from chat.routes.openapi import openapi_document
-from tests.conftest import ADMIN, ALICE, BOB, PASSWORD, ROOMY
 
 METHODS = {"get", "post", "put", "patch", "delete", "options", "head", "trace"}
 # Outside /api/ only these two are part of the documented API; the rest are pages and scripts.
@@ -120,100 +105,5 @@ def test_every_agent_operation_requires_a_credential_and_says_401() -> None:
         assert open_to_all or "401" in operation["responses"], (path, method)
 
 
-# -- schemathesis: generated requests against the app in-process, on a real SQLite file ----
-
-
-@dataclass
-class Served:
-    schema: Any
-    token: str = ""
-    pools: dict[str, list[Any]] = field(default_factory=dict)  # real keys and ids, by field
-
-    def call(self, method: str, path: str, body: Any) -> Any:
-        return self.schema[path][method].Case(body=body).call()
-
-    def login(self, email: str = ADMIN) -> dict[str, Any]:
-        answer = self.call("POST", "/api/v1/auth/login", {"email": email, "password": PASSWORD})
-        assert answer.status_code == 200, answer.text
-        return answer.json()
-
-
-@pytest.fixture(scope="module")
-def served(
-    module_database: Path | str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Served]:
-    """One app for the module under schemathesis's ASGI transport, which runs its lifespan."""
-    folder = tmp_path_factory.mktemp("openapi")
-    settings = Settings(
-        database=module_database, data_folder=folder, secret_key="t", limits=ROOMY, ai_enabled=False
-    )
-    app = create_app(settings)
-    served = Served(schemathesis.openapi.from_asgi("/openapi.json", app))
-    try:
-        logins = [served.login(email) for email in (ALICE, BOB, ADMIN)]
-        served.token = logins[-1]["token"]
-        started = [
-            served.call("POST", "/api/v1/chat/public/start", {"name": "Pat"}).json()
-            for _ in range(4)
-        ]
-        served.pools = {
-            "session_key": [s["session_key"] for s in started],
-            "session_id": [s["session"]["id"] for s in started],
-            "agent_id": [login["agent"]["id"] for login in logins],
-        }
-        yield served
-    finally:
-        asgi.shutdown_lifespans()
-
-
-@pytest.fixture(scope="module")
-def api_schema(served: Served) -> Any:
-    return served.schema
-
-
-def aim(case: Any, served: Served) -> None:
-    """Point 3 generated keys or ids in 4 at conversations and agents that exist, so the cases
-    reach the handlers. The choice hangs on the generated value, so Hypothesis can replay it."""
-    for fields in (case.path_parameters, case.body):
-        if not isinstance(fields, dict):
-            continue
-        for name, pool in served.pools.items():
-            value = fields.get(name)
-            if type(value) is type(pool[0]):  # a value of another type stays a negative case
-                digest = zlib.crc32(repr(value).encode("utf-8", "surrogatepass"))
-                fields[name] = pool[digest % len(pool)] if digest % 4 else value
-
-
-def credentials(case: Any, served: Served) -> dict[str, str]:
-    """A valid bearer token for agent operations: the admin's, so every branch is reachable
-    (assigning to others, removing agents); a fresh one for logout, which revokes it."""
-    if not case.operation.definition.raw.get("security"):
-        return {}
-    token = served.login()["token"] if case.path == "/api/v1/auth/logout" else served.token
-    return {"Authorization": f"Bearer {token}"}
-
-
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-]
-schema = schemathesis.pytest.from_fixture("api_schema")
-
-
-# 25 requests per operation and backend: with some 80 operations this one test was 4 minutes of
-# one worker at 40 (the file runs on one worker), the longest tail of CI's 20-minute budget.
-@schema.parametrize()
-@settings(
-    max_examples=25,
-    deadline=None,
-    database=None,
-    suppress_health_check=list(HealthCheck),
-)
-def test_generated_requests_get_documented_answers_and_never_a_5xx(
-    case: Any, served: Served
-) -> None:
-    aim(case, served)
-    case.call_and_validate(headers=credentials(case, served), checks=CHECKS)
+# The generated requests (schemathesis) are in tests/test_openapi_generated_*.py, one file per
+# backend so that pytest-xdist runs the two side by side (tests/openapi_cases.py).
