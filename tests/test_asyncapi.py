@@ -71,6 +71,9 @@ async def test_every_frame_of_a_full_chat_matches_the_socket_schema(settings: Se
         await say(alice, "agent", "agent.presence.set", status="available")
         auth = {"Authorization": f"Bearer {alice_token}"}
         await server.http.post(f"/api/v1/chat/sessions/{sam['session']['id']}/assign", headers=auth)
+        # Pat moved up: the announcement reads the queue after the commit, so Bob takes Pat only
+        # once it came (on a loaded machine his assign could commit first, and nothing moves)
+        got["customer"].extend(await customer.until(lambda frame: frame["type"] == "chat.queue"))
         await server.http.post(f"/api/v1/chat/sessions/{session_id}/assign", headers=bob_auth)
         # Bob hands Pat to Alice with a note: chat.note.new and chat.session.transferred.
         await server.http.post(
